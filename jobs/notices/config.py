@@ -1,0 +1,136 @@
+"""The municipality's configuration: one TOML file, checked key by key."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+
+DATE_STYLES = ("era_western", "era", "western")
+FIRST_YEARS = ("元年", "1年")
+LEAP_DAY_POLICIES = ("feb28", "mar1")
+
+
+def lg_code_check_digit(first_five: str) -> int:
+    """Check digit of a 全国地方公共団体コード (domain.md 3): weights 6..2, mod 11."""
+    total = sum(int(d) * w for d, w in zip(first_five, (6, 5, 4, 3, 2), strict=True))
+    return (11 - total % 11) % 10
+
+
+def is_lg_code(code: str) -> bool:
+    """True for a 6-digit local government code with a correct check digit."""
+    return bool(re.fullmatch(r"\d{6}", code)) and lg_code_check_digit(code[:5]) == int(code[5])
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything about the municipality that the letters and the run need."""
+
+    source: str
+    name: str
+    prefecture: str
+    local_government_code: str
+    office_name: str
+    office_postal_code: str
+    office_address: str
+    phone: str
+    opening_hours: str
+    sender: str
+    application_url: str  # contains "{application_id}"
+    lot_size: int
+    date_style: str
+    first_year: str
+    leap_day: str
+    mincho_font: str
+    gothic_font: str
+    foreign_hotline: str
+
+    def qr_payload(self, application_id: str) -> str:
+        """The online-application address with the ID filled in."""
+        return self.application_url.replace("{application_id}", application_id)
+
+
+class _Table:
+    """Reads one [table] of the TOML file and names the key in every error."""
+
+    def __init__(self, source: str, doc: dict[str, Any], table: str) -> None:
+        self.source = source
+        self.table = table
+        value = doc.get(table)
+        if not isinstance(value, dict):
+            raise ConfigError(f"{source}: missing table [{table}]")
+        self.values = value
+
+    def _fail(self, key: str, message: str) -> ConfigError:
+        return ConfigError(f"{self.source}: [{self.table}] {key}: {message}")
+
+    def text(self, key: str, pattern: str | None = None, default: str | None = None) -> str:
+        value = self.values.get(key, default)
+        if value is None:
+            raise self._fail(key, "missing setting")
+        if not isinstance(value, str) or not value.strip():
+            raise self._fail(key, "must be a non-empty string")
+        if pattern and not re.fullmatch(pattern, value):
+            raise self._fail(key, f"{value!r} is not of the form {pattern}")
+        return value
+
+    def choice(self, key: str, choices: tuple[str, ...], default: str) -> str:
+        value = self.text(key, default=default)
+        if value not in choices:
+            raise self._fail(key, f"{value!r} is not one of {', '.join(choices)}")
+        return value
+
+    def integer(self, key: str, low: int, high: int, default: int) -> int:
+        value = self.values.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise self._fail(key, f"must be a whole number from {low} to {high}")
+        return value
+
+
+def load_config(path: Path) -> Config:
+    """Read and check the configuration file; raise ConfigError naming the bad key."""
+    source = str(path)
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{source}: configuration file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{source}: cannot read: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{source}: not valid TOML: {exc}") from None
+
+    town = _Table(source, doc, "municipality")
+    code = town.text("local_government_code", r"\d{6}")
+    if not is_lg_code(code):
+        raise town._fail("local_government_code", f"{code!r} has a wrong check digit")
+    app = _Table(source, doc, "application")
+    url = app.text("online_url")
+    if "{application_id}" not in url:
+        raise app._fail("online_url", "must contain {application_id}")
+    output = _Table(source, doc, "output")
+    dates = _Table(source, doc, "dates")
+    fonts = _Table(source, doc, "fonts")
+    return Config(
+        source=source,
+        name=town.text("name"),
+        prefecture=town.text("prefecture"),
+        local_government_code=code,
+        office_name=town.text("office_name"),
+        office_postal_code=town.text("office_postal_code", r"\d{3}-?\d{4}").replace("-", ""),
+        office_address=town.text("office_address"),
+        phone=town.text("phone"),
+        opening_hours=town.text("opening_hours"),
+        sender=town.text("sender"),
+        application_url=url,
+        lot_size=output.integer("lot_size", 1, 100_000, 500),
+        date_style=dates.choice("style", DATE_STYLES, "era_western"),
+        first_year=dates.choice("first_year", FIRST_YEARS, "元年"),
+        leap_day=dates.choice("leap_day", LEAP_DAY_POLICIES, "feb28"),
+        mincho_font=fonts.text("mincho", default="BIZ UDMincho"),
+        gothic_font=fonts.text("gothic", default="BIZ UDGothic"),
+        foreign_hotline=town.text("foreign_hotline", default="0120-0178-27"),
+    )

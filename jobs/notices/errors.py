@@ -1,0 +1,45 @@
+"""The one error base class, and its named kinds. cli.py maps them to exit codes."""
+
+from __future__ import annotations
+
+
+class NoticesError(Exception):
+    """Base of every error the program reports to an operator."""
+
+    exit_code = 10
+
+
+class ConfigError(NoticesError):
+    """The municipality's configuration is missing, unreadable or wrong."""
+
+    exit_code = 3
+
+
+class RegisterError(NoticesError):
+    """The register file cannot be read at all (as opposed to a bad row)."""
+
+    exit_code = 4
+
+
+class LockedError(NoticesError):
+    """Another run holds the ledger's lock."""
+
+    exit_code = 5
+
+
+class OutputError(NoticesError):
+    """The hand-off folder could not be written (full disk, permissions)."""
+
+    exit_code = 6
+
+
+class FontError(NoticesError):
+    """A font the letters need is not installed."""
+
+    exit_code = 7
+
+
+class LedgerError(NoticesError):
+    """The ledger is unreadable or of a newer schema than this program."""
+
+    exit_code = 8

@@ -1,0 +1,133 @@
+"""Value objects shared by the modules: a register row, a decision, a mail piece."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import date
+
+
+class Status(str, enum.Enum):
+    """Resident status as the register states it (domain.md 5.1)."""
+
+    RESIDENT = "resident"
+    MOVED_OUT = "moved_out"
+    DECEASED = "deceased"
+    REMOVED = "removed"
+    ABROAD = "abroad"
+
+
+class CardState(str, enum.Enum):
+    """State of the card; an empty cell means active."""
+
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    REVOKED = "revoked"
+    RETURNED = "returned"
+
+
+class Kind(str, enum.Enum):
+    """The three kinds of notice (domain.md 2.5)."""
+
+    CARD_RENEWAL = "card_renewal"
+    RESIDENCE_EXTENSION = "residence_extension"
+    CERT_RENEWAL = "cert_renewal"
+
+
+@dataclass(frozen=True)
+class Resident:
+    """One usable register row. The My Number is never part of it."""
+
+    line: int
+    resident_id: str
+    household_id: str
+    name: str
+    name_kana: str
+    birth_date: date | None
+    sex: str  # "男", "女" or "" when unknown
+    postal_code: str  # digits as given, hyphen and 〒 removed; may be invalid
+    address: str
+    address_extra: str
+    status: Status
+    nationality: str  # "" for Japanese nationals
+    residence_status: str
+    residence_expires_on: date | None
+    card_issued_on: date | None
+    card_expires_on: date | None
+    card_state: CardState | None  # None: the resident has no card
+    cert_issued_on: date | None
+    cert_expires_on: date | None
+    support_measure: bool
+    support_measure_unclear: bool  # the flag's value could not be read
+    application_id: str
+    language: str  # ISO 639-1, lower case, "" when unknown
+
+    @property
+    def is_foreign(self) -> bool:
+        """True for a resident whose nationality is not Japanese."""
+        return self.nationality != ""
+
+
+@dataclass(frozen=True)
+class Reject:
+    """A register row that cannot be used, and why."""
+
+    line: int
+    resident_id: str
+    reason: str
+    column: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class QualityNote:
+    """A data-quality remark that does not stop the row (domain.md 2.4)."""
+
+    line: int
+    resident_id: str
+    column: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class Due:
+    """A notice a resident is due on the run date, before the ledger is asked."""
+
+    resident: Resident
+    kind: Kind
+    expires_on: date
+    renewal_from: date
+    grace_end: date
+    card_expires_on: date | None
+    cert_expires_on: date | None
+
+
+@dataclass(frozen=True)
+class Review:
+    """A reason to hold a due resident for a person to look at."""
+
+    resident_id: str
+    reason: str  # support_measure, address, glyph, application_id
+    detail: str
+    kind: Kind
+    expires_on: date
+
+
+@dataclass(frozen=True)
+class Piece:
+    """One mail piece: one resident's letter, as it goes into a lot PDF."""
+
+    piece_id: str
+    lot: int
+    due: Due
+    application_id: str  # "" for kinds without an application form
+    qr_payload: str  # "" for kinds without an application form
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a piece landed in its lot PDF (pages counted from 1)."""
+
+    piece_id: str
+    first_page: int
+    page_count: int
