@@ -1,0 +1,141 @@
+"""The command line: arguments in, exit codes out. The one place errors become exit codes."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated, Optional
+from zoneinfo import ZoneInfo
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from . import appid, pipeline
+from .config import load_config
+from .errors import NoticesError
+from .privacy import mask
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Renewal notices for My Number Cards.")
+err = Console(stderr=True)
+out = Console()
+log = logging.getLogger("notices")
+
+EXIT_INTERNAL = 10
+DEFAULT_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+
+
+def today_in_tokyo() -> date:
+    """The business date: today in Asia/Tokyo, whatever the machine's time zone."""
+    return datetime.now(ZoneInfo("Asia/Tokyo")).date()
+
+
+def _as_date(text: Optional[str]) -> date:
+    if text is None:
+        return today_in_tokyo()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"{text!r} is not a date of the form YYYY-MM-DD", param_hint="--as-of") from None
+
+
+@contextmanager
+def _errors_to_exit_codes() -> Iterator[None]:
+    try:
+        yield
+    except NoticesError as exc:
+        err.print(f"[bold red]error:[/] {mask(str(exc))}", highlight=False, markup=True)
+        raise typer.Exit(exc.exit_code) from None
+    except KeyboardInterrupt:
+        err.print("interrupted: no folder was sealed by this run; run again to mail what it had not")
+        raise typer.Exit(130) from None
+    except Exception as exc:  # noqa: BLE001 - the message is masked: it may quote data
+        err.print(f"internal error ({type(exc).__name__}): {mask(str(exc))[:200]}", highlight=False, markup=False)
+        raise typer.Exit(EXIT_INTERNAL) from None
+
+
+def _setup_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+def _print_summary(result: pipeline.RunResult) -> None:
+    s = result.summary
+    table = Table(title=f"run {s['run_id']} for {s['as_of']} (window {s['window']['from']} to {s['window']['to']})")  # type: ignore[index]
+    table.add_column("outcome")
+    table.add_column("rows", justify="right")
+    table.add_column("detail")
+    def detail(counts: object) -> str:
+        return ", ".join(f"{k} {v}" for k, v in counts.items() if v)  # type: ignore[attr-defined]
+    table.add_row("mailed", str(s["mailed"]), detail(s["mailed_by_kind"]))
+    table.add_row("held for review", str(s["held_for_review"]), detail(s["review_by_reason"]) + "  → review.csv")
+    table.add_row("already notified", str(s["already_notified"]), "")
+    table.add_row("not mailed", str(s["not_mailed"]), detail(s["not_mailed_by_reason"]))
+    table.add_row("rejected", str(s["rejected"]), detail(s["rejected_by_reason"]) + "  → rejects.csv")
+    table.add_row("rows read", str(s["rows_read"]), "reconciled" if s["reconciled"] else "DOES NOT RECONCILE")
+    out.print(table)
+    out.print(f"{s['lots']} lot PDF(s), {s['pages']} pages, {s['quality_notes']} data-quality note(s) → quality.csv")
+    out.print(f"folder: {result.folder}", highlight=False)
+
+
+@app.command()
+def run(
+    register: Annotated[Path, typer.Option(help="The register CSV (UTF-8 or CP932).")],
+    as_of: Annotated[Optional[str], typer.Option(help="Run date YYYY-MM-DD; default today in Asia/Tokyo.")] = None,
+    config: Annotated[Path, typer.Option(help="The municipality's TOML file.")] = Path("config/municipality.toml"),
+    out: Annotated[Path, typer.Option(help="Where run folders are written.")] = Path("output"),
+    ledger: Annotated[Path, typer.Option(help="The ledger (SQLite), outside --out.")] = Path("var/ledger.sqlite3"),
+    encoding: Annotated[Optional[str], typer.Option(help="Override the detected encoding (utf-8, cp932).")] = None,
+    templates: Annotated[Path, typer.Option(help="The letter templates.")] = DEFAULT_TEMPLATES,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each step.")] = False,
+) -> None:
+    """Select the residents due on the run date and write their letters to a new hand-off folder."""
+    _setup_logging(verbose)
+    run_date = _as_date(as_of)
+    with _errors_to_exit_codes():
+        if ledger.resolve().is_relative_to(out.resolve()):
+            raise NoticesError(f"{ledger}: the ledger must live outside --out ({out}), so clearing outputs never re-mails")
+        settings = load_config(config)
+        with Progress(TextColumn("rendering lots"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                      console=err, transient=True, disable=not err.is_terminal) as bar:  # fmt: skip
+            task = bar.add_task("lots", total=None)
+            result = pipeline.run(register, run_date, settings, out, ledger, templates, encoding=encoding,
+                                  progress=lambda done, total: bar.update(task, completed=done, total=total))  # fmt: skip
+        _print_summary(result)
+
+
+@app.command("check-id")
+def check_id(application_id: Annotated[str, typer.Argument(help="The 23-digit application ID (spaces allowed).")]) -> None:
+    """Exit 0 if the application ID is valid (23 digits, LG code, check digit), 1 otherwise."""
+    if appid.is_valid(application_id):
+        out.print("valid")
+        return
+    out.print("invalid")
+    raise typer.Exit(1)
+
+
+@app.command()
+def sample(
+    out: Annotated[Path, typer.Option(help="Folder for the sample registers.")] = Path("data"),
+    as_of: Annotated[str, typer.Option(help="The run date the sample is made for.")] = "2026-11-26",
+) -> None:
+    """Write the synthetic town's registers (deterministic) for demonstrations and tests."""
+    from .synth import write_sample
+
+    with _errors_to_exit_codes():
+        for path in write_sample(out, _as_date(as_of)):
+            out_line = f"wrote {path}"
+            typer.echo(out_line)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

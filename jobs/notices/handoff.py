@@ -1,0 +1,112 @@
+"""The hand-off folder (domain.md 5.3): built under a temporary name, sealed with SHA256SUMS and READY."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import os
+import shutil
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from .errors import OutputError
+from .ledger import building_path
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(cell: object) -> str:
+    """A cell as text that no spreadsheet will run as a formula (prefixed with ')."""
+    text = "" if cell is None else str(cell)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
+    """A CSV file as bytes: UTF-8 with BOM (so that Excel opens it), CRLF, formulas neutralised."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows([neutralise(cell) for cell in row] for row in rows)
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class RunFolder:
+    """A run's folder while it is being written; `seal()` makes it final."""
+
+    def __init__(self, final: Path) -> None:
+        self.final = final
+        self.path = building_path(final)
+        try:
+            final.parent.mkdir(parents=True, exist_ok=True)
+            if final.exists():
+                raise OutputError(f"{final}: the run folder already exists")
+            shutil.rmtree(self.path, ignore_errors=True)
+            self.path.mkdir(mode=0o700)
+            os.chmod(self.path, 0o700)  # whatever the umask: readable by its owner only
+        except OSError as exc:
+            raise OutputError(f"{self.path}: cannot create the run folder: {exc.strerror}") from None
+        self.files: list[str] = []
+
+    def write(self, name: str, data: bytes) -> Path:
+        """Write one file (owner-only), durably."""
+        target = self.path / name
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+                out.flush()
+                os.fsync(out.fileno())
+        except OSError as exc:
+            raise OutputError(f"{target}: cannot write: {exc.strerror}") from None
+        self.files.append(name)
+        return target
+
+    def write_csv(self, name: str, header: Sequence[str], rows: Iterable[Sequence[object]]) -> Path:
+        """Write a CSV file for spreadsheets (see csv_bytes)."""
+        return self.write(name, csv_bytes(header, rows))
+
+    def write_json(self, name: str, value: object) -> Path:
+        """Write a JSON file, UTF-8, keys in a stable order."""
+        return self.write(name, (json.dumps(value, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
+
+    def seal(self) -> Path:
+        """Write SHA256SUMS, then READY, then rename the folder into place."""
+        sums = []
+        for name in sorted(self.files):
+            digest = hashlib.sha256((self.path / name).read_bytes()).hexdigest()
+            sums.append(f"{digest}  {name}\n")
+        self.write("SHA256SUMS", "".join(sums).encode("ascii"))
+        self.write("READY", b"")
+        try:
+            _fsync_dir(self.path)
+            os.rename(self.path, self.final)
+            _fsync_dir(self.final.parent)
+        except OSError as exc:
+            raise OutputError(f"{self.final}: cannot move the finished folder into place: {exc.strerror}") from None
+        return self.final
+
+    def discard(self) -> None:
+        """Remove an unfinished folder."""
+        shutil.rmtree(self.path, ignore_errors=True)
+
+
+def verify(folder: Path) -> list[str]:
+    """The files of a sealed folder whose SHA-256 does not match SHA256SUMS (empty when sound)."""
+    bad = []
+    for line in (folder / "SHA256SUMS").read_text(encoding="ascii").splitlines():
+        digest, name = line.split("  ", 1)
+        path = folder / name
+        if not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() != digest:
+            bad.append(name)
+    return bad

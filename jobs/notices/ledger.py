@@ -1,0 +1,194 @@
+"""The ledger: which notices were handed off, which application IDs were issued. SQLite, outside the output."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+from .errors import LedgerError, LockedError
+
+# Each entry upgrades the schema by one version (PRAGMA user_version); never edit a shipped one.
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE runs (
+        run_id      INTEGER PRIMARY KEY,
+        as_of       TEXT NOT NULL,
+        started_at  TEXT NOT NULL,
+        finished_at TEXT,
+        state       TEXT NOT NULL CHECK (state IN ('building', 'complete', 'abandoned')),
+        folder      TEXT NOT NULL,
+        summary     TEXT
+    );
+    CREATE TABLE notices (
+        resident_id    TEXT NOT NULL,
+        kind           TEXT NOT NULL,
+        expires_on     TEXT NOT NULL,
+        run_id         INTEGER NOT NULL REFERENCES runs(run_id),
+        piece_id       TEXT NOT NULL UNIQUE,
+        application_id TEXT,
+        PRIMARY KEY (resident_id, kind, expires_on)
+    );
+    CREATE TABLE application_ids (
+        application_id TEXT PRIMARY KEY,
+        resident_id    TEXT NOT NULL,
+        run_id         INTEGER NOT NULL REFERENCES runs(run_id),
+        supplied       INTEGER NOT NULL
+    );
+    """,
+)
+
+
+@dataclass(frozen=True)
+class NoticeRecord:
+    """One notice as the ledger keeps it."""
+
+    resident_id: str
+    kind: str
+    expires_on: date
+    piece_id: str
+    application_id: str
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+class Ledger:
+    """An open ledger. Use `Ledger.open(path)`, which also holds the run lock."""
+
+    def __init__(self, db: sqlite3.Connection, path: Path) -> None:
+        self.db = db
+        self.path = path
+
+    @classmethod
+    @contextmanager
+    def open(cls, path: Path, wait_seconds: float = 0) -> Iterator[Ledger]:
+        """Open (creating or migrating) the ledger, holding its lock until the block ends."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(path) + ".lock")
+        try:
+            lock.acquire(timeout=wait_seconds)
+        except Timeout:
+            raise LockedError(f"{path}: another run holds the ledger's lock ({path}.lock)") from None
+        try:
+            db = sqlite3.connect(path, isolation_level=None)
+            try:
+                db.execute("PRAGMA foreign_keys = ON")
+                db.execute("PRAGMA synchronous = FULL")
+                ledger = cls(db, path)
+                ledger._migrate()
+                yield ledger
+            finally:
+                db.close()
+        except sqlite3.DatabaseError as exc:
+            raise LedgerError(f"{path}: the ledger cannot be used: {exc}") from None
+        finally:
+            lock.release()
+
+    def _migrate(self) -> None:
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        if version > len(MIGRATIONS):
+            raise LedgerError(f"{self.path}: ledger schema {version} is newer than this program's")
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            self.db.executescript(f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;")
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One atomic change: all of it is committed, or none."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    def recover(self) -> list[int]:
+        """Settle runs a crash left 'building': complete if their folder is final, else abandoned."""
+        settled = []
+        for run_id, folder in self.db.execute("SELECT run_id, folder FROM runs WHERE state = 'building'").fetchall():
+            final = Path(folder)
+            with self.transaction():
+                if (final / "READY").is_file():
+                    self.db.execute("UPDATE runs SET state = 'complete', finished_at = ? WHERE run_id = ?", (_now(), run_id))
+                else:
+                    self.db.execute("DELETE FROM notices WHERE run_id = ?", (run_id,))
+                    self.db.execute("UPDATE runs SET state = 'abandoned', finished_at = ? WHERE run_id = ?", (_now(), run_id))
+            if not (final / "READY").is_file():
+                shutil.rmtree(building_path(final), ignore_errors=True)
+            settled.append(run_id)
+        return settled
+
+    def begin_run(self, as_of: date, out_dir: Path) -> tuple[int, Path]:
+        """Start a run; return its number and the final path of its folder."""
+        with self.transaction():
+            run_id = (self.db.execute("SELECT COALESCE(MAX(run_id), 0) + 1 FROM runs").fetchone()[0])
+            folder = (out_dir / f"{as_of.isoformat()}_run{run_id:05d}").resolve()
+            self.db.execute(
+                "INSERT INTO runs (run_id, as_of, started_at, state, folder) VALUES (?, ?, ?, 'building', ?)",
+                (run_id, as_of.isoformat(), _now(), str(folder)),
+            )
+        return run_id, folder
+
+    def notified(self, resident_id: str, kind: str, expires_on: date) -> bool:
+        """True when this (resident, kind, expiry) notice was already handed off."""
+        row = self.db.execute(
+            "SELECT 1 FROM notices WHERE resident_id = ? AND kind = ? AND expires_on = ?",
+            (resident_id, kind, expires_on.isoformat()),
+        ).fetchone()
+        return row is not None
+
+    def application_id_owner(self, application_id: str) -> str | None:
+        """The resident an application ID was issued to, or None."""
+        row = self.db.execute(
+            "SELECT resident_id FROM application_ids WHERE application_id = ?", (application_id,)
+        ).fetchone()
+        return row[0] if row else None
+
+    def claim_application_id(self, application_id: str, resident_id: str, run_id: int, supplied: bool) -> bool:
+        """Record an ID as issued; False if it already was (to anyone). IDs are never released."""
+        try:
+            with self.transaction():
+                self.db.execute(
+                    "INSERT INTO application_ids VALUES (?, ?, ?, ?)",
+                    (application_id, resident_id, run_id, int(supplied)),
+                )
+        except sqlite3.IntegrityError:
+            return False
+        return True
+
+    def record_notices(self, run_id: int, notices: Iterable[NoticeRecord]) -> None:
+        """Record the run's notices; they count as sent once the run is complete."""
+        with self.transaction():
+            self.db.executemany(
+                "INSERT INTO notices VALUES (?, ?, ?, ?, ?, ?)",
+                [(n.resident_id, n.kind, n.expires_on.isoformat(), run_id, n.piece_id, n.application_id or None)
+                 for n in notices],
+            )  # fmt: skip
+
+    def complete_run(self, run_id: int, summary: dict[str, object]) -> None:
+        """Mark a run complete: its folder is final and its notices are sent."""
+        with self.transaction():
+            self.db.execute(
+                "UPDATE runs SET state = 'complete', finished_at = ?, summary = ? WHERE run_id = ?",
+                (_now(), json.dumps(summary, ensure_ascii=False), run_id),
+            )
+
+    def abandon_run(self, run_id: int) -> None:
+        """Undo a failed run's notices so that the next run mails them (IDs stay issued)."""
+        with self.transaction():
+            self.db.execute("DELETE FROM notices WHERE run_id = ?", (run_id,))
+            self.db.execute("UPDATE runs SET state = 'abandoned', finished_at = ? WHERE run_id = ?", (_now(), run_id))
+
+
+def building_path(final: Path) -> Path:
+    """Where a run's folder is built before it is renamed into place."""
+    return final.with_name(f".building-{final.name}")

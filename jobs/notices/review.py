@@ -1,0 +1,68 @@
+"""Who is held for a person to look at instead of being mailed (domain.md 2.6)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+
+from .appid import is_well_formed_supplied
+from .models import Due, Kind, Review
+
+REASONS = ("support_measure", "address", "glyph", "application_id", "returned")
+
+# A checker that returns the characters of a text that the letter fonts cannot draw.
+GlyphCheck = Callable[[str], Sequence[str]]
+
+
+def _review(due: Due, reason: str, detail: str) -> Review:
+    return Review(due.resident.resident_id, reason, detail, due.kind, due.expires_on)
+
+
+def support_measure(due: Due, protected_households: frozenset[str]) -> list[Review]:
+    """Hold a resident under a DV等支援措置 and every member of their household."""
+    r = due.resident
+    if r.support_measure_unclear:
+        return [_review(due, "support_measure", "support_measure value not recognised: treated as under a measure")]
+    if r.support_measure:
+        return [_review(due, "support_measure", "resident under a support measure")]
+    if r.household_id and r.household_id in protected_households:
+        # Letters to such households have leaked victims' addresses to abusers.
+        return [_review(due, "support_measure", f"a member of household {r.household_id} is under a support measure")]
+    return []
+
+
+def address(due: Due) -> list[Review]:
+    """Hold a resident whose postal code is not 7 digits or whose address is empty."""
+    r = due.resident
+    problems = []
+    if not re.fullmatch(r"\d{7}", r.postal_code):
+        problems.append("postal code is empty" if not r.postal_code else "postal code is not 7 digits")
+    if not r.address:
+        problems.append("address is empty")
+    return [_review(due, "address", "; ".join(problems))] if problems else []
+
+
+def glyphs(due: Due, missing: GlyphCheck) -> list[Review]:
+    """Hold a resident whose name, reading or address has a character the fonts cannot draw."""
+    r = due.resident
+    found = []
+    for field, text in (("name", r.name), ("name_kana", r.name_kana), ("address", r.address),
+                        ("address_extra", r.address_extra)):  # fmt: skip
+        chars = missing(text)
+        if chars:
+            found.append(f"{field}: " + " ".join(f"U+{ord(c):04X}" for c in chars))
+    return [_review(due, "glyph", "; ".join(found))] if found else []
+
+
+def application_id(due: Due, owner: str | None, duplicated_in_register: bool) -> list[Review]:
+    """Hold a card renewal whose supplied application ID cannot be printed or is someone else's."""
+    supplied = due.resident.application_id
+    if due.kind is not Kind.CARD_RENEWAL or not supplied:
+        return []
+    if not is_well_formed_supplied(supplied):
+        return [_review(due, "application_id", f"supplied application ID has {len(supplied)} characters, not 23 digits")]
+    if duplicated_in_register:
+        return [_review(due, "application_id", "supplied application ID is given to more than one resident")]
+    if owner is not None and owner != due.resident.resident_id:
+        return [_review(due, "application_id", f"supplied application ID was issued to resident {owner}")]
+    return []

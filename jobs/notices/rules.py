@@ -1,0 +1,160 @@
+"""The date rules of domain.md 2, as pure functions. The run date is always an argument."""
+
+from __future__ import annotations
+
+from calendar import monthrange
+from dataclasses import dataclass
+from datetime import date
+
+from dateutil.relativedelta import relativedelta
+
+from .models import CardState, Due, Kind, Resident, Status
+
+# Before this date the age threshold for a 5-year card was 20, from it 18 (domain.md 2.1;
+# keyed on the application date at J-LIS, for which the issue date stands in: policy).
+ADULT_AGE_SWITCH = date(2022, 4, 1)
+# Residence statuses whose holders' cards follow the birthday rule (domain.md 2.1).
+UNCAPPED_STATUSES = frozenset({"永住者", "特別永住者", "高度専門職2号", "高度専門職第2号"})
+
+
+def birthday_in(birth: date, year: int, leap_day: str = "feb28") -> date:
+    """The birthday in a given year; 29 Feb falls on 28 Feb or 1 Mar in common years (policy)."""
+    if birth.month == 2 and birth.day == 29 and monthrange(year, 2)[1] == 28:
+        return date(year, 3, 1) if leap_day == "mar1" else date(year, 2, 28)
+    return date(year, birth.month, birth.day)
+
+
+def age_on(birth: date, day: date, leap_day: str = "feb28") -> int:
+    """Age on a day, one year older from the birthday on (domain.md 2.1)."""
+    years = day.year - birth.year
+    return years if day >= birthday_in(birth, day.year, leap_day) else years - 1
+
+
+def nth_birthday_after(birth: date, issued: date, n: int, leap_day: str = "feb28") -> date:
+    """The n-th birthday strictly after the issue date (「発行の日後の…誕生日」)."""
+    first_year = issued.year if birthday_in(birth, issued.year, leap_day) > issued else issued.year + 1
+    return birthday_in(birth, first_year + n - 1, leap_day)
+
+
+def card_term_years(birth: date, issued: date, leap_day: str = "feb28") -> int:
+    """10 years, or 5 for a holder who was a minor on the issue date (18; 20 before 2022-04-01)."""
+    adult_age = 20 if issued < ADULT_AGE_SWITCH else 18
+    return 5 if age_on(birth, issued, leap_day) < adult_age else 10
+
+
+def card_expiry_by_birthday(birth: date, issued: date, leap_day: str = "feb28") -> date:
+    """The card's expiry by the birthday rule alone (domain.md 2.1)."""
+    return nth_birthday_after(birth, issued, card_term_years(birth, issued, leap_day), leap_day)
+
+
+def stay_caps_card(nationality: str, residence_status: str, residence_expires_on: date | None) -> bool:
+    """True when a foreign resident's period of stay can end the card early (domain.md 2.1)."""
+    return bool(nationality) and residence_expires_on is not None and residence_status not in UNCAPPED_STATUSES
+
+
+def card_expiry(
+    birth: date,
+    issued: date,
+    nationality: str = "",
+    residence_status: str = "",
+    residence_expires_on: date | None = None,
+    leap_day: str = "feb28",
+) -> date:
+    """The card's expiry: the birthday rule, or the end of the period of stay when that is first."""
+    by_birthday = card_expiry_by_birthday(birth, issued, leap_day)
+    if stay_caps_card(nationality, residence_status, residence_expires_on) and residence_expires_on < by_birthday:  # type: ignore[operator]
+        return residence_expires_on  # type: ignore[return-value]
+    return by_birthday
+
+
+def cert_expiry(birth: date, issued: date, card_expires_on: date | None, leap_day: str = "feb28") -> date:
+    """The certificate's expiry: 5th birthday after issue, never past the card (domain.md 2.2)."""
+    by_birthday = nth_birthday_after(birth, issued, 5, leap_day)
+    return min(by_birthday, card_expires_on) if card_expires_on else by_birthday
+
+
+def renewal_from(expires_on: date) -> date:
+    """First day renewal is possible: the day after expiry minus 3 months (domain.md 2.3)."""
+    return expires_on - relativedelta(months=3) + relativedelta(days=1)
+
+
+def grace_end(expires_on: date) -> date:
+    """Last day the card works for insurance eligibility: end of the 3rd month after expiry's month."""
+    last_month = expires_on + relativedelta(day=1, months=3)
+    return last_month + relativedelta(day=31)
+
+
+def window(run_date: date) -> tuple[date, date]:
+    """The notice window: run date + 2 months to + 3 months, both included, clamped at month end."""
+    return run_date + relativedelta(months=2), run_date + relativedelta(months=3)
+
+
+def in_window(day: date | None, run_date: date) -> bool:
+    """True when a date falls in the run date's notice window."""
+    low, high = window(run_date)
+    return day is not None and low <= day <= high
+
+
+@dataclass(frozen=True)
+class Expiries:
+    """A resident's effective expiry dates, and the computed ones they were taken against."""
+
+    card: date | None
+    cert: date | None
+    card_computed: date | None
+    cert_computed: date | None
+    stay_capped: bool  # the card ends with the period of stay
+
+
+def expiries(r: Resident, leap_day: str = "feb28") -> Expiries:
+    """Effective expiries: a recorded date wins over a computed one (domain.md 2.4)."""
+    card_computed = by_birthday = None
+    if r.birth_date and r.card_issued_on:
+        by_birthday = card_expiry_by_birthday(r.birth_date, r.card_issued_on, leap_day)
+        card_computed = card_expiry(
+            r.birth_date, r.card_issued_on, r.nationality, r.residence_status, r.residence_expires_on, leap_day
+        )
+    card = r.card_expires_on or card_computed
+    if card is None:
+        stay_capped = False
+    elif by_birthday is not None:
+        stay_capped = stay_caps_card(r.nationality, r.residence_status, r.residence_expires_on) and card < by_birthday
+    else:
+        stay_capped = stay_caps_card(r.nationality, r.residence_status, r.residence_expires_on) and card == r.residence_expires_on
+    cert_computed = None
+    if r.birth_date and r.cert_issued_on:
+        cert_computed = cert_expiry(r.birth_date, r.cert_issued_on, card, leap_day)
+    return Expiries(card, r.cert_expires_on or cert_computed, card_computed, cert_computed, stay_capped)
+
+
+NOT_MAILED_BY_STATUS = {
+    Status.MOVED_OUT: "moved_out",
+    Status.DECEASED: "deceased",
+    Status.REMOVED: "removed",
+    Status.ABROAD: "abroad",
+}
+
+
+def not_mailed_reason(r: Resident) -> str | None:
+    """Why a resident gets no notice whatever the dates (domain.md 2.6), or None."""
+    if r.status is not Status.RESIDENT:
+        return NOT_MAILED_BY_STATUS[r.status]
+    if r.card_state is None:
+        return "no_card"
+    if r.card_state is not CardState.ACTIVE:
+        return "card_inactive"
+    return None
+
+
+def due_notice(r: Resident, run_date: date, leap_day: str = "feb28") -> Due | None:
+    """The notice a mailable resident is due on the run date, or None (domain.md 2.5)."""
+    e = expiries(r, leap_day)
+    if in_window(e.card, run_date):
+        kind = Kind.RESIDENCE_EXTENSION if e.stay_capped else Kind.CARD_RENEWAL
+        expires_on = e.card
+    elif in_window(e.cert, run_date):
+        kind, expires_on = Kind.CERT_RENEWAL, e.cert
+    else:
+        return None
+    assert expires_on is not None
+    return Due(r, kind, expires_on, renewal_from(expires_on), grace_end(expires_on), e.card, e.cert)
