@@ -65,6 +65,8 @@ def _setup_logging(verbose: bool) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)  # its progress lines are noise at night
+    logging.getLogger("fontTools").setLevel(logging.ERROR)
 
 
 def _print_summary(result: pipeline.RunResult) -> None:
@@ -83,7 +85,7 @@ def _print_summary(result: pipeline.RunResult) -> None:
     table.add_row("rows read", str(s["rows_read"]), "reconciled" if s["reconciled"] else "DOES NOT RECONCILE")
     out.print(table)
     out.print(f"{s['lots']} lot PDF(s), {s['pages']} pages, {s['quality_notes']} data-quality note(s) → quality.csv")
-    out.print(f"folder: {result.folder}", highlight=False)
+    typer.echo(f"folder: {result.folder}")  # one plain line, never wrapped: scripts read it
 
 
 @app.command()
@@ -100,9 +102,10 @@ def run(
     """Select the residents due on the run date and write their letters to a new hand-off folder."""
     _setup_logging(verbose)
     run_date = _as_date(as_of)
+    if ledger.resolve().is_relative_to(out.resolve()):
+        raise typer.BadParameter(f"{ledger} must live outside --out ({out}), so clearing outputs never re-mails",
+                                 param_hint="--ledger")  # fmt: skip
     with _errors_to_exit_codes():
-        if ledger.resolve().is_relative_to(out.resolve()):
-            raise NoticesError(f"{ledger}: the ledger must live outside --out ({out}), so clearing outputs never re-mails")
         settings = load_config(config)
         with Progress(TextColumn("rendering lots"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                       console=err, transient=True, disable=not err.is_terminal) as bar:  # fmt: skip

@@ -1,0 +1,5 @@
+"""`python -m notices` is the `notices` command."""
+
+from .cli import main
+
+main()

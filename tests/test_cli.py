@@ -1,0 +1,199 @@
+"""End to end: `notices run` on a small register, as an operator or cron runs it."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import random
+import re
+import stat
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pypdfium2 as pdfium
+import pytest
+import zxingcpp
+
+from notices import appid, pipeline
+from notices.config import load_config
+from notices.handoff import verify
+
+ROOT = Path(__file__).resolve().parents[1]
+MINI = ROOT / "tests" / "registers" / "mini.csv"
+CONFIG = ROOT / "config" / "municipality.toml"
+AS_OF = "2026-11-26"
+
+
+def notices(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run the real command line in a fresh process."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "jobs")}
+    return subprocess.run([sys.executable, "-m", "notices", *args], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=600)  # fmt: skip
+
+
+def run(tmp: Path, register: Path = MINI, as_of: str = AS_OF, *extra: str) -> subprocess.CompletedProcess[str]:
+    return notices("run", "--register", str(register), "--as-of", as_of, "--config", str(CONFIG),
+                   "--out", str(tmp / "out"), "--ledger", str(tmp / "var" / "ledger.sqlite3"), "-v", *extra, cwd=tmp)  # fmt: skip
+
+
+def folder_of(result: subprocess.CompletedProcess[str]) -> Path:
+    match = re.search(r"^folder: (.+)$", result.stdout, re.MULTILINE)
+    assert match, result.stdout + result.stderr
+    return Path(match[1].strip())
+
+
+def rows(path: Path) -> list[dict[str, str]]:
+    return list(csv.DictReader(path.read_text(encoding="utf-8-sig").splitlines()))
+
+
+def my_numbers(register: Path) -> list[str]:
+    return [r["my_number"] for r in rows(register) if r.get("my_number")]
+
+
+@pytest.fixture(scope="module")
+def first(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    tmp = tmp_path_factory.mktemp("mini")
+    result = run(tmp)
+    assert result.returncode == 0, result.stderr
+    return tmp, result
+
+
+def test_exact_outcome(first: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    _, result = first
+    folder = folder_of(result)
+    manifest = rows(folder / "manifest.csv")
+    assert [(m["resident_id"], m["kind"], m["expires_on"], m["postal_code"], m["first_page"], m["page_count"])
+            for m in manifest] == [
+        ("10000000001", "card_renewal", "2027-02-01", "9990001", "1", "4"),
+        ("10000000002", "cert_renewal", "2027-02-05", "9990002", "5", "2"),
+        ("10000000003", "residence_extension", "2027-02-01", "9990003", "7", "2"),
+        ("10000000008", "card_renewal", "2027-02-20", "9990008", "9", "4"),
+        ("10000000010", "card_renewal", "2027-02-10", "9990010", "13", "4"),
+    ]  # fmt: skip
+    assert {m["pdf"] for m in manifest} == {"lot-0001.pdf"}
+    assert manifest[4]["application_id"] == "99999700000000000000017"  # supplied: used verbatim
+    assert all(appid.is_valid(m["application_id"]) for m in (manifest[0], manifest[3]))
+    assert manifest[1]["application_id"] == manifest[2]["application_id"] == ""
+    assert [(r["resident_id"], r["reason"]) for r in rows(folder / "review.csv")] == [
+        ("10000000004", "support_measure"), ("10000000005", "support_measure"),
+        ("10000000007", "address"), ("10000000009", "application_id"),
+    ]  # fmt: skip
+    assert [(r["line"], r["reason"]) for r in rows(folder / "rejects.csv")] == [
+        ("12", "missing_resident_id"), ("13", "bad_date"), ("14", "unknown_status")]
+    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    assert (summary["rows_read"], summary["mailed"], summary["held_for_review"], summary["already_notified"],
+            summary["not_mailed"], summary["rejected"]) == (14, 5, 4, 0, 2, 3)  # fmt: skip
+    assert summary["not_mailed_by_reason"]["moved_out"] == summary["not_mailed_by_reason"]["no_card"] == 1
+    assert summary["reconciled"] is True
+    assert len(pdfium.PdfDocument(folder / "lot-0001.pdf")) == 16
+
+
+def test_folder_is_sealed_and_owner_only(first: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    tmp, result = first
+    folder = folder_of(result)
+    assert folder.parent == (tmp / "out").resolve() and (folder / "READY").is_file()
+    assert verify(folder) == []
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert not any(p.name.startswith(".building") for p in (tmp / "out").iterdir())
+
+
+def test_qr_codes_decode_to_the_manifest_ids(first: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    folder = folder_of(first[1])
+    pdf = pdfium.PdfDocument(folder / "lot-0001.pdf")
+    config = load_config(CONFIG)
+    for m in rows(folder / "manifest.csv"):
+        if m["kind"] != "card_renewal":
+            continue
+        form = pdf[int(m["first_page"]) - 1 + 2]  # the application form is the piece's third page
+        found = zxingcpp.read_barcodes(form.render(scale=300 / 72).to_pil())
+        assert [b.text for b in found if b.format == zxingcpp.BarcodeFormat.QRCode] == [config.qr_payload(m["application_id"])]
+        assert appid.grouped(m["application_id"]) in form.get_textpage().get_text_range()
+
+
+def test_my_number_appears_nowhere(first: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    tmp, result = first
+    secrets_ = my_numbers(MINI)
+    assert len(secrets_) == 14
+    texts = [result.stdout, result.stderr]
+    for path in [*(tmp / "out").rglob("*"), *(tmp / "var").rglob("*")]:
+        if path.is_file():
+            data = path.read_bytes()
+            texts.append(data.decode("latin-1"))
+            if path.suffix == ".pdf":
+                texts += [page.get_textpage().get_text_range() for page in pdfium.PdfDocument(data)]
+            else:
+                texts.append(data.decode("utf-8", errors="replace"))
+    for number in secrets_:
+        assert not any(number in text for text in texts)
+
+
+def test_rerun_mails_nothing_and_lists_the_held_again(first: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    tmp, _ = first
+    result = run(tmp)
+    assert result.returncode == 0, result.stderr
+    folder = folder_of(result)
+    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    assert (summary["mailed"], summary["already_notified"], summary["held_for_review"], summary["lots"]) == (0, 5, 4, 0)
+    assert rows(folder / "manifest.csv") == [] and len(rows(folder / "review.csv")) == 4
+    assert not list(folder.glob("*.pdf"))
+
+
+def test_next_night_mails_only_the_new_entrants(tmp_path: Path) -> None:
+    register = tmp_path / "register.csv"
+    text = MINI.read_text(encoding="utf-8")
+    # expires 2027-02-27: outside the window on 2026-11-26, inside on 2026-11-27
+    register.write_text(text + "10000000099,H99,森 新入,モリ シンニュウ,1980-02-27,2,9990099,架空県若葉町北1-1,,resident,"
+                        ",,,2017-03-01,,,,,,,,\n", encoding="utf-8")  # fmt: skip
+    assert run(tmp_path, register).returncode == 0
+    second = run(tmp_path, register, "2026-11-27")
+    assert second.returncode == 0, second.stderr
+    manifest = rows(folder_of(second) / "manifest.csv")
+    assert [(m["resident_id"], m["expires_on"]) for m in manifest] == [("10000000099", "2027-02-27")]
+
+
+def test_cp932_register_gives_the_same_outcome(tmp_path: Path) -> None:
+    register = tmp_path / "register-cp932.csv"
+    register.write_bytes(MINI.read_text(encoding="utf-8").encode("cp932"))
+    result = run(tmp_path, register)
+    assert result.returncode == 0, result.stderr
+    manifest = rows(folder_of(result) / "manifest.csv")
+    assert [m["resident_id"] for m in manifest] == ["10000000001", "10000000002", "10000000003", "10000000008", "10000000010"]
+    assert json.loads((folder_of(result) / "summary.json").read_text())["register"]["encoding"] == "cp932"
+
+
+def test_golden_manifest(tmp_path: Path) -> None:
+    """Same register, same random source: the same manifest, byte for byte."""
+    result = pipeline.run(MINI, date(2026, 11, 26), load_config(CONFIG), tmp_path / "out", tmp_path / "l.sqlite3",
+                          ROOT / "templates", randbelow=random.Random(20261126).randrange)  # fmt: skip
+    golden = ROOT / "tests" / "golden" / "mini-manifest.csv"
+    if os.environ.get("UPDATE_GOLDEN"):
+        golden.write_bytes((result.folder / "manifest.csv").read_bytes())
+    assert (result.folder / "manifest.csv").read_bytes() == golden.read_bytes()
+
+
+@pytest.mark.parametrize(("args", "code", "message"), [
+    (("--register", "missing.csv"), 4, r"missing\.csv: cannot read the register"),
+    (("--register", str(MINI), "--config", "none.toml"), 3, r"none\.toml: configuration file not found"),
+    (("--register", str(MINI), "--as-of", "2026-13-01"), 2, r"2026-13-01"),
+    (("--register", str(MINI), "--ledger", "out/ledger.sqlite3"), 2, r"must live outside --out"),
+])  # fmt: skip
+def test_errors_are_clear_and_have_their_exit_code(tmp_path: Path, args: tuple[str, ...], code: int, message: str) -> None:
+    base = ("run", "--out", "out") if "--config" in args else ("run", "--out", "out", "--config", str(CONFIG))
+    result = notices(*base, *args, cwd=tmp_path)
+    assert result.returncode == code
+    assert re.search(message, result.stderr.replace("\n", "")), result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_unwritable_output_counts_nothing_as_mailed(tmp_path: Path) -> None:
+    (tmp_path / "blocked").write_text("a file where the output folder should be")
+    failed = notices("run", "--register", str(MINI), "--as-of", AS_OF, "--config", str(CONFIG),
+                     "--out", str(tmp_path / "blocked" / "out"), "--ledger", str(tmp_path / "l.sqlite3"), cwd=tmp_path)  # fmt: skip
+    assert failed.returncode == 6, failed.stderr
+    fixed = notices("run", "--register", str(MINI), "--as-of", AS_OF, "--config", str(CONFIG),
+                    "--out", str(tmp_path / "out"), "--ledger", str(tmp_path / "l.sqlite3"), cwd=tmp_path)  # fmt: skip
+    assert fixed.returncode == 0, fixed.stderr
+    assert len(rows(folder_of(fixed) / "manifest.csv")) == 5

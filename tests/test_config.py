@@ -1,0 +1,43 @@
+"""The municipality's configuration: the sample loads, and every bad setting names its key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from notices.config import load_config
+from notices.errors import ConfigError
+
+SAMPLE = Path(__file__).parents[1] / "config" / "municipality.toml"
+
+
+def test_sample_town_loads() -> None:
+    c = load_config(SAMPLE)
+    assert (c.name, c.local_government_code, c.lot_size, c.leap_day) == ("若葉町", "999997", 200, "feb28")
+    assert c.qr_payload("1" * 23) == "https://app.example.jp/apply?id=" + "1" * 23
+
+
+@pytest.mark.parametrize(("old", "new", "message"), [
+    ('local_government_code = "999997"', 'local_government_code = "999998"', r"\[municipality\] local_government_code: .*check digit"),
+    ('local_government_code = "999997"', 'local_government_code = "99999"', r"\[municipality\] local_government_code: .*form"),
+    ('name = "若葉町"\n', "", r"\[municipality\] name: missing setting"),
+    ("lot_size = 200", "lot_size = 0", r"\[output\] lot_size: must be a whole number"),
+    ('style = "era_western"', 'style = "roman"', r"\[dates\] style: 'roman' is not one of"),
+    ('leap_day = "feb28"', 'leap_day = "feb29"', r"\[dates\] leap_day"),
+    ('online_url = "https://app.example.jp/apply?id={application_id}"', 'online_url = "https://x"', r"\[application\] online_url: must contain"),
+    ("[fonts]", "[fontz]", r"missing table \[fonts\]"),
+    ('name = "若葉町"', 'name = "若葉町', r"not valid TOML"),
+])  # fmt: skip
+def test_bad_settings_name_the_key(tmp_path: Path, old: str, new: str, message: str) -> None:
+    text = SAMPLE.read_text(encoding="utf-8")
+    assert old in text
+    path = tmp_path / "town.toml"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(ConfigError, match=message):
+        load_config(path)
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="configuration file not found"):
+        load_config(tmp_path / "none.toml")
