@@ -5,7 +5,9 @@ VENV     := .venv
 PYTHON   ?= python3
 AS_OF    ?= 2026-11-26
 REGISTER ?= data/register.csv
-FONTS    := fonts-morisawa-bizud-mincho fonts-morisawa-bizud-gothic
+# Debian packages: the letters' fonts, and what WeasyPrint needs to lay out and subset them.
+DEBS     := fonts-morisawa-bizud-mincho fonts-morisawa-bizud-gothic fontconfig \
+            libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
 
 .PHONY: notices test setup system-deps sample clean
 
@@ -17,11 +19,11 @@ test: setup
 
 setup: system-deps $(VENV)/.installed
 
-# The Japanese fonts the letters embed (Debian packages).
+# Installs the Debian packages that are missing (needs root, as on the servers and in CI).
 system-deps:
-	@if ! fc-list 2>/dev/null | grep -q "BIZ UDMincho" || ! fc-list | grep -q "BIZ UDGothic"; then \
-		echo "installing $(FONTS)"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fontconfig $(FONTS); \
+	@if ! dpkg -s $(DEBS) >/dev/null 2>&1; then \
+		echo "installing $(DEBS)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBS); \
 	fi
 
 $(VENV)/.installed: pyproject.toml

@@ -14,7 +14,7 @@ SAMPLE = Path(__file__).parents[1] / "config" / "municipality.toml"
 
 def test_sample_town_loads() -> None:
     c = load_config(SAMPLE)
-    assert (c.name, c.local_government_code, c.lot_size, c.leap_day) == ("若葉町", "999997", 200, "feb28")
+    assert (c.name, c.local_government_code, c.lot_size, c.leap_day) == ("若葉町", "999997", 100, "feb28")
     assert c.qr_payload("1" * 23) == "https://app.example.jp/apply?id=" + "1" * 23
 
 
@@ -22,7 +22,7 @@ def test_sample_town_loads() -> None:
     ('local_government_code = "999997"', 'local_government_code = "999998"', r"\[municipality\] local_government_code: .*check digit"),
     ('local_government_code = "999997"', 'local_government_code = "99999"', r"\[municipality\] local_government_code: .*form"),
     ('name = "若葉町"\n', "", r"\[municipality\] name: missing setting"),
-    ("lot_size = 200", "lot_size = 0", r"\[output\] lot_size: must be a whole number"),
+    ("lot_size = 100", "lot_size = 0", r"\[output\] lot_size: must be a whole number"),
     ('style = "era_western"', 'style = "roman"', r"\[dates\] style: 'roman' is not one of"),
     ('leap_day = "feb28"', 'leap_day = "feb29"', r"\[dates\] leap_day"),
     ('online_url = "https://app.example.jp/apply?id={application_id}"', 'online_url = "https://x"', r"\[application\] online_url: must contain"),

@@ -7,12 +7,17 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from factories import resident
+from conftest import make_resident
 from hypothesis import given
 from hypothesis import strategies as st
 
 from notices import rules
 from notices.models import CardState, Kind, Status
+
+def resident(**changes: object):  # type: ignore[no-untyped-def]
+    """A resident with no recorded expiry dates and no certificate unless given."""
+    return make_resident(**{"card_expires_on": None, "cert_issued_on": None, "cert_expires_on": None, **changes})
+
 
 CASES = list(csv.DictReader((Path(__file__).parent / "rule_cases.csv").read_text(encoding="utf-8").splitlines()))
 

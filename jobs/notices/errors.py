@@ -39,6 +39,12 @@ class FontError(NoticesError):
     exit_code = 7
 
 
+class RenderError(NoticesError):
+    """A letter could not be laid out on its pages (a template or data problem)."""
+
+    exit_code = 9
+
+
 class LedgerError(NoticesError):
     """The ledger is unreadable or of a newer schema than this program."""
 

@@ -75,7 +75,7 @@ def select(read: RegisterRead, as_of: date, config: Config, ledger: Ledger) -> S
             out.already_notified += 1
         else:
             found = (review.support_measure(due, read.protected_households) + review.address(due)
-                     + review.glyphs(due, glyph_check)
+                     + review.layout(due) + review.glyphs(due, glyph_check)
                      + review.application_id(due, ledger.application_id_owner(r.application_id) if r.application_id else None,
                                              supplied[r.application_id] > 1))  # fmt: skip
             if found:

@@ -8,7 +8,10 @@ from collections.abc import Callable, Sequence
 from .appid import is_well_formed_supplied
 from .models import Due, Kind, Review
 
-REASONS = ("support_measure", "address", "glyph", "application_id", "returned")
+REASONS = ("support_measure", "address", "glyph", "layout", "application_id", "returned")
+# The longest text each printed field may hold and still fit its box on the letter
+# (tests/test_render.py lays out 60-character names and addresses on every kind).
+MAX_CHARS = {"name": 60, "name_kana": 60, "address": 60, "address_extra": 60}
 
 # A checker that returns the characters of a text that the letter fonts cannot draw.
 GlyphCheck = Callable[[str], Sequence[str]]
@@ -16,6 +19,11 @@ GlyphCheck = Callable[[str], Sequence[str]]
 
 def _review(due: Due, reason: str, detail: str) -> Review:
     return Review(due.resident.resident_id, reason, detail, due.kind, due.expires_on)
+
+
+def _printed(due: Due) -> tuple[tuple[str, str], ...]:
+    r = due.resident
+    return (("name", r.name), ("name_kana", r.name_kana), ("address", r.address), ("address_extra", r.address_extra))
 
 
 def support_measure(due: Due, protected_households: frozenset[str]) -> list[Review]:
@@ -44,14 +52,19 @@ def address(due: Due) -> list[Review]:
 
 def glyphs(due: Due, missing: GlyphCheck) -> list[Review]:
     """Hold a resident whose name, reading or address has a character the fonts cannot draw."""
-    r = due.resident
     found = []
-    for field, text in (("name", r.name), ("name_kana", r.name_kana), ("address", r.address),
-                        ("address_extra", r.address_extra)):  # fmt: skip
+    for field, text in _printed(due):
         chars = missing(text)
         if chars:
             found.append(f"{field}: " + " ".join(f"U+{ord(c):04X}" for c in chars))
     return [_review(due, "glyph", "; ".join(found))] if found else []
+
+
+def layout(due: Due) -> list[Review]:
+    """Hold a resident whose name or address is too long to print in its box."""
+    found = [f"{field} has {len(text)} characters (at most {MAX_CHARS[field]} fit)"
+             for field, text in _printed(due) if len(text) > MAX_CHARS[field]]
+    return [_review(due, "layout", "; ".join(found))] if found else []
 
 
 def application_id(due: Due, owner: str | None, duplicated_in_register: bool) -> list[Review]:

@@ -1,0 +1,193 @@
+"""The letters: one lot of mail pieces laid out as one PDF with Jinja2 and WeasyPrint."""
+
+from __future__ import annotations
+
+import mimetypes
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import jinja2
+import segno
+from markupsafe import Markup
+from weasyprint import HTML, Document
+from weasyprint.document import Page
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from . import appid, wareki
+from .config import Config
+from .errors import RenderError
+from .models import Kind, Piece, Placement, Resident
+
+# Pages of content per kind, before a piece is padded to an even page count.
+SHEETS = {Kind.CARD_RENEWAL: 3, Kind.CERT_RENEWAL: 2, Kind.RESIDENCE_EXTENSION: 2}
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July",
+           "August", "September", "October", "November", "December")
+_BLANK_PAGE = "<!DOCTYPE html><html><head><style>@page { size: A4; margin: 0 }</style></head></html>"
+
+
+@dataclass(frozen=True)
+class RenderedLot:
+    """A lot's PDF and where each of its pieces landed."""
+
+    pdf: bytes
+    placements: tuple[Placement, ...]
+    page_count: int
+
+
+class _LocalFetcher(URLFetcher):
+    """Fetches data: URIs and files inside the templates folder; refuses everything else."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(allowed_protocols=("data", "file"), allow_redirects=False)
+        self._root = root.resolve()
+
+    def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
+        """Serve URL if it is a data: URI or a file under the templates folder."""
+        scheme = url.split(":", 1)[0].lower()
+        if scheme == "data":
+            return super().fetch(url, headers)
+        if scheme == "file":
+            parts = urlsplit(url)
+            path = Path(unquote(parts.path)).resolve()
+            if parts.netloc in ("", "localhost") and path.is_relative_to(self._root) and path.is_file():
+                mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+                return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": mime})
+        raise ValueError(f"refused to fetch {url[:80]!r}: only data: URIs and template files")
+
+
+def format_postal(code: str) -> str:
+    """A 7-digit postal code as 123-4567 (anything else as given)."""
+    return f"{code[:3]}-{code[3:]}" if len(code) == 7 and code.isdigit() else code
+
+
+def format_english(day: date) -> str:
+    """A date for the English page: 10 February 2027."""
+    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+
+
+def css_string(value: str) -> Markup:
+    """VALUE as a quoted CSS string that cannot end the string or the style element."""
+    out = []
+    for char in value:
+        if char in '"\\<>&' or ord(char) < 0x20 or ord(char) == 0x7F:
+            out.append(f"\\{ord(char):x} ")
+        else:
+            out.append(char)
+    return Markup('"' + "".join(out) + '"')
+
+
+def qr_svg(payload: str) -> Markup:
+    """The QR code of PAYLOAD (error correction M, quiet zone 4) as inline SVG; CSS sets its size."""
+    code = segno.make_qr(payload, error="m", boost_error=False)
+    return Markup(code.svg_inline(scale=1, border=4, omitsize=True, svgclass="qrcode", lineclass=None))
+
+
+class Renderer:
+    """Turns mail pieces into letters for one municipality's configuration."""
+
+    def __init__(self, config: Config, templates_dir: Path) -> None:
+        """Prepare the templates (loaded from TEMPLATES_DIR) and the URL fetcher."""
+        self.config = config
+        self.templates_dir = templates_dir.resolve()
+        self._fetcher = _LocalFetcher(self.templates_dir)
+        self._blank: Document | None = None
+        env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(self.templates_dir),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            keep_trailing_newline=True,
+        )
+        env.filters.update(
+            jdate=self._jdate,
+            wdate=wareki.format_western,
+            edate=format_english,
+            birth=self._birth,
+            appid=appid.grouped,
+            postal=format_postal,
+            css_string=css_string,
+        )
+        self._env = env
+        self._lot = env.get_template("lot.html")
+
+    def _jdate(self, day: date) -> str:
+        return wareki.format_date(day, self.config.date_style, self.config.first_year)
+
+    def _birth(self, resident: Resident) -> str:
+        """Birth date: Western for foreign residents, the letter's date style otherwise."""
+        if resident.birth_date is None:
+            return ""
+        if resident.is_foreign:
+            return wareki.format_western(resident.birth_date)
+        return self._jdate(resident.birth_date)
+
+    def render_html(self, pieces: Sequence[Piece], letter_date: date) -> str:
+        """The lot's HTML: one <section class="piece"> per piece, in input order."""
+        items = []
+        for piece in pieces:
+            qr: Markup | str = ""
+            if piece.due.kind is Kind.CARD_RENEWAL:
+                if not piece.qr_payload or not piece.application_id:
+                    raise RenderError(
+                        f"piece {piece.piece_id}: a card renewal needs an application ID and a QR payload"
+                    )
+                qr = qr_svg(piece.qr_payload)
+            items.append({"piece": piece, "qr": qr})
+        return self._lot.render(
+            items=items,
+            cfg=self.config,
+            letter_date=letter_date,
+            fonts={"mincho": self.config.mincho_font, "gothic": self.config.gothic_font},
+        )
+
+    def _blank_page(self) -> Document:
+        if self._blank is None:
+            self._blank = HTML(string=_BLANK_PAGE, url_fetcher=self._fetcher).render()
+        return self._blank
+
+    def render_lot(self, pieces: Sequence[Piece], letter_date: date) -> RenderedLot:
+        """Render PIECES as one PDF; each piece starts on an odd page and has an even page count."""
+        if not pieces:
+            raise ValueError("a lot needs at least one piece")
+        ids = [piece.piece_id for piece in pieces]
+        if len(set(ids)) != len(ids):
+            raise ValueError("piece IDs within a lot must be unique")
+        html = self.render_html(pieces, letter_date)
+        document = HTML(
+            string=html, base_url=self.templates_dir.as_uri() + "/", url_fetcher=self._fetcher
+        ).render()
+        pages = list(document.pages)
+        firsts: list[int] = []
+        for pid in ids:
+            firsts.append(self._page_of(pages, f"piece-{pid}", firsts[-1] if firsts else 0))
+        if len(pages) % 2:
+            pages.append(self._blank_page().pages[0])
+            document = document.copy(pages)
+        placements = []
+        for i, piece in enumerate(pieces):
+            end = firsts[i + 1] if i + 1 < len(pieces) else len(pages)
+            self._check_fit(pages, i + 1, piece, firsts[i], end)
+            placements.append(Placement(piece.piece_id, firsts[i] + 1, end - firsts[i]))
+        return RenderedLot(pdf=document.write_pdf(), placements=tuple(placements), page_count=len(pages))
+
+    @staticmethod
+    def _page_of(pages: Sequence[Page], anchor: str, start: int) -> int:
+        """Index of the first page at or after START whose anchors contain ANCHOR."""
+        for index in range(start, len(pages)):
+            if anchor in pages[index].anchors:
+                return index
+        raise RenderError(f"anchor {anchor!r} is missing from the rendered lot")
+
+    def _check_fit(self, pages: Sequence[Page], seq: int, piece: Piece, first: int, end: int) -> None:
+        """Raise RenderError unless every sheet of the SEQ-th piece sits on its own page."""
+        sheets = SHEETS[piece.due.kind]
+        expected = sheets + sheets % 2
+        for number in range(1, sheets + 1):
+            anchor = f"sheet-{seq}-{number}"
+            if self._page_of(pages, anchor, first) != first + number - 1:
+                raise RenderError(f"piece {piece.piece_id}: page {number - 1} of the letter runs over its page")
+        last = self._page_of(pages, f"end-{seq}", first)
+        if last != first + sheets - 1 or end - first != expected:
+            raise RenderError(f"piece {piece.piece_id}: the letter does not fit on {sheets} pages")

@@ -1,0 +1,66 @@
+"""Fonts: found through fontconfig, and their coverage read from the real font files."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from notices.errors import FontError
+from notices.fonts import font_file, missing_glyphs
+
+FAMILIES = ["BIZ UDMincho", "BIZ UDGothic"]
+
+
+def test_font_file_finds_the_installed_fonts() -> None:
+    for family in FAMILIES:
+        path = font_file(family)
+        assert path.is_file() and path.suffix.lower() in (".ttf", ".otf", ".ttc")
+
+
+def test_a_missing_family_raises_font_error_with_the_debian_hint() -> None:
+    with pytest.raises(FontError, match="'No Such Font Family' is not installed") as info:
+        font_file("No Such Font Family")
+    assert "apt-get install fonts-morisawa-bizud-mincho fonts-morisawa-bizud-gothic" in str(info.value)
+    with pytest.raises(FontError):
+        missing_glyphs("山田", ["No Such Font Family"])
+
+
+def test_an_ordinary_name_has_no_missing_glyph() -> None:
+    assert missing_glyphs("山田 太郎", FAMILIES) == []
+    assert missing_glyphs("〒999-0012 架空県若葉町緑町二丁目3番4号 ヤマダ タロウ", FAMILIES) == []
+
+
+def test_private_use_code_points_are_always_missing() -> None:
+    assert missing_glyphs("\ue000", FAMILIES) == ["\ue000"]
+    assert missing_glyphs("\U000f0000", FAMILIES) == ["\U000f0000"]
+    assert missing_glyphs("\U0010fffd", []) == ["\U0010fffd"]
+
+
+def test_missing_characters_are_listed_once_in_order() -> None:
+    text = "山\U000f0000田\ue000\u0378\ue000\U000f0000"
+    assert missing_glyphs(text, FAMILIES) == ["\U000f0000", "\ue000", "\u0378"]
+
+
+def test_ascii_whitespace_is_never_missing() -> None:
+    assert missing_glyphs("\t\n\r \t", FAMILIES) == []
+
+
+def test_variation_selectors_count_only_as_known_sequences() -> None:
+    assert missing_glyphs("葛\U000e0100", FAMILIES) == []  # an Adobe-Japan1 IVS both fonts carry
+    assert missing_glyphs("a\U000e0100", FAMILIES) == ["\U000e0100"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text())
+def test_missing_glyphs_is_a_deduplicated_subsequence(text: str) -> None:
+    missing = missing_glyphs(text, FAMILIES)
+    assert len(missing) == len(set(missing))
+    assert all(char in text for char in missing)
+    assert not set(missing) & set("\t\n\r ")
+    firsts = [text.index(char) for char in missing]
+    assert firsts == sorted(firsts)
+    for char in text:
+        code = ord(char)
+        if 0xE000 <= code <= 0xF8FF or code >= 0xF0000:
+            assert char in missing

@@ -1,0 +1,75 @@
+"""Who is held for review (domain.md 2.6), reason by reason."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from conftest import make_resident
+
+from notices import review
+from notices.fonts import missing_glyphs
+from notices.models import Due, Kind, Resident
+
+FONTS = ("BIZ UDMincho", "BIZ UDGothic")
+
+
+def due(kind: Kind = Kind.CARD_RENEWAL, **changes: object) -> Due:
+    r: Resident = make_resident(**changes)
+    return Due(r, kind, date(2027, 2, 10), date(2026, 11, 11), date(2027, 5, 31), r.card_expires_on, r.cert_expires_on)
+
+
+def reasons(d: Due, protected: frozenset[str] = frozenset(), owner: str | None = None, dup: bool = False) -> list[str]:
+    found = (review.support_measure(d, protected) + review.address(d) + review.layout(d)
+             + review.glyphs(d, lambda text: missing_glyphs(text, FONTS)) + review.application_id(d, owner, dup))
+    return [f.reason for f in found]
+
+
+def test_an_ordinary_resident_is_not_held() -> None:
+    assert reasons(due()) == []
+
+
+def test_support_measure_on_the_resident_and_on_the_household() -> None:
+    assert reasons(due(support_measure=True)) == ["support_measure"]
+    assert reasons(due(household_id="H9"), protected=frozenset({"H9"})) == ["support_measure"]
+    assert reasons(due(household_id="H8"), protected=frozenset({"H9"})) == []
+    assert reasons(due(household_id=""), protected=frozenset({""})) == []  # no household: only the resident
+    unclear = review.support_measure(due(support_measure=True, support_measure_unclear=True), frozenset())
+    assert "not recognised" in unclear[0].detail
+
+
+@pytest.mark.parametrize(("changes", "detail"), [
+    ({"postal_code": ""}, "postal code is empty"),
+    ({"postal_code": "99900"}, "not 7 digits"),
+    ({"postal_code": "999000a"}, "not 7 digits"),
+    ({"address": ""}, "address is empty"),
+])  # fmt: skip
+def test_address(changes: dict[str, str], detail: str) -> None:
+    (found,) = review.address(due(**changes))
+    assert found.reason == "address" and detail in found.detail
+
+
+def test_glyph_names_the_code_point() -> None:
+    (found,) = review.glyphs(due(name="山\ue000 太郎"), lambda text: missing_glyphs(text, FONTS))
+    assert found.reason == "glyph" and found.detail == "name: U+E000"
+
+
+def test_variant_kanji_that_the_fonts_draw_are_not_held() -> None:
+    assert reasons(due(name="髙橋 﨑子", address="架空県若葉町齋藤1-1")) == []
+
+
+def test_too_long_to_print_is_held_for_layout() -> None:
+    assert reasons(due(name="長" * 61)) == ["layout"]
+    assert reasons(due(name="長" * 60)) == []
+
+
+@pytest.mark.parametrize(("kind", "supplied", "owner", "dup", "held"), [
+    (Kind.CARD_RENEWAL, "12345", None, False, True),
+    (Kind.CARD_RENEWAL, "9" * 23, None, False, False),
+    (Kind.CARD_RENEWAL, "9" * 23, "R0000000001", False, False),  # issued to this same resident before
+    (Kind.CARD_RENEWAL, "9" * 23, "R0000000002", False, True),
+    (Kind.CARD_RENEWAL, "9" * 23, None, True, True),
+    (Kind.CERT_RENEWAL, "12345", None, False, False),  # no form: the ID is not used
+])  # fmt: skip
+def test_supplied_application_id(kind: Kind, supplied: str, owner: str | None, dup: bool, held: bool) -> None:
+    assert bool(review.application_id(due(kind, application_id=supplied), owner, dup)) is held

@@ -1,0 +1,93 @@
+"""The bundled sample registers, end to end, against the generator's independent expectations."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import Counter
+from datetime import date
+from pathlib import Path
+
+import pypdfium2 as pdfium
+import pytest
+
+from notices import pipeline
+from notices.config import load_config
+from notices.handoff import verify
+
+ROOT = Path(__file__).resolve().parents[1]
+AS_OF = date(2026, 11, 26)
+
+
+def rows(path: Path, encoding: str = "utf-8-sig") -> list[dict[str, str]]:
+    return list(csv.DictReader(path.read_text(encoding=encoding).splitlines()))
+
+
+@pytest.fixture(scope="module", params=["register.csv", "register-cp932.csv"])
+def sample(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, pipeline.RunResult]:
+    tmp = tmp_path_factory.mktemp("sample")
+    result = pipeline.run(ROOT / "data" / request.param, AS_OF, load_config(ROOT / "config" / "municipality.toml"),
+                          tmp / "out", tmp / "ledger.sqlite3", ROOT / "templates")  # fmt: skip
+    return request.param, result
+
+
+def test_every_row_has_the_intended_outcome(sample: tuple[str, pipeline.RunResult]) -> None:
+    name, result = sample
+    expected = rows(ROOT / "data" / name.replace(".csv", ".expected.csv"), "utf-8")
+    folder = result.folder
+    mailed = {(m["resident_id"], m["kind"]) for m in rows(folder / "manifest.csv")}
+    reviews = {(r["resident_id"], r["reason"]) for r in rows(folder / "review.csv")}
+    rejects = {(int(r["line"]), r["reason"]) for r in rows(folder / "rejects.csv")}
+    not_mailed: Counter[str] = Counter()
+    for e in expected:
+        outcome, _, detail = e["expect"].partition(":")
+        if outcome == "mail":
+            assert (e["resident_id"], detail) in mailed, e
+        elif outcome == "review":
+            assert (e["resident_id"], detail) in reviews, e
+            assert not any(rid == e["resident_id"] for rid, _ in mailed), e
+        elif outcome == "reject":
+            assert (int(e["line"]), detail) in rejects, e
+        else:
+            not_mailed[detail] += 1
+    counts = Counter(e["expect"].partition(":")[0] for e in expected)
+    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    assert summary["rows_read"] == len(expected)
+    assert (summary["mailed"], summary["held_for_review"], summary["rejected"], summary["not_mailed"]) == (
+        counts["mail"], counts["review"], counts["reject"], counts["not_mailed"])
+    assert {k: v for k, v in summary["not_mailed_by_reason"].items() if v} == dict(not_mailed)
+    assert summary["reconciled"] is True
+
+
+def test_lots_are_in_postal_code_order_and_duplex_safe(sample: tuple[str, pipeline.RunResult]) -> None:
+    _, result = sample
+    manifest = rows(result.folder / "manifest.csv")
+    assert [m["postal_code"] for m in manifest] == sorted(m["postal_code"] for m in manifest)
+    config = load_config(ROOT / "config" / "municipality.toml")
+    by_lot = Counter(m["pdf"] for m in manifest)
+    assert all(count <= config.lot_size for count in by_lot.values())
+    for pdf, count in by_lot.items():
+        pieces = [m for m in manifest if m["pdf"] == pdf]
+        pages = len(pdfium.PdfDocument(result.folder / pdf))
+        assert pages % 2 == 0
+        assert all(int(m["page_count"]) % 2 == 0 and int(m["first_page"]) % 2 == 1 for m in pieces)
+        assert sum(int(m["page_count"]) for m in pieces) == pages  # no page belongs to no one
+    assert verify(result.folder) == []
+
+
+def test_no_my_number_in_any_output(sample: tuple[str, pipeline.RunResult]) -> None:
+    name, result = sample
+    register = (ROOT / "data" / name).read_bytes()
+    text = register.decode("cp932" if "cp932" in name else "utf-8-sig")
+    header, *lines = list(csv.reader(text.splitlines()))
+    column = next(i for i, h in enumerate(header) if h in ("my_number", "個人番号"))
+    numbers = {line[column] for line in lines if len(line) > column and line[column]}
+    assert len(numbers) > 100
+    outputs = []
+    for path in result.folder.iterdir():
+        data = path.read_bytes()
+        outputs.append(data.decode("utf-8", errors="replace"))
+        if path.suffix == ".pdf":
+            outputs += [page.get_textpage().get_text_range() for page in pdfium.PdfDocument(data)]
+    blob = "\n".join(outputs)
+    assert not [n for n in numbers if n in blob]
