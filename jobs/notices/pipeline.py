@@ -144,6 +144,8 @@ def run(register: Path, as_of: date, config: Config, out_dir: Path, ledger_path:
         encoding: str | None = None, randbelow: Callable[[int], int] = secrets.randbelow,
         progress: Callable[[int, int], None] | None = None) -> RunResult:  # fmt: skip
     """Run the nightly job for one run date and return the sealed hand-off folder."""
+    for family in (config.mincho_font, config.gothic_font):
+        fonts.font_file(family)  # a missing font would be silently replaced: stop before anything is done
     renderer = Renderer(config, templates_dir)
     with Ledger.open(ledger_path) as ledger:
         for run_id in ledger.recover():
