@@ -85,7 +85,7 @@ def test_my_number_is_dropped_on_reading(tmp_path: Path) -> None:
     ("2026-11-26", date(2026, 11, 26)), ("2026/11/26", date(2026, 11, 26)), ("20261126", date(2026, 11, 26)),
     ("令和8年11月26日", date(2026, 11, 26)), ("R8.11.26", date(2026, 11, 26)), ("H31.4.30", date(2019, 4, 30)),
     ("令和元年5月1日", date(2019, 5, 1)), ("昭和55年4月1日", date(1980, 4, 1)), ("２０２６／１１／２６", date(2026, 11, 26)),
-    ("2026/1/5", date(2026, 1, 5)), ("r8.11.26", date(2026, 11, 26)), ("平成元年1月8日", date(1989, 1, 8)),
+    ("2026/1/5", date(2026, 1, 5)), ("2026/11/26 0:00:00", date(2026, 11, 26)), ("2026-11-26T00:00", date(2026, 11, 26)), ("r8.11.26", date(2026, 11, 26)), ("平成元年1月8日", date(1989, 1, 8)),
 ])  # fmt: skip
 def test_date_forms(tmp_path: Path, text: str, expected: date) -> None:
     assert read_register(write(tmp_path, [row(birth_date=text)])).residents[0].birth_date == expected

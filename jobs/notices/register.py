@@ -9,6 +9,7 @@ import re
 import sys
 import unicodedata
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,10 +63,10 @@ CARD_STATES = {
     "revoked": CardState.REVOKED, "廃止": CardState.REVOKED, "失効": CardState.REVOKED,
     "returned": CardState.RETURNED, "返納": CardState.RETURNED,
 }  # fmt: skip
-FLAG_TRUE = {"1", "true", "yes", "有", "あり", "y"}
-FLAG_FALSE = {"", "0", "false", "no", "無", "なし", "n"}
+FLAG_TRUE = {"1", "true", "yes", "y", "有", "有り", "あり", "○", "◯", "対象"}
+FLAG_FALSE = {"", "0", "false", "no", "n", "無", "無し", "なし", "×", "対象外"}
 SEXES = {"1": "男", "男": "男", "m": "男", "male": "男", "2": "女", "女": "女", "f": "女", "female": "女"}
-JAPANESE_NATIONALITY = {"", "jp", "jpn", "日本", "日本国"}
+JAPANESE_NATIONALITY = {"", "jp", "jpn", "japan", "日本", "日本国"}
 
 
 def _key(header: str) -> str:
@@ -225,7 +226,7 @@ def _date(cell_value: str, column: str, needed: bool) -> object:
         return None
 
 
-def _resident(cell, line: int, resident_id: str, household_id: str, flag: bool | None,  # type: ignore[no-untyped-def]
+def _resident(cell: Callable[[str], str], line: int, resident_id: str, household_id: str, flag: bool | None,
               quality: list[QualityNote]) -> Resident:  # fmt: skip
     if not resident_id:
         raise _RowError("missing_resident_id", "resident_id", "resident_id is empty")
