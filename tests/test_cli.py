@@ -188,6 +188,13 @@ def test_errors_are_clear_and_have_their_exit_code(tmp_path: Path, args: tuple[s
     assert "Traceback" not in result.stderr
 
 
+def test_default_config_works_from_any_folder(tmp_path: Path) -> None:
+    result = notices("run", "--register", str(MINI), "--as-of", AS_OF, "--out", str(tmp_path / "out"),
+                     "--ledger", str(tmp_path / "l.sqlite3"), cwd=tmp_path)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert len(rows(folder_of(result) / "manifest.csv")) == 5
+
+
 def test_unwritable_output_counts_nothing_as_mailed(tmp_path: Path) -> None:
     (tmp_path / "blocked").write_text("a file where the output folder should be")
     failed = notices("run", "--register", str(MINI), "--as-of", AS_OF, "--config", str(CONFIG),

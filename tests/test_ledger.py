@@ -34,23 +34,34 @@ def test_application_ids_are_never_claimed_twice(tmp_path: Path) -> None:
         assert ledger.application_id_owner("9" * 23) == "R1"  # an abandoned run does not free its IDs
 
 
-def test_recover_abandons_unfinished_runs_and_keeps_sealed_ones(tmp_path: Path) -> None:
+def test_recover_abandons_unfinished_runs_and_keeps_renamed_ones(tmp_path: Path) -> None:
     out = tmp_path / "out"
+    notice = lambda rid, piece: NoticeRecord(rid, "card_renewal", date(2027, 2, 1), piece, "")  # noqa: E731
     with Ledger.open(tmp_path / "l.sqlite3") as ledger:
-        crashed, crashed_folder = ledger.begin_run(D, out)
-        ledger.record_notices(crashed, [NoticeRecord("R1", "card_renewal", date(2027, 2, 1), "00001-000001", "")])
-        building_path(crashed_folder).mkdir(parents=True)
-        sealed, sealed_folder = ledger.begin_run(D, out)
-        ledger.record_notices(sealed, [NoticeRecord("R2", "card_renewal", date(2027, 2, 1), "00002-000001", "")])
-        sealed_folder.mkdir(parents=True)
-        (sealed_folder / "READY").touch()
+        building, building_folder = ledger.begin_run(D, out)  # died while writing its folder
+        ledger.record_notices(building, [notice("R1", "1-1")])
+        building_path(building_folder).mkdir(parents=True)
+        unrenamed, unrenamed_folder = ledger.begin_run(D, out)  # died just before the rename
+        ledger.record_notices(unrenamed, [notice("R2", "2-1")])
+        ledger.sealing(unrenamed)
+        building_path(unrenamed_folder).mkdir(parents=True)
+        renamed, _ = ledger.begin_run(D, out)  # died after the rename; the vendor has already moved the folder
+        ledger.record_notices(renamed, [notice("R3", "3-1")])
+        ledger.sealing(renamed)
     with Ledger.open(tmp_path / "l.sqlite3") as ledger:
-        assert ledger.recover() == [crashed, sealed]
+        assert ledger.recover() == [building, unrenamed, renamed]
         assert not ledger.notified("R1", "card_renewal", date(2027, 2, 1))  # will be mailed again
-        assert ledger.notified("R2", "card_renewal", date(2027, 2, 1))  # its folder went to the vendor
-        assert not building_path(crashed_folder).exists()
+        assert not ledger.notified("R2", "card_renewal", date(2027, 2, 1))
+        assert ledger.notified("R3", "card_renewal", date(2027, 2, 1))  # never twice, even with the folder gone
+        assert not building_path(building_folder).exists() and not building_path(unrenamed_folder).exists()
         states = dict(ledger.db.execute("SELECT run_id, state FROM runs"))
-        assert states == {crashed: "abandoned", sealed: "complete"}
+        assert states == {building: "abandoned", unrenamed: "abandoned", renamed: "complete"}
+
+
+def test_the_ledger_is_the_owners_only(tmp_path: Path) -> None:
+    with Ledger.open(tmp_path / "l.sqlite3"):
+        pass
+    assert (tmp_path / "l.sqlite3").stat().st_mode & 0o077 == 0
 
 
 def test_a_second_run_is_refused_while_the_lock_is_held(tmp_path: Path) -> None:

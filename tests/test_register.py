@@ -44,7 +44,7 @@ def row(**changes: str) -> dict[str, str]:
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp932"])
 def test_encodings_are_detected(tmp_path: Path, encoding: str) -> None:
     read = read_register(write(tmp_path, [row(name="髙橋 﨑子" if encoding != "cp932" else "高橋 崎子")], encoding=encoding))
-    assert read.encoding == ("cp932" if encoding == "cp932" else "utf-8-sig")
+    assert read.encoding == encoding
     assert [r.name for r in read.residents] == ["髙橋 﨑子" if encoding != "cp932" else "高橋 崎子"]
     assert read.residents[0].resident_id == "10000000001"  # the BOM never sticks to the first header
 
@@ -54,18 +54,52 @@ def test_cp932_with_nec_and_ibm_extensions(tmp_path: Path) -> None:
     assert read.residents[0].name == "髙橋 ①子"
 
 
-def test_undecodable_file_is_one_clear_error(tmp_path: Path) -> None:
+def test_a_pasted_cp932_row_in_a_utf8_file_is_rejected_alone(tmp_path: Path) -> None:
+    path = write(tmp_path, [row(resident_id="1"), row(resident_id="2"), row(resident_id="3")])
+    lines = path.read_bytes().split(b"\r\n")
+    lines[2] = lines[2].decode("utf-8").encode("cp932")
+    path.write_bytes(b"\r\n".join(lines))
+    read = read_register(path)
+    assert read.encoding == "utf-8" and [r.resident_id for r in read.residents] == ["1", "3"]
+    assert [(j.line, j.reason, j.detail) for j in read.rejects] == [(3, "malformed_row", "line 3 is not valid utf-8")]
+
+
+def test_an_undecodable_header_is_one_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "bad.csv"
-    path.write_bytes(b"resident_id,name\r\n1,\x82\xa0\x81\x20\r\n")
-    with pytest.raises(RegisterError, match=r"bad.csv: line 2, byte 3: the file is not utf-8-sig or cp932"):
+    path.write_bytes(b"\x82\xa0\x81\x20,name\r\n")
+    with pytest.raises(RegisterError, match=r"bad.csv: line 1: the header is not valid cp932"):
         read_register(path)
+
+
+def test_an_empty_file_is_one_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "empty.csv").write_bytes(b"")
+    with pytest.raises(RegisterError, match=r"empty.csv: line 1: the file is empty"):
+        read_register(tmp_path / "empty.csv")
 
 
 def test_encoding_override(tmp_path: Path) -> None:
     path = write(tmp_path, [row(name="山田")], encoding="cp932")
     assert read_register(path, encoding="cp932").residents[0].name == "山田"
-    with pytest.raises(RegisterError, match="line 2"):
-        read_register(path, encoding="utf-8")
+    assert [j.detail for j in read_register(path, encoding="utf-8").rejects] == ["line 2 is not valid utf-8"]
+    with pytest.raises(RegisterError, match="unknown encoding"):
+        read_register(path, encoding="klingon")
+
+
+def test_an_unclosed_quote_spoils_one_row_only(tmp_path: Path) -> None:
+    path = write(tmp_path, [row(resident_id="1"), row(resident_id="2"), row(resident_id="3"), row(resident_id="4")])
+    text = path.read_text(encoding="utf-8").replace("架空県若葉町中央1-2-3", '"A棟', 1)  # the first row's address
+    path.write_text(text, encoding="utf-8")
+    read = read_register(path)
+    assert [(j.line, j.reason, j.detail) for j in read.rejects] == [(2, "malformed_row", "a quote is not closed")]
+    assert [r.resident_id for r in read.residents] == ["2", "3", "4"]
+
+
+def test_a_malformed_row_still_protects_its_household(tmp_path: Path) -> None:
+    path = write(tmp_path, [row(resident_id="1", household_id="H1", support_measure="1"), row(resident_id="2", household_id="H1")])
+    text = path.read_text(encoding="utf-8").replace("架空県若葉町中央1-2-3", "コーポ,若葉101", 1)  # a stray comma
+    path.write_text(text, encoding="utf-8")
+    read = read_register(path)
+    assert [j.reason for j in read.rejects] == ["malformed_row"] and read.protected_households == {"H1"}
 
 
 def test_japanese_headers(tmp_path: Path) -> None:
@@ -121,8 +155,31 @@ def test_reject_reasons(tmp_path: Path, changes: dict[str, str], reason: str, co
 
 
 def test_bad_dates_do_not_matter_for_those_not_mailed(tmp_path: Path) -> None:
-    read = read_register(write(tmp_path, [row(status="moved_out", birth_date="garbage")]))
+    read = read_register(write(tmp_path, [row(status="moved_out", birth_date="garbage"),
+                                          row(resident_id="2", card_state="suspended", cert_issued_on="garbage")]))  # fmt: skip
     assert read.rejects == () and read.residents[0].status is Status.MOVED_OUT
+    assert read.residents[1].card_state is CardState.SUSPENDED
+
+
+@pytest.mark.parametrize("text", ["9999-12-31", "1800-01-01", "22000101"])
+def test_implausible_dates_are_rejected(tmp_path: Path, text: str) -> None:
+    read = read_register(write(tmp_path, [row(card_issued_on=text)]))
+    assert [(j.reason, j.column) for j in read.rejects] == [("bad_date", "card_issued_on")]
+
+
+def test_full_width_residence_status_and_nationality_are_normalised(tmp_path: Path) -> None:
+    header = HEADER + ["nationality", "residence_status"]
+    path = tmp_path / "r.csv"
+    path.write_text(",".join(header) + "\n" + ",".join([*(ROW[c] for c in HEADER), "ＪＰ", "高度専門職２号"]) + "\n",
+                    encoding="utf-8")  # fmt: skip
+    r = read_register(path).residents[0]
+    assert (r.nationality, r.residence_status) == ("", "高度専門職2号")
+
+
+def test_an_unknown_support_measure_header_stops_the_run(tmp_path: Path) -> None:
+    header = [h if h != "support_measure" else "支援措置の要否" for h in HEADER]
+    with pytest.raises(RegisterError, match="looks like a support-measure flag"):
+        read_register(write(tmp_path, [row()], header=header))
 
 
 def test_every_row_of_a_duplicated_id_is_rejected(tmp_path: Path) -> None:

@@ -122,10 +122,24 @@ def test_period_of_stay_makes_a_residence_extension() -> None:
 
 
 def test_recorded_stay_cap_is_a_residence_extension() -> None:
-    r = resident(nationality="VN", residence_status="技能実習", residence_expires_on=date(2027, 6, 1),
+    r = resident(nationality="VN", residence_status="技能実習", residence_expires_on=date(2027, 2, 1),
                  card_expires_on=date(2027, 2, 1), birth_date=date(1990, 12, 1), card_issued_on=date(2024, 4, 1))  # fmt: skip
     due = rules.due_notice(r, RUN)
     assert due is not None and due.kind is Kind.RESIDENCE_EXTENSION
+
+
+def test_recorded_expiry_that_is_not_the_end_of_stay_is_a_card_renewal() -> None:
+    r = resident(nationality="US", residence_status="留学", residence_expires_on=date(2030, 1, 1),
+                 card_expires_on=date(2027, 2, 1), birth_date=date(1990, 12, 1), card_issued_on=date(2024, 4, 1))  # fmt: skip
+    due = rules.due_notice(r, RUN)
+    assert due is not None and due.kind is Kind.CARD_RENEWAL
+
+
+def test_stay_ending_on_the_birthday_expiry_is_a_card_renewal() -> None:
+    r = resident(nationality="US", residence_status="留学", residence_expires_on=date(2027, 2, 1),
+                 birth_date=date(1990, 2, 1), card_issued_on=date(2017, 2, 10))  # fmt: skip
+    due = rules.due_notice(r, RUN)
+    assert due is not None and due.kind is Kind.CARD_RENEWAL and due.expires_on == date(2027, 2, 1)
 
 
 def test_permanent_resident_follows_the_birthday_rule() -> None:

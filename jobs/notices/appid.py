@@ -43,12 +43,12 @@ def normalise(text: str) -> str:
 def is_valid(text: str) -> bool:
     """True for an ID this program issues: 23 digits, a valid LG code, a valid Damm digit."""
     s = normalise(text)
-    return bool(re.fullmatch(r"\d{23}", s)) and is_lg_code(s[:6]) and damm_digit(s) == 0
+    return bool(re.fullmatch(r"[0-9]{23}", s)) and is_lg_code(s[:6]) and damm_digit(s) == 0
 
 
 def is_well_formed_supplied(text: str) -> bool:
     """True for a supplied (J-LIS) ID that can be printed: exactly 23 digits."""
-    return bool(re.fullmatch(r"\d{23}", text))
+    return bool(re.fullmatch(r"[0-9]{23}", text))
 
 
 def new_id(lg_code: str, randbelow: Callable[[int], int] = secrets.randbelow) -> str:

@@ -27,7 +27,9 @@ out = Console()
 log = logging.getLogger("notices")
 
 EXIT_INTERNAL = 10
-DEFAULT_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+PROJECT = Path(__file__).resolve().parents[2]
+DEFAULT_TEMPLATES = PROJECT / "templates"
+DEFAULT_CONFIG = PROJECT / "config" / "municipality.toml"
 
 
 def today_in_tokyo() -> date:
@@ -92,7 +94,7 @@ def _print_summary(result: pipeline.RunResult) -> None:
 def run(
     register: Annotated[Path, typer.Option(help="The register CSV (UTF-8 or CP932).")],
     as_of: Annotated[Optional[str], typer.Option(help="Run date YYYY-MM-DD; default today in Asia/Tokyo.")] = None,
-    config: Annotated[Path, typer.Option(help="The municipality's TOML file.")] = Path("config/municipality.toml"),
+    config: Annotated[Path, typer.Option(help="The municipality's TOML file.", envvar="NOTICES_CONFIG")] = DEFAULT_CONFIG,
     out: Annotated[Path, typer.Option(help="Where run folders are written.")] = Path("output"),
     ledger: Annotated[Path, typer.Option(help="The ledger (SQLite), outside --out.")] = Path("var/ledger.sqlite3"),
     encoding: Annotated[Optional[str], typer.Option(help="Override the detected encoding (utf-8, cp932).")] = None,

@@ -23,7 +23,7 @@ def lg_code_check_digit(first_five: str) -> int:
 
 def is_lg_code(code: str) -> bool:
     """True for a 6-digit local government code with a correct check digit."""
-    return bool(re.fullmatch(r"\d{6}", code)) and lg_code_check_digit(code[:5]) == int(code[5])
+    return bool(re.fullmatch(r"[0-9]{6}", code)) and lg_code_check_digit(code[:5]) == int(code[5])
 
 
 @dataclass(frozen=True)
@@ -104,7 +104,7 @@ def load_config(path: Path) -> Config:
         raise ConfigError(f"{source}: not valid TOML: {exc}") from None
 
     town = _Table(source, doc, "municipality")
-    code = town.text("local_government_code", r"\d{6}")
+    code = town.text("local_government_code", r"[0-9]{6}")
     if not is_lg_code(code):
         raise town._fail("local_government_code", f"{code!r} has a wrong check digit")
     app = _Table(source, doc, "application")
@@ -120,7 +120,7 @@ def load_config(path: Path) -> Config:
         prefecture=town.text("prefecture"),
         local_government_code=code,
         office_name=town.text("office_name"),
-        office_postal_code=town.text("office_postal_code", r"\d{3}-?\d{4}").replace("-", ""),
+        office_postal_code=town.text("office_postal_code", r"[0-9]{3}-?[0-9]{4}").replace("-", ""),
         office_address=town.text("office_address"),
         phone=town.text("phone"),
         opening_hours=town.text("opening_hours"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sqlite3
 from collections.abc import Iterable, Iterator
@@ -23,7 +24,7 @@ MIGRATIONS: tuple[str, ...] = (
         as_of       TEXT NOT NULL,
         started_at  TEXT NOT NULL,
         finished_at TEXT,
-        state       TEXT NOT NULL CHECK (state IN ('building', 'complete', 'abandoned')),
+        state       TEXT NOT NULL CHECK (state IN ('building', 'sealing', 'complete', 'abandoned')),
         folder      TEXT NOT NULL,
         summary     TEXT
     );
@@ -73,13 +74,14 @@ class Ledger:
     def open(cls, path: Path, wait_seconds: float = 0) -> Iterator[Ledger]:
         """Open (creating or migrating) the ledger, holding its lock until the block ends."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        lock = FileLock(str(path) + ".lock")
+        lock = FileLock(str(path) + ".lock", mode=0o600)
         try:
             lock.acquire(timeout=wait_seconds)
         except Timeout:
             raise LockedError(f"{path}: another run holds the ledger's lock ({path}.lock)") from None
         try:
             db = sqlite3.connect(path, isolation_level=None)
+            os.chmod(path, 0o600)  # resident IDs and application IDs: the owner's only
             try:
                 db.execute("PRAGMA foreign_keys = ON")
                 db.execute("PRAGMA synchronous = FULL")
@@ -112,17 +114,18 @@ class Ledger:
         self.db.execute("COMMIT")
 
     def recover(self) -> list[int]:
-        """Settle runs a crash left 'building': complete if their folder is final, else abandoned."""
+        """Settle runs a crash left unfinished: complete if their folder was renamed into place, else abandoned."""
         settled = []
-        for run_id, folder in self.db.execute("SELECT run_id, folder FROM runs WHERE state = 'building'").fetchall():
+        for run_id, state, folder in self.db.execute(
+            "SELECT run_id, state, folder FROM runs WHERE state IN ('building', 'sealing')"
+        ).fetchall():
             final = Path(folder)
-            with self.transaction():
-                if (final / "READY").is_file():
-                    self.db.execute("UPDATE runs SET state = 'complete', finished_at = ? WHERE run_id = ?", (_now(), run_id))
-                else:
-                    self.db.execute("DELETE FROM notices WHERE run_id = ?", (run_id,))
-                    self.db.execute("UPDATE runs SET state = 'abandoned', finished_at = ? WHERE run_id = ?", (_now(), run_id))
-            if not (final / "READY").is_file():
+            # Once renamed, a folder may already be with the vendor (or cleared): its notices count as sent.
+            renamed = state == "sealing" and not building_path(final).exists()
+            if renamed:
+                self.complete_run(run_id, {})
+            else:
+                self.abandon_run(run_id)
                 shutil.rmtree(building_path(final), ignore_errors=True)
             settled.append(run_id)
         return settled
@@ -173,6 +176,11 @@ class Ledger:
                 [(n.resident_id, n.kind, n.expires_on.isoformat(), run_id, n.piece_id, n.application_id or None)
                  for n in notices],
             )  # fmt: skip
+
+    def sealing(self, run_id: int) -> None:
+        """Note that the run's folder is about to be renamed into place (see recover)."""
+        with self.transaction():
+            self.db.execute("UPDATE runs SET state = 'sealing' WHERE run_id = ?", (run_id,))
 
     def complete_run(self, run_id: int, summary: dict[str, object]) -> None:
         """Mark a run complete: its folder is final and its notices are sent."""

@@ -16,7 +16,8 @@ from .config import Config
 from .errors import NoticesError
 from .handoff import RunFolder
 from .ledger import Ledger, NoticeRecord
-from .models import Due, Kind, Piece, QualityNote, Review
+from .models import Due, Kind, Piece, QualityNote, Reject, Resident, Review
+from .privacy import mask
 from .register import RegisterRead, read_register
 from .render import Renderer
 
@@ -36,6 +37,7 @@ class Selection:
     held: list[Due] = field(default_factory=list)
     reviews: list[Review] = field(default_factory=list)
     not_mailed: Counter[str] = field(default_factory=Counter)
+    rejects: list[Reject] = field(default_factory=list)
     already_notified: int = 0
     quality: list[QualityNote] = field(default_factory=list)
 
@@ -63,27 +65,36 @@ def select(read: RegisterRead, as_of: date, config: Config, ledger: Ledger) -> S
     supplied = Counter(r.application_id for r in read.residents if r.application_id)
     out = Selection(quality=list(read.quality))
     for r in read.residents:
-        reason = rules.not_mailed_reason(r)
-        if reason:
-            out.not_mailed[reason] += 1
-            continue
-        out.quality += _quality(rules.expiries(r, config.leap_day), r.line, r.resident_id)
-        due = rules.due_notice(r, as_of, config.leap_day)
-        if due is None:
-            out.not_mailed["not_due"] += 1
-        elif ledger.notified(r.resident_id, due.kind.value, due.expires_on):
-            out.already_notified += 1
-        else:
-            found = (review.support_measure(due, read.protected_households) + review.address(due)
-                     + review.layout(due) + review.glyphs(due, glyph_check)
-                     + review.application_id(due, ledger.application_id_owner(r.application_id) if r.application_id else None,
-                                             supplied[r.application_id] > 1))  # fmt: skip
-            if found:
-                out.held.append(due)
-                out.reviews += found
-            else:
-                out.mail.append(due)
+        try:
+            _sort(r, as_of, config, ledger, read.protected_households, glyph_check, supplied, out)
+        except (ValueError, OverflowError) as exc:  # dates the rules cannot compute with: this row only
+            out.rejects.append(Reject(r.line, r.resident_id, "bad_date", "", f"dates cannot be used: {mask(str(exc))}"))
     return out
+
+
+def _sort(r: Resident, as_of: date, config: Config, ledger: Ledger, protected: frozenset[str],
+          glyph_check: review.GlyphCheck, supplied: Counter[str], out: Selection) -> None:  # fmt: skip
+    """Put one resident into exactly one outcome of the selection."""
+    reason = rules.not_mailed_reason(r)
+    if reason:
+        out.not_mailed[reason] += 1
+        return
+    notes = _quality(rules.expiries(r, config.leap_day), r.line, r.resident_id)
+    due = rules.due_notice(r, as_of, config.leap_day)
+    out.quality += notes
+    if due is None:
+        out.not_mailed["not_due"] += 1
+    elif ledger.notified(r.resident_id, due.kind.value, due.expires_on):
+        out.already_notified += 1
+    else:
+        owner = ledger.application_id_owner(r.application_id) if r.application_id else None
+        found = (review.support_measure(due, protected) + review.address(due) + review.layout(due)
+                 + review.glyphs(due, glyph_check) + review.application_id(due, owner, supplied[r.application_id] > 1))
+        if found:
+            out.held.append(due)
+            out.reviews += found
+        else:
+            out.mail.append(due)
 
 
 def _postal_order(due: Due) -> tuple[str, str, str, str]:
@@ -113,7 +124,7 @@ def _pieces(mail: list[Due], run_id: int, config: Config, ledger: Ledger,
 def _summary(read: RegisterRead, sel: Selection, as_of: date, run_id: int,
              pieces: list[Piece], pages: int, lots: int) -> dict[str, object]:  # fmt: skip
     low, high = rules.window(as_of)
-    rejected = Counter(r.reason for r in read.rejects)
+    rejected = Counter(r.reason for r in (*read.rejects, *sel.rejects))
     summary: dict[str, object] = {
         "run_id": run_id,
         "as_of": as_of.isoformat(),
@@ -178,7 +189,8 @@ def run(register: Path, as_of: date, config: Config, out_dir: Path, ledger_path:
                              [(v.resident_id, v.reason, v.detail, v.kind.value, v.expires_on.isoformat())
                               for v in sel.reviews])  # fmt: skip
             folder.write_csv("rejects.csv", ("line", "resident_id", "reason", "detail", "column"),
-                             [(j.line, j.resident_id, j.reason, j.detail, j.column) for j in read.rejects])
+                             [(j.line, j.resident_id, j.reason, j.detail, j.column)
+                              for j in sorted((*read.rejects, *sel.rejects), key=lambda j: j.line)])  # fmt: skip
             folder.write_csv("quality.csv", ("line", "resident_id", "column", "detail"),
                              [(q.line, q.resident_id, q.column, q.detail) for q in sel.quality])
             summary = _summary(read, sel, as_of, run_id, pieces, pages, len(lots))
@@ -186,10 +198,11 @@ def run(register: Path, as_of: date, config: Config, out_dir: Path, ledger_path:
             ledger.record_notices(run_id, [
                 NoticeRecord(p.due.resident.resident_id, p.due.kind.value, p.due.expires_on, p.piece_id, p.application_id)
                 for p in pieces])  # fmt: skip
+            ledger.sealing(run_id)
             sealed = folder.seal()
         except BaseException:
             folder.discard()
-            if (final / "READY").is_file():  # sealed after all: the vendor may take it
+            if final.exists():  # renamed into place after all: the vendor may take it
                 ledger.complete_run(run_id, {})
             else:
                 ledger.abandon_run(run_id)

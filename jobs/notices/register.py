@@ -2,26 +2,26 @@
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
+import logging
 import re
-import sys
 import unicodedata
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import jaconv
 
 from .appid import normalise as normalise_app_id
+from .csvfile import Record, read_records
 from .errors import RegisterError
 from .models import CardState, QualityNote, Reject, Resident, Status
 from .privacy import quote
 from .wareki import parse_date
 
-csv.field_size_limit(sys.maxsize)
+log = logging.getLogger("notices")
 
 ALIASES: dict[str, tuple[str, ...]] = {
     "resident_id": ("住民票コード", "住民id", "住民番号", "宛名番号", "個人コード"),
@@ -42,7 +42,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "card_state": ("カード状態", "カード状況"),
     "cert_issued_on": ("電子証明書発行日", "利用者証明用電子証明書発行日"),
     "cert_expires_on": ("電子証明書有効期限", "利用者証明用電子証明書有効期限"),
-    "support_measure": ("支援措置", "dv等支援措置", "dv支援措置"),
+    "support_measure": ("支援措置", "支援措置対象", "支援措置有無", "dv等支援措置", "dv支援措置", "dv等支援措置対象"),
     "application_id": ("申請書id", "交付申請書id"),
     "language": ("言語", "使用言語"),
     "my_number": ("個人番号", "マイナンバー"),
@@ -66,6 +66,8 @@ CARD_STATES = {
 FLAG_TRUE = {"1", "true", "yes", "y", "有", "有り", "あり", "○", "◯", "対象"}
 FLAG_FALSE = {"", "0", "false", "no", "n", "無", "無し", "なし", "×", "対象外"}
 SEXES = {"1": "男", "男": "男", "m": "男", "male": "男", "2": "女", "女": "女", "f": "女", "female": "女"}
+# Dates outside these are typing errors; they would also break the date arithmetic of the rules.
+EARLIEST, LATEST = date(1868, 1, 25), date(2199, 12, 31)
 JAPANESE_NATIONALITY = {"", "jp", "jpn", "japan", "日本", "日本国"}
 
 
@@ -96,30 +98,16 @@ class _RowError(Exception):
         self.reason, self.column, self.detail = reason, column, detail
 
 
-def decode(data: bytes, source: str, encoding: str | None = None) -> tuple[str, str]:
-    """Decode the file: the given encoding, else UTF-8 (BOM or not), else CP932."""
-    candidates = [encoding] if encoding else ["utf-8-sig", "cp932"]
-    errors: list[UnicodeDecodeError] = []
-    for enc in candidates:
-        try:
-            return data.decode(enc).removeprefix("\ufeff"), enc
-        except UnicodeDecodeError as exc:
-            errors.append(exc)
-        except LookupError:
-            raise RegisterError(f"{source}: unknown encoding {encoding!r}") from None
-    start = errors[0].start  # where the first candidate failed: UTF-8 unless overridden
-    line = data.count(b"\n", 0, start) + 1
-    column = start - (data.rfind(b"\n", 0, start) + 1) + 1
-    raise RegisterError(
-        f"{source}: line {line}, byte {column}: the file is not {' or '.join(candidates)} (use --encoding)"
-    )
-
-
 def _columns(header: list[str], source: str) -> dict[str, int]:
     columns: dict[str, int] = {}
     for index, name in enumerate(header):
         canonical = _CANONICAL.get(_key(name))
         if canonical is None:
+            if any(word in _key(name) for word in ("支援", "dv")):
+                # A protection flag we cannot read would protect nobody: stop rather than guess.
+                raise RegisterError(f"{source}: line 1, column {index + 1}: {quote(name)} looks like a support-measure "
+                                    "flag but is not a known column name: name it support_measure")  # fmt: skip
+            log.warning("%s: line 1, column %d: column %s is not used", source, index + 1, quote(name))
             continue
         if canonical in columns:
             raise RegisterError(
@@ -141,31 +129,15 @@ def read_register(path: Path, encoding: str | None = None) -> RegisterRead:
         data = path.read_bytes()
     except OSError as exc:
         raise RegisterError(f"{source}: cannot read the register: {exc.strerror}") from None
-    text, used = decode(data, source, encoding)
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next(reader)
-    except (StopIteration, csv.Error):
-        raise RegisterError(f"{source}: line 1: no header row") from None
+    used, header, records = read_records(data, source, encoding)
     columns = _columns(header, source)
     parsed: list[tuple[int, Resident | Reject]] = []
     flags: list[tuple[str, bool]] = []  # (household_id, flagged) of every row, rejected or not
     quality: list[QualityNote] = []
-    end = reader.line_num
-    while True:
-        line = end + 1
-        try:
-            cells = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            end = reader.line_num
-            parsed.append((line, Reject(line, "", "malformed_row", "", f"unreadable CSV: {exc}")))
-            continue
-        end = reader.line_num
-        if not any(c.strip() for c in cells):
-            continue
-        parsed.append((line, _parse_row(cells, line, columns, len(header), flags, quality)))
+    for record in records:
+        if not any(c.strip() for c in record.cells) and not record.problem:
+            continue  # a blank line holds no one
+        parsed.append((record.line, _parse_row(record, columns, len(header), flags, quality)))
     return _finish(source, used, hashlib.sha256(data).hexdigest(), parsed, flags, quality)
 
 
@@ -195,9 +167,10 @@ def _flag(value: str) -> bool | None:
 
 
 def _parse_row(
-    cells: list[str], line: int, columns: dict[str, int], width: int,
-    flags: list[tuple[str, bool]], quality: list[QualityNote],
+    record: Record, columns: dict[str, int], width: int, flags: list[tuple[str, bool]], quality: list[QualityNote],
 ) -> Resident | Reject:  # fmt: skip
+    cells, line = record.cells, record.line
+
     def cell(column: str) -> str:
         index = columns.get(column)
         return cells[index].strip() if index is not None and index < len(cells) else ""
@@ -205,9 +178,13 @@ def _parse_row(
     resident_id = unicodedata.normalize("NFKC", cell("resident_id"))
     household_id = unicodedata.normalize("NFKC", cell("household_id"))
     flag = _flag(cell("support_measure"))
-    # Read the protection flag first, from every row: a rejected row still protects its household.
-    flags.append((household_id, flag is not False))
-    if len(cells) != width:
+    sound = not record.problem and len(cells) == width
+    # Read the protection flag first, from every row: a rejected row still protects its household,
+    # and a row whose cells cannot be trusted protects it whatever its flag cell says.
+    flags.append((household_id, flag is not False or not sound))
+    if record.problem:
+        return Reject(line, resident_id, "malformed_row", "", record.problem)
+    if not sound:
         return Reject(line, resident_id, "malformed_row", "", f"expected {width} fields, found {len(cells)}")
     try:
         return _resident(cell, line, resident_id, household_id, flag, quality)
@@ -215,11 +192,14 @@ def _parse_row(
         return Reject(line, resident_id, exc.reason, exc.column, exc.detail)
 
 
-def _date(cell_value: str, column: str, needed: bool) -> object:
+def _date(cell_value: str, column: str, needed: bool) -> date | None:
     if not cell_value:
         return None
     try:
-        return parse_date(cell_value)
+        day = parse_date(cell_value)
+        if not EARLIEST <= day <= LATEST:
+            raise ValueError("out of range")
+        return day
     except ValueError:
         if needed:
             raise _RowError("bad_date", column, f"{column}: cannot read {quote(cell_value)} as a date") from None
@@ -235,11 +215,11 @@ def _resident(cell: Callable[[str], str], line: int, resident_id: str, household
         raise _RowError("unknown_status", "status", f"status: unknown value {quote(cell('status'))}")
     has_card = bool(cell("card_issued_on") or cell("card_expires_on"))
     card_state = CARD_STATES.get(cell("card_state").lower()) if has_card else None
-    # Dates matter only for a resident with a card; others are not mailed whatever their dates say.
-    needed = status is Status.RESIDENT and has_card
+    if status is Status.RESIDENT and has_card and card_state is None:
+        raise _RowError("unknown_card_state", "card_state", f"card_state: unknown value {quote(cell('card_state'))}")
+    # Dates matter only for a resident with an active card; others are not mailed whatever their dates say.
+    needed = status is Status.RESIDENT and card_state is CardState.ACTIVE
     if needed:
-        if card_state is None:
-            raise _RowError("unknown_card_state", "card_state", f"card_state: unknown value {quote(cell('card_state'))}")
         for column in ("name", "birth_date"):
             if not cell(column):
                 raise _RowError("missing_value", column, f"{column} is empty")
@@ -249,27 +229,27 @@ def _resident(cell: Callable[[str], str], line: int, resident_id: str, household
     sex = SEXES.get(unicodedata.normalize("NFKC", cell("sex")).lower(), "")
     if cell("sex") and not sex:
         quality.append(QualityNote(line, resident_id, "sex", f"sex: unknown value {quote(cell('sex'))}, left blank"))
-    nationality = cell("nationality")
+    nationality = unicodedata.normalize("NFKC", cell("nationality"))
     return Resident(
         line=line,
         resident_id=resident_id,
         household_id=household_id,
         name=cell("name"),
         name_kana=jaconv.h2z(cell("name_kana"), kana=True, ascii=False, digit=False),
-        birth_date=dates["birth_date"],  # type: ignore[arg-type]
+        birth_date=dates["birth_date"],
         sex=sex,
         postal_code=re.sub(r"[〒\-‐－ー\s]", "", unicodedata.normalize("NFKC", cell("postal_code"))),
         address=cell("address"),
         address_extra=cell("address_extra"),
         status=status,
         nationality="" if nationality.lower() in JAPANESE_NATIONALITY else nationality.upper(),
-        residence_status=cell("residence_status"),
-        residence_expires_on=dates["residence_expires_on"],  # type: ignore[arg-type]
-        card_issued_on=dates["card_issued_on"],  # type: ignore[arg-type]
-        card_expires_on=dates["card_expires_on"],  # type: ignore[arg-type]
+        residence_status=unicodedata.normalize("NFKC", cell("residence_status")).replace(" ", ""),
+        residence_expires_on=dates["residence_expires_on"],
+        card_issued_on=dates["card_issued_on"],
+        card_expires_on=dates["card_expires_on"],
         card_state=card_state if has_card else None,
-        cert_issued_on=dates["cert_issued_on"],  # type: ignore[arg-type]
-        cert_expires_on=dates["cert_expires_on"],  # type: ignore[arg-type]
+        cert_issued_on=dates["cert_issued_on"],
+        cert_expires_on=dates["cert_expires_on"],
         support_measure=flag is not False,
         support_measure_unclear=flag is None,
         application_id=normalise_app_id(cell("application_id")),

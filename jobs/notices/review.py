@@ -43,7 +43,7 @@ def address(due: Due) -> list[Review]:
     """Hold a resident whose postal code is not 7 digits or whose address is empty."""
     r = due.resident
     problems = []
-    if not re.fullmatch(r"\d{7}", r.postal_code):
+    if not re.fullmatch(r"[0-9]{7}", r.postal_code):
         problems.append("postal code is empty" if not r.postal_code else "postal code is not 7 digits")
     if not r.address:
         problems.append("address is empty")

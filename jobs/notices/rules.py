@@ -14,6 +14,7 @@ from .models import CardState, Due, Kind, Resident, Status
 # keyed on the application date at J-LIS, for which the issue date stands in: policy).
 ADULT_AGE_SWITCH = date(2022, 4, 1)
 # Residence statuses whose holders' cards follow the birthday rule (domain.md 2.1).
+# (Compared after NFKC, so 高度専門職２号 with a full-width digit matches too.)
 UNCAPPED_STATUSES = frozenset({"永住者", "特別永住者", "高度専門職2号", "高度専門職第2号"})
 
 
@@ -115,12 +116,14 @@ def expiries(r: Resident, leap_day: str = "feb28") -> Expiries:
             r.birth_date, r.card_issued_on, r.nationality, r.residence_status, r.residence_expires_on, leap_day
         )
     card = r.card_expires_on or card_computed
-    if card is None:
-        stay_capped = False
-    elif by_birthday is not None:
-        stay_capped = stay_caps_card(r.nationality, r.residence_status, r.residence_expires_on) and card < by_birthday
-    else:
-        stay_capped = stay_caps_card(r.nationality, r.residence_status, r.residence_expires_on) and card == r.residence_expires_on
+    # The card ends with the period of stay when its expiry is that date and comes before the
+    # birthday rule's (on a tie the card must be renewed anyway).
+    stay_capped = (
+        card is not None
+        and card == r.residence_expires_on
+        and stay_caps_card(r.nationality, r.residence_status, r.residence_expires_on)
+        and (by_birthday is None or card < by_birthday)
+    )
     cert_computed = None
     if r.birth_date and r.cert_issued_on:
         cert_computed = cert_expiry(r.birth_date, r.cert_issued_on, card, leap_day)
