@@ -16,7 +16,7 @@ from weasyprint import HTML, Document
 from weasyprint.document import Page
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from . import appid, wareki
+from . import appid, i18n, wareki
 from .config import Config
 from .errors import RenderError
 from .models import Kind, Piece, Placement, Resident
@@ -109,6 +109,7 @@ class Renderer:
             postal=format_postal,
             css_string=css_string,
         )
+        i18n.install(env)
         self._env = env
         self._lot = env.get_template("lot.html")
 
