@@ -204,3 +204,33 @@ def test_unwritable_output_counts_nothing_as_mailed(tmp_path: Path) -> None:
                     "--out", str(tmp_path / "out"), "--ledger", str(tmp_path / "l.sqlite3"), cwd=tmp_path)  # fmt: skip
     assert fixed.returncode == 0, fixed.stderr
     assert len(rows(folder_of(fixed) / "manifest.csv")) == 5
+
+
+def test_barcode_command_prints_characters_and_bars(tmp_path: Path) -> None:
+    address = "東京都千代田区霞が関1丁目3番2号 郵便プラザ503室"
+    chars = notices("barcode", "100-0013", address, cwd=tmp_path)
+    assert chars.returncode == 0 and chars.stdout.strip() == "1 0 0 0 0 1 3 1 - 3 - 2 - 5 0 3 CC4 CC4 CC4 CC4 9"
+    bars = notices("barcode", "1000013", address, "--bars", cwd=tmp_path).stdout.strip()
+    assert len(bars) == 67 and bars.startswith("FDFFTFTT") and bars.endswith("TFFDF")
+    assert notices("barcode", "100-0000", address, cwd=tmp_path).returncode == 1
+    assert notices("barcode", "12-345", address, cwd=tmp_path).returncode == 2
+
+
+def test_preview_renders_one_resident_without_touching_the_ledger(tmp_path: Path) -> None:
+    result = notices("preview", "--register", str(MINI), "--resident-id", "10000000001", "--as-of", AS_OF,
+                     "--out", str(tmp_path / "preview"), cwd=tmp_path)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    written = [Path(line) for line in result.stdout.split()]
+    assert [p.name for p in written] == ["10000000001-card_renewal.pdf"] + [
+        f"10000000001-card_renewal-page{n}.png" for n in (1, 2, 3, 4)]
+    pdf = pdfium.PdfDocument(written[0])
+    assert "山田" in pdf[0].get_textpage().get_text_range()
+    specimen = appid.specimen("999997")
+    assert appid.grouped(specimen) in pdf[2].get_textpage().get_text_range()
+    assert all(p.read_bytes().startswith(b"\x89PNG") for p in written[1:])
+    assert not (tmp_path / "var").exists()
+    moved = notices("preview", "--register", str(MINI), "--resident-id", "10000000006", "--as-of", AS_OF,
+                    "--out", str(tmp_path / "preview"), cwd=tmp_path)  # fmt: skip
+    assert moved.returncode == 10 and "moved_out" in moved.stderr
+    missing = notices("preview", "--register", str(MINI), "--resident-id", "nobody", "--as-of", AS_OF, cwd=tmp_path)
+    assert missing.returncode == 10 and "not in the register" in missing.stderr

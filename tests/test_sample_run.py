@@ -91,3 +91,15 @@ def test_no_my_number_in_any_output(sample: tuple[str, pipeline.RunResult]) -> N
             outputs += [page.get_textpage().get_text_range() for page in pdfium.PdfDocument(data)]
     blob = "\n".join(outputs)
     assert not [n for n in numbers if n in blob]
+
+
+def test_proofs_and_lot_list(sample: tuple[str, pipeline.RunResult]) -> None:
+    _, result = sample
+    manifest = rows(result.folder / "manifest.csv")
+    proofs = sorted((result.folder / "proofs").iterdir())
+    assert [p.stem for p in proofs] == sorted({m["kind"] for m in manifest})
+    assert all(p.read_bytes().startswith(b"\x89PNG") for p in proofs)
+    lots = rows(result.folder / "lots.csv")
+    assert sum(int(lot["pieces"]) for lot in lots) == len(manifest)
+    summary = json.loads((result.folder / "summary.json").read_text(encoding="utf-8"))
+    assert sum(int(lot["pages"]) for lot in lots) == summary["pages"] == 2 * sum(int(m["sheets"]) for m in manifest)

@@ -59,6 +59,11 @@ def new_id(lg_code: str, randbelow: Callable[[int], int] = secrets.randbelow) ->
     return body + str(damm_digit(body))
 
 
+def specimen(lg_code: str) -> str:
+    """A valid-looking ID for previews (the LG code and zeros); it is never issued."""
+    return new_id(lg_code, lambda _: 0)
+
+
 def grouped(app_id: str) -> str:
     """The ID printed for reading, in groups of 4-4-4-4-4-3."""
     return " ".join(app_id[i : i + 4] for i in range(0, len(app_id), 4))

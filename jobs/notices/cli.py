@@ -17,8 +17,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from . import appid, pipeline
+from . import barcode as customer_barcode
 from .config import load_config
 from .errors import NoticesError
+from .models import Kind
 from .privacy import mask
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Renewal notices for My Number Cards.")
@@ -51,13 +53,13 @@ def _errors_to_exit_codes() -> Iterator[None]:
     try:
         yield
     except NoticesError as exc:
-        err.print(f"[bold red]error:[/] {mask(str(exc))}", highlight=False, markup=True)
+        typer.echo(f"error: {mask(str(exc))}", err=True)  # one plain line: cron mails it, logs keep it whole
         raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt:
-        err.print("interrupted: no folder was sealed by this run; run again to mail what it had not")
+        typer.echo("interrupted: no folder was sealed by this run; run again to mail what it had not", err=True)
         raise typer.Exit(130) from None
     except Exception as exc:  # noqa: BLE001 - the message is masked: it may quote data
-        err.print(f"internal error ({type(exc).__name__}): {mask(str(exc))[:200]}", highlight=False, markup=False)
+        typer.echo(f"internal error ({type(exc).__name__}): {mask(str(exc))[:200]}", err=True)
         raise typer.Exit(EXIT_INTERNAL) from None
 
 
@@ -128,6 +130,41 @@ def check_id(application_id: Annotated[str, typer.Argument(help="The 23-digit ap
 
 
 @app.command()
+def barcode(
+    postal_code: Annotated[str, typer.Argument(help="7-digit postal code (hyphen allowed).")],
+    address: Annotated[str, typer.Argument(help="The address, as printed on the letter.")],
+    bars: Annotated[bool, typer.Option("--bars", help="Print the 67 bars (F long, A upper, D lower, T timing).")] = False,
+) -> None:
+    """Print the Japan Post customer barcode's characters (or bars) for an address."""
+    try:
+        code = customer_barcode.encode(postal_code, address)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="POSTAL_CODE") from None
+    if code is None:
+        typer.echo(f"{postal_code}: a representative postal code (ending in 00) gets no customer barcode", err=True)
+        raise typer.Exit(1)
+    typer.echo(code.bars if bars else customer_barcode.characters_text(code))
+
+
+@app.command()
+def preview(
+    register: Annotated[Path, typer.Option(help="The register CSV.")],
+    resident_id: Annotated[str, typer.Option(help="The resident to preview.")],
+    as_of: Annotated[Optional[str], typer.Option(help="Run date YYYY-MM-DD; default today in Asia/Tokyo.")] = None,
+    kind: Annotated[Optional[Kind], typer.Option(help="Preview this kind even when it is not due.")] = None,
+    config: Annotated[Path, typer.Option(help="The municipality's TOML file.", envvar="NOTICES_CONFIG")] = DEFAULT_CONFIG,
+    out: Annotated[Path, typer.Option(help="Where the preview files go.")] = Path("output/preview"),
+    encoding: Annotated[Optional[str], typer.Option(help="Override the detected encoding.")] = None,
+    templates: Annotated[Path, typer.Option(help="The letter templates.")] = DEFAULT_TEMPLATES,
+) -> None:
+    """Render one resident's letter to a PDF and PNG pages, to look at; nothing is recorded or issued."""
+    run_date = _as_date(as_of)
+    with _errors_to_exit_codes():
+        for path in pipeline.preview(register, resident_id, run_date, load_config(config), out, templates, kind, encoding):
+            typer.echo(str(path))
+
+
+@app.command()
 def sample(
     out: Annotated[Path, typer.Option(help="Folder for the sample registers.")] = Path("data"),
     as_of: Annotated[str, typer.Option(help="The run date the sample is made for.")] = "2026-11-26",
@@ -137,8 +174,7 @@ def sample(
 
     with _errors_to_exit_codes():
         for path in write_sample(out, _as_date(as_of)):
-            out_line = f"wrote {path}"
-            typer.echo(out_line)
+            typer.echo(f"wrote {path}")
 
 
 def main() -> None:

@@ -32,6 +32,16 @@ def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
     return buffer.getvalue().encode("utf-8-sig")
 
 
+def write_private(target: Path, data: bytes) -> None:
+    """Write a file readable by its owner only, durably (its folder is created owner-only)."""
+    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        out.write(data)
+        out.flush()
+        os.fsync(out.fileno())
+
+
 def _fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -61,12 +71,7 @@ class RunFolder:
         """Write one file (owner-only), durably."""
         target = self.path / name
         try:
-            target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "wb") as out:
-                out.write(data)
-                out.flush()
-                os.fsync(out.fileno())
+            write_private(target, data)
         except OSError as exc:
             raise OutputError(f"{target}: cannot write: {exc.strerror}") from None
         self.files.append(name)

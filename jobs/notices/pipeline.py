@@ -6,40 +6,26 @@ import logging
 import secrets
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
-from functools import partial
 from pathlib import Path
 
-from . import appid, fonts, review, rules
+from . import appid, fonts, proofs, rules
 from .config import Config
 from .errors import NoticesError
-from .handoff import RunFolder
+from .handoff import RunFolder, write_private
 from .ledger import Ledger, NoticeRecord
-from .models import Due, Kind, Piece, QualityNote, Reject, Resident, Review
-from .privacy import mask
+from .models import Due, Kind, Piece
 from .register import RegisterRead, read_register
 from .render import Renderer
+from .selection import NOT_MAILED_REASONS, Selection, select
 
 log = logging.getLogger("notices")
 
 MANIFEST_COLUMNS = ("piece_id", "resident_id", "kind", "expires_on", "application_id", "postal_code", "pdf",
-                    "first_page", "page_count", "lot", "inserts")  # fmt: skip
+                    "first_page", "page_count", "lot", "seq_in_lot", "sheets", "inserts")  # fmt: skip
+LOT_COLUMNS = ("lot", "pdf", "pieces", "pages", "sheets", "first_piece", "last_piece")
 INSERTS = {Kind.CARD_RENEWAL: "return_envelope"}
-NOT_MAILED_REASONS = ("moved_out", "deceased", "removed", "abroad", "no_card", "card_inactive", "not_due")
-
-
-@dataclass
-class Selection:
-    """Every usable resident sorted into one outcome."""
-
-    mail: list[Due] = field(default_factory=list)
-    held: list[Due] = field(default_factory=list)
-    reviews: list[Review] = field(default_factory=list)
-    not_mailed: Counter[str] = field(default_factory=Counter)
-    rejects: list[Reject] = field(default_factory=list)
-    already_notified: int = 0
-    quality: list[QualityNote] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -48,53 +34,6 @@ class RunResult:
 
     folder: Path
     summary: dict[str, object]
-
-
-def _quality(e: rules.Expiries, line: int, resident_id: str) -> list[QualityNote]:
-    """A note for each recorded expiry that differs from the computed one (domain.md 2.4)."""
-    notes = []
-    for column, rec, comp in (("card_expires_on", e.card, e.card_computed), ("cert_expires_on", e.cert, e.cert_computed)):
-        if rec and comp and rec != comp:
-            notes.append(QualityNote(line, resident_id, column, f"recorded {rec} differs from computed {comp}; recorded used"))
-    return notes
-
-
-def select(read: RegisterRead, as_of: date, config: Config, ledger: Ledger) -> Selection:
-    """Sort every usable resident into mailed, held for review, already notified or not mailed."""
-    glyph_check = partial(fonts.missing_glyphs, families=(config.mincho_font, config.gothic_font))
-    supplied = Counter(r.application_id for r in read.residents if r.application_id)
-    out = Selection(quality=list(read.quality))
-    for r in read.residents:
-        try:
-            _sort(r, as_of, config, ledger, read.protected_households, glyph_check, supplied, out)
-        except (ValueError, OverflowError) as exc:  # dates the rules cannot compute with: this row only
-            out.rejects.append(Reject(r.line, r.resident_id, "bad_date", "", f"dates cannot be used: {mask(str(exc))}"))
-    return out
-
-
-def _sort(r: Resident, as_of: date, config: Config, ledger: Ledger, protected: frozenset[str],
-          glyph_check: review.GlyphCheck, supplied: Counter[str], out: Selection) -> None:  # fmt: skip
-    """Put one resident into exactly one outcome of the selection."""
-    reason = rules.not_mailed_reason(r)
-    if reason:
-        out.not_mailed[reason] += 1
-        return
-    notes = _quality(rules.expiries(r, config.leap_day), r.line, r.resident_id)
-    due = rules.due_notice(r, as_of, config.leap_day)
-    out.quality += notes
-    if due is None:
-        out.not_mailed["not_due"] += 1
-    elif ledger.notified(r.resident_id, due.kind.value, due.expires_on):
-        out.already_notified += 1
-    else:
-        owner = ledger.application_id_owner(r.application_id) if r.application_id else None
-        found = (review.support_measure(due, protected) + review.address(due) + review.layout(due)
-                 + review.glyphs(due, glyph_check) + review.application_id(due, owner, supplied[r.application_id] > 1))
-        if found:
-            out.held.append(due)
-            out.reviews += found
-        else:
-            out.mail.append(due)
 
 
 def _postal_order(due: Due) -> tuple[str, str, str, str]:
@@ -151,6 +90,46 @@ def _summary(read: RegisterRead, sel: Selection, as_of: date, run_id: int,
     return summary
 
 
+def _write_lots(folder: RunFolder, pieces: list[Piece], renderer: Renderer, as_of: date,
+                progress: Callable[[int, int], None] | None) -> int:  # fmt: skip
+    """Render the lots into the folder with manifest.csv, lots.csv and a proof of each kind; the page count."""
+    lots = sorted({p.lot for p in pieces})
+    manifest, lot_rows, proofs_done, pages = [], [], set(), 0
+    for done, lot in enumerate(lots, start=1):
+        lot_pieces = [p for p in pieces if p.lot == lot]
+        rendered = renderer.render_lot(lot_pieces, as_of)
+        pdf = f"lot-{lot:04d}.pdf"
+        folder.write(pdf, rendered.pdf)
+        pages += rendered.page_count
+        lot_rows.append((lot, pdf, len(lot_pieces), rendered.page_count, rendered.page_count // 2,
+                         lot_pieces[0].piece_id, lot_pieces[-1].piece_id))  # fmt: skip
+        for seq, (piece, place) in enumerate(zip(lot_pieces, rendered.placements, strict=True), start=1):
+            due = piece.due
+            manifest.append((piece.piece_id, due.resident.resident_id, due.kind.value, due.expires_on.isoformat(),
+                             piece.application_id, due.resident.postal_code, pdf, place.first_page, place.page_count,
+                             lot, seq, place.page_count // 2, INSERTS.get(due.kind, "")))  # fmt: skip
+            if due.kind not in proofs_done:  # the operator's proof: first page of one piece of each kind
+                proofs_done.add(due.kind)
+                folder.write(f"proofs/{due.kind.value}.png", proofs.page_png(rendered.pdf, place.first_page - 1))
+        log.info("lot %d of %d: %d pieces, %d pages", done, len(lots), len(lot_pieces), rendered.page_count)
+        if progress:
+            progress(done, len(lots))
+    folder.write_csv("manifest.csv", MANIFEST_COLUMNS, manifest)
+    folder.write_csv("lots.csv", LOT_COLUMNS, lot_rows)
+    return pages
+
+
+def _write_reports(folder: RunFolder, read: RegisterRead, sel: Selection) -> None:
+    folder.write_csv("review.csv", ("resident_id", "reason", "detail", "kind", "expires_on"),
+                     [(v.resident_id, v.reason, v.detail, v.kind.value, v.expires_on.isoformat())
+                      for v in sel.reviews])  # fmt: skip
+    folder.write_csv("rejects.csv", ("line", "resident_id", "reason", "detail", "column"),
+                     [(j.line, j.resident_id, j.reason, j.detail, j.column)
+                      for j in sorted((*read.rejects, *sel.rejects), key=lambda j: j.line)])  # fmt: skip
+    folder.write_csv("quality.csv", ("line", "resident_id", "column", "detail"),
+                     [(q.line, q.resident_id, q.column, q.detail) for q in sel.quality])
+
+
 def run(register: Path, as_of: date, config: Config, out_dir: Path, ledger_path: Path, templates_dir: Path,
         encoding: str | None = None, randbelow: Callable[[int], int] = secrets.randbelow,
         progress: Callable[[int, int], None] | None = None) -> RunResult:  # fmt: skip
@@ -160,7 +139,7 @@ def run(register: Path, as_of: date, config: Config, out_dir: Path, ledger_path:
     renderer = Renderer(config, templates_dir)
     with Ledger.open(ledger_path) as ledger:
         for run_id in ledger.recover():
-            log.warning("run %d had not finished; its unfinished notices will be mailed again", run_id)
+            log.warning("run %d had not finished; it was settled before this run", run_id)
         read = read_register(register, encoding)
         log.info("read %d rows from %s (%s): %d rejected", read.rows_read, register.name, read.encoding, len(read.rejects))
         sel = select(read, as_of, config, ledger)
@@ -168,32 +147,9 @@ def run(register: Path, as_of: date, config: Config, out_dir: Path, ledger_path:
         folder = RunFolder(final)
         try:
             pieces = _pieces(sel.mail, run_id, config, ledger, randbelow)
-            lots = sorted({p.lot for p in pieces})
-            manifest, pages = [], 0
-            for done, lot in enumerate(lots, start=1):
-                lot_pieces = [p for p in pieces if p.lot == lot]
-                rendered = renderer.render_lot(lot_pieces, as_of)
-                pdf = f"lot-{lot:04d}.pdf"
-                folder.write(pdf, rendered.pdf)
-                pages += rendered.page_count
-                for piece, place in zip(lot_pieces, rendered.placements, strict=True):
-                    manifest.append((piece.piece_id, piece.due.resident.resident_id, piece.due.kind.value,
-                                     piece.due.expires_on.isoformat(), piece.application_id,
-                                     piece.due.resident.postal_code, pdf, place.first_page, place.page_count, lot,
-                                     INSERTS.get(piece.due.kind, "")))  # fmt: skip
-                log.info("lot %d of %d: %d pieces, %d pages", done, len(lots), len(lot_pieces), rendered.page_count)
-                if progress:
-                    progress(done, len(lots))
-            folder.write_csv("manifest.csv", MANIFEST_COLUMNS, manifest)
-            folder.write_csv("review.csv", ("resident_id", "reason", "detail", "kind", "expires_on"),
-                             [(v.resident_id, v.reason, v.detail, v.kind.value, v.expires_on.isoformat())
-                              for v in sel.reviews])  # fmt: skip
-            folder.write_csv("rejects.csv", ("line", "resident_id", "reason", "detail", "column"),
-                             [(j.line, j.resident_id, j.reason, j.detail, j.column)
-                              for j in sorted((*read.rejects, *sel.rejects), key=lambda j: j.line)])  # fmt: skip
-            folder.write_csv("quality.csv", ("line", "resident_id", "column", "detail"),
-                             [(q.line, q.resident_id, q.column, q.detail) for q in sel.quality])
-            summary = _summary(read, sel, as_of, run_id, pieces, pages, len(lots))
+            pages = _write_lots(folder, pieces, renderer, as_of, progress)
+            _write_reports(folder, read, sel)
+            summary = _summary(read, sel, as_of, run_id, pieces, pages, len({p.lot for p in pieces}))
             folder.write_json("summary.json", summary)
             ledger.record_notices(run_id, [
                 NoticeRecord(p.due.resident.resident_id, p.due.kind.value, p.due.expires_on, p.piece_id, p.application_id)
@@ -210,3 +166,36 @@ def run(register: Path, as_of: date, config: Config, out_dir: Path, ledger_path:
         ledger.complete_run(run_id, summary)
     log.info("run %d sealed: %s", run_id, sealed)
     return RunResult(sealed, summary)
+
+
+def preview(register: Path, resident_id: str, as_of: date, config: Config, out_dir: Path, templates_dir: Path,
+            kind: Kind | None = None, encoding: str | None = None) -> list[Path]:  # fmt: skip
+    """Render one resident's piece to a PDF and PNG pages; no ledger, no application ID issued."""
+    read = read_register(register, encoding)
+    found = [r for r in read.residents if r.resident_id == resident_id]
+    if not found:
+        rejected = [j for j in read.rejects if j.resident_id == resident_id]
+        why = f"rejected at line {rejected[0].line} ({rejected[0].reason})" if rejected else "not in the register"
+        raise NoticesError(f"{register}: resident {resident_id} is {why}")
+    resident = found[0]
+    reason = rules.not_mailed_reason(resident)
+    if reason and not kind:
+        raise NoticesError(f"resident {resident_id} gets no notice ({reason}); use --kind to preview anyway")
+    due = rules.notice_of_kind(resident, kind, config.leap_day) if kind else rules.due_notice(resident, as_of, config.leap_day)
+    if due is None:
+        what = f"has no {kind.value} notice" if kind else f"is not due on {as_of} (use --kind to preview anyway)"
+        raise NoticesError(f"resident {resident_id} {what}")
+    app_id = qr = ""
+    if due.kind is Kind.CARD_RENEWAL:
+        # A specimen ID (the LG code and zeros) unless the register supplies one: a preview issues nothing.
+        app_id = resident.application_id if appid.is_well_formed_supplied(resident.application_id) else appid.specimen(
+            config.local_government_code)
+        qr = config.qr_payload(app_id)
+    rendered = Renderer(config, templates_dir).render_lot([Piece("PREVIEW", 1, due, app_id, qr)], as_of)
+    stem = out_dir / f"{resident_id}-{due.kind.value}"
+    written = [stem.with_suffix(".pdf")]
+    write_private(written[0], rendered.pdf)
+    for number, png in enumerate(proofs.pages_png(rendered.pdf), start=1):
+        written.append(stem.parent / f"{stem.name}-page{number}.png")
+        write_private(written[-1], png)
+    return written

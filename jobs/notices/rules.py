@@ -149,6 +149,15 @@ def not_mailed_reason(r: Resident) -> str | None:
     return None
 
 
+def notice_of_kind(r: Resident, kind: Kind, leap_day: str = "feb28") -> Due | None:
+    """The notice of a given kind for the resident's current expiry, due or not (for previews)."""
+    e = expiries(r, leap_day)
+    expires_on = e.cert if kind is Kind.CERT_RENEWAL else e.card
+    if expires_on is None or (kind is Kind.RESIDENCE_EXTENSION and not e.stay_capped):
+        return None
+    return Due(r, kind, expires_on, renewal_from(expires_on), grace_end(expires_on), e.card, e.cert)
+
+
 def due_notice(r: Resident, run_date: date, leap_day: str = "feb28") -> Due | None:
     """The notice a mailable resident is due on the run date, or None (domain.md 2.5)."""
     e = expiries(r, leap_day)

@@ -1,0 +1,31 @@
+"""Proofs an operator can look at: pages of a rendered PDF as PNG images."""
+
+from __future__ import annotations
+
+import io
+
+import pypdfium2 as pdfium
+
+PROOF_DPI = 110
+
+
+def page_png(pdf: bytes, page_index: int, dpi: int = PROOF_DPI) -> bytes:
+    """One page of a PDF (counted from 0) as PNG bytes."""
+    document = pdfium.PdfDocument(pdf)
+    try:
+        image = document[page_index].render(scale=dpi / 72).to_pil()
+    finally:
+        document.close()
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
+
+
+def pages_png(pdf: bytes, dpi: int = PROOF_DPI) -> list[bytes]:
+    """Every page of a PDF as PNG bytes, in order."""
+    document = pdfium.PdfDocument(pdf)
+    try:
+        count = len(document)
+    finally:
+        document.close()
+    return [page_png(pdf, index, dpi) for index in range(count)]
