@@ -84,7 +84,7 @@ def test_no_my_number_in_any_output(sample: tuple[str, pipeline.RunResult]) -> N
     numbers = {line[column] for line in lines if len(line) > column and line[column]}
     assert len(numbers) > 100
     outputs = []
-    for path in result.folder.iterdir():
+    for path in (p for p in result.folder.rglob("*") if p.is_file()):
         data = path.read_bytes()
         outputs.append(data.decode("utf-8", errors="replace"))
         if path.suffix == ".pdf":
