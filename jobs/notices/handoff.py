@@ -11,6 +11,7 @@ import shutil
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from .crashpoints import crash_point
 from .errors import OutputError
 from .ledger import building_path
 
@@ -92,7 +93,9 @@ class RunFolder:
             digest = hashlib.sha256((self.path / name).read_bytes()).hexdigest()
             sums.append(f"{digest}  {name}\n")
         self.write("SHA256SUMS", "".join(sums).encode("ascii"))
+        crash_point("sums")
         self.write("READY", b"")
+        crash_point("ready")
         try:
             _fsync_dir(self.path)
             os.rename(self.path, self.final)

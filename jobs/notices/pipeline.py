@@ -12,6 +12,7 @@ from pathlib import Path
 
 from . import appid, fonts, proofs, rules
 from .config import Config
+from .crashpoints import crash_point
 from .errors import NoticesError
 from .handoff import RunFolder, write_private
 from .ledger import Ledger, NoticeRecord
@@ -111,6 +112,7 @@ def _write_lots(folder: RunFolder, pieces: list[Piece], renderer: Renderer, as_o
             if due.kind not in proofs_done:  # the operator's proof: first page of one piece of each kind
                 proofs_done.add(due.kind)
                 folder.write(f"proofs/{due.kind.value}.png", proofs.page_png(rendered.pdf, place.first_page - 1))
+        crash_point("lot", lot)
         log.info("lot %d of %d: %d pieces, %d pages", done, len(lots), len(lot_pieces), rendered.page_count)
         if progress:
             progress(done, len(lots))
@@ -140,22 +142,30 @@ def run(register: Path, as_of: date, config: Config, out_dir: Path, ledger_path:
     with Ledger.open(ledger_path) as ledger:
         for run_id in ledger.recover():
             log.warning("run %d had not finished; it was settled before this run", run_id)
+        crash_point("recovered")
         read = read_register(register, encoding)
+        crash_point("read")
         log.info("read %d rows from %s (%s): %d rejected", read.rows_read, register.name, read.encoding, len(read.rejects))
         sel = select(read, as_of, config, ledger)
+        crash_point("selected")
         run_id, final = ledger.begin_run(as_of, out_dir)
         folder = RunFolder(final)
         try:
             pieces = _pieces(sel.mail, run_id, config, ledger, randbelow)
+            crash_point("ids")
             pages = _write_lots(folder, pieces, renderer, as_of, progress)
             _write_reports(folder, read, sel)
             summary = _summary(read, sel, as_of, run_id, pieces, pages, len({p.lot for p in pieces}))
             folder.write_json("summary.json", summary)
+            crash_point("reports")
             ledger.record_notices(run_id, [
                 NoticeRecord(p.due.resident.resident_id, p.due.kind.value, p.due.expires_on, p.piece_id, p.application_id)
                 for p in pieces])  # fmt: skip
+            crash_point("recorded")
             ledger.sealing(run_id)
+            crash_point("sealing")
             sealed = folder.seal()
+            crash_point("renamed")
         except BaseException:
             folder.discard()
             if final.exists():  # renamed into place after all: the vendor may take it
