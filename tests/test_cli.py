@@ -128,6 +128,9 @@ def test_my_number_appears_nowhere(first: tuple[Path, subprocess.CompletedProces
                 texts.append(data.decode("utf-8", errors="replace"))
     for number in secrets_:
         assert not any(number in text for text in texts)
+    # Logs name residents by resident ID alone: no name or address reaches stdout or stderr.
+    for row in rows(MINI):
+        assert row["name"] not in result.stderr and row["address"] not in result.stderr + result.stdout
 
 
 def test_rerun_mails_nothing_and_lists_the_held_again(first: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
