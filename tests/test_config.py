@@ -28,6 +28,12 @@ def test_sample_town_loads() -> None:
     ('online_url = "https://app.example.jp/apply?id={application_id}"', 'online_url = "https://x"', r"\[application\] online_url: must contain"),
     ("[fonts]", "[fontz]", r"missing table \[fonts\]"),
     ('name = "若葉町"', 'name = "若葉町', r"not valid TOML"),
+    ("window_width_mm = 90", "window_width_mm = 80", r"\[envelope\] window_width_mm: must be at least 86 mm"),
+    ("window_height_mm = 45", "window_height_mm = 30", r"\[envelope\] window_height_mm: must be at least 40"),
+    ("window_top_mm = 15", "window_top_mm = 40", r"\[envelope\] window_top_mm: the window must end within 75 mm"),
+    ("window_left_mm = 20", "window_left_mm = 60", r"\[envelope\] window_left_mm: the window must end 75 mm"),
+    ("window_left_mm = 20", 'window_left_mm = "20"', r"\[envelope\] window_left_mm: must be a number of millimetres"),
+    ("window_top_mm = 15", "window_top_mm = -1", r"\[envelope\] window_top_mm: must be a number of millimetres"),
 ])  # fmt: skip
 def test_bad_settings_name_the_key(tmp_path: Path, old: str, new: str, message: str) -> None:
     text = SAMPLE.read_text(encoding="utf-8")
@@ -41,3 +47,14 @@ def test_bad_settings_name_the_key(tmp_path: Path, old: str, new: str, message: 
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="configuration file not found"):
         load_config(tmp_path / "none.toml")
+
+
+def test_envelope_window_defaults_and_fractions(tmp_path: Path) -> None:
+    text = SAMPLE.read_text(encoding="utf-8")
+    older = tmp_path / "older.toml"  # a file written before [envelope] existed
+    older.write_text(text[: text.index("[envelope]")], encoding="utf-8")
+    c = load_config(older)
+    assert (c.window_left_mm, c.window_top_mm, c.window_width_mm, c.window_height_mm) == (20, 15, 90, 45)
+    fraction = tmp_path / "fraction.toml"
+    fraction.write_text(text.replace("window_top_mm = 15", "window_top_mm = 12.5"), encoding="utf-8")
+    assert load_config(fraction).window_top_mm == 12.5

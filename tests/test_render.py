@@ -6,6 +6,7 @@ import dataclasses
 import hashlib
 import logging
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -19,13 +20,15 @@ import segno
 import zxingcpp
 from conftest import make_piece, make_resident
 
-from notices import wareki
+from notices import barcode, wareki
 from notices.appid import grouped
 from notices.config import Config, load_config
+from notices.envelope import barcode_address
 from notices.errors import RenderError
 from notices.fonts import missing_glyphs
 from notices.models import Kind, Piece
-from notices.render import RenderedLot, Renderer, _LocalFetcher, format_postal
+from notices.pagecode import payload
+from notices.render import RenderedLot, Renderer, _LocalFetcher, format_postal, sheet_plan
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = ROOT / "templates"
@@ -54,6 +57,10 @@ def _pieces() -> list[Piece]:
         residence_status="技術・人文知識・国際業務", birth_date=date(1990, 7, 4), sex="",
         address_extra="",
     )
+    foreign_card = make_resident(
+        resident_id="R8", name="NGUYEN VAN AN", name_kana="グエン ヴァン アン", nationality="VN",
+        residence_status="永住者", birth_date=date(1988, 3, 15), address_extra="",
+    )
     long_one = make_resident(
         resident_id="R4", name=LONG_NAME, name_kana="ハセガワ" * 15,
         address=LONG_ADDRESS, address_extra="若葉ハイツ" * 12,
@@ -70,6 +77,9 @@ def _pieces() -> list[Piece]:
         make_piece(Kind.RESIDENCE_EXTENSION, dataclasses.replace(long_one, nationality="CN", name="N" * 60),
                    piece_id="P6"),
         make_piece(Kind.CARD_RENEWAL, make_resident(resident_id="R7", name=INJECTION), piece_id="P7"),
+        make_piece(Kind.CARD_RENEWAL, foreign_card, piece_id="P8", application_id="99999700000000000000016"),
+        make_piece(Kind.CERT_RENEWAL, dataclasses.replace(foreign_card, resident_id="R9", postal_code="9990100"),
+                   piece_id="P9"),
     ]
 
 
@@ -121,7 +131,7 @@ def _piece_text(document: pdfium.PdfDocument, lot: RenderedLot, piece_id: str) -
 
 @pytest.mark.parametrize(("kind", "pages"), [
     (Kind.CARD_RENEWAL, 4), (Kind.CERT_RENEWAL, 2), (Kind.RESIDENCE_EXTENSION, 2),
-])
+])  # fmt: skip
 def test_each_kind_renders_with_its_page_count(renderer: Renderer, kind: Kind, pages: int) -> None:
     lot = renderer.render_lot([make_piece(kind, piece_id="only")], LETTER_DATE)
     assert lot.page_count == pages
@@ -133,15 +143,17 @@ def test_mixed_lot_has_even_pages_and_correct_placements(mixed, pdf) -> None:
     pieces, lot, _ = mixed
     assert [p.piece_id for p in lot.placements] == [p.piece_id for p in pieces]
     assert [(p.first_page, p.page_count) for p in lot.placements] == [
-        (1, 4), (5, 2), (7, 2), (9, 4), (13, 2), (15, 2), (17, 4)]
-    assert lot.page_count == len(pdf) == 20
+        (1, 4), (5, 2), (7, 2), (9, 4), (13, 2), (15, 2), (17, 4), (21, 4), (25, 4)]
+    assert lot.page_count == len(pdf) == 28
     assert lot.page_count % 2 == 0
-    for placement in lot.placements:
+    for piece, placement in zip(pieces, lot.placements, strict=True):
         assert placement.first_page % 2 == 1 and placement.page_count % 2 == 0
-    # The padding page of each card renewal is blank.
-    for placement in lot.placements:
-        if placement.page_count == 4:
-            assert _page_text(pdf, placement.first_page + 2).strip() == ""
+        assert placement.page_count == sheet_plan(piece)[2]
+    # The padding sheet of a Japanese resident's card renewal holds only its page code and 「（白紙）」.
+    for piece, placement in zip(pieces, lot.placements, strict=True):
+        if piece.due.kind is Kind.CARD_RENEWAL and not piece.due.resident.is_foreign:
+            text = _page_text(pdf, placement.first_page + 2).split()
+            assert text == ["（白紙）", payload(1, piece.piece_id, 4, 4)]
 
 
 def test_every_page_is_a4(pdf) -> None:
@@ -186,10 +198,10 @@ def test_markup_in_a_name_prints_literally(mixed, pdf, renderer: Renderer) -> No
 
 def test_qr_code_decodes_at_300_dpi_with_a_quiet_zone(mixed, pdf) -> None:
     pieces, lot, _ = mixed
-    for piece in (pieces[0], pieces[3]):
+    for piece in (pieces[0], pieces[3], pieces[7]):
         placement = next(p for p in lot.placements if p.piece_id == piece.piece_id)
         image = pdf[placement.first_page + 1].render(scale=300 / 72).to_pil().convert("L")
-        results = zxingcpp.read_barcodes(image)
+        results = [r for r in zxingcpp.read_barcodes(image) if r.text != payload(1, piece.piece_id, 3, 4)]
         assert [r.text for r in results] == [piece.qr_payload]
         result = results[0]
         assert result.format == zxingcpp.BarcodeFormat.QRCode and result.ec_level == "M"
@@ -210,10 +222,19 @@ def test_qr_code_decodes_at_300_dpi_with_a_quiet_zone(mixed, pdf) -> None:
         assert all(region.getextrema()[0] > 200 for region in border)
 
 
+def test_the_form_names_the_four_ways_to_apply_on_its_page(mixed, pdf) -> None:
+    pieces, lot, _ = mixed
+    for piece, placement in zip(pieces, lot.placements, strict=True):
+        if piece.due.kind is Kind.CARD_RENEWAL:
+            form = _page_text(pdf, placement.first_page + 1)
+            assert "交付申請書" in form and "申請の方法" in form
+            assert all(way in form for way in ("スマートフォン", "パソコン", "証明用写真機", "郵便"))
+
+
 def test_photo_box_measures_35_by_45_mm(mixed, pdf) -> None:
-    _, lot, _ = mixed
-    for placement in lot.placements:
-        if placement.page_count != 4:
+    pieces, lot, _ = mixed
+    for piece, placement in zip(pieces, lot.placements, strict=True):
+        if piece.due.kind is not Kind.CARD_RENEWAL:
             continue
         page = pdf[placement.first_page + 1]
         boxes = []
@@ -310,3 +331,185 @@ def test_small_formatters() -> None:
     assert grouped("99999712345678901234567") == "9999 9712 3456 7890 1234 567"
     assert format_postal("9990012") == "999-0012"
     assert format_postal("99900") == "99900"
+
+
+# --- The cover letter in a window envelope -------------------------------------------------------
+
+def _window(config: Config, page: pdfium.PdfPage) -> tuple[float, float, float, float]:
+    """The configured envelope window in PDF points: (left, bottom, right, top), y growing upward."""
+    height = page.get_size()[1]
+    left, top = config.window_left_mm * MM, height - config.window_top_mm * MM
+    return left, top - config.window_height_mm * MM, left + config.window_width_mm * MM, top
+
+
+def _inside(box: tuple[float, float, float, float], rect: tuple[float, float, float, float]) -> bool:
+    return rect[0] <= box[0] and rect[1] <= box[1] and box[2] <= rect[2] and box[3] <= rect[3]
+
+
+def _char_boxes(page: pdfium.PdfPage, needle: str) -> list[list[tuple[float, float, float, float]]]:
+    """The character boxes of every occurrence of NEEDLE on PAGE, line breaks and spaces ignored."""
+    textpage = page.get_textpage()
+    try:
+        text = textpage.get_text_range()
+        assert len(text) == textpage.count_chars()
+        kept = [i for i, ch in enumerate(text) if not ch.isspace()]
+        flat = "".join(text[i] for i in kept)
+        wanted = "".join(needle.split())
+        found = [m.start() for m in re.finditer(re.escape(wanted), flat)]
+        return [[textpage.get_charbox(kept[k]) for k in range(at, at + len(wanted))] for at in found]
+    finally:
+        textpage.close()
+
+
+def _address_texts(piece: Piece) -> list[str]:
+    r = piece.due.resident
+    return [t for t in (f"〒{format_postal(r.postal_code)}", r.address, r.address_extra, f"{r.name}様", "転送不要") if t]
+
+
+def _bars(page: pdfium.PdfPage) -> list[tuple[float, float, float, float]]:
+    """Filled paths 0.6 mm wide and 1.2, 2.4 or 3.6 mm high: the customer barcode's bars, left to right."""
+    bars = []
+    for obj in page.get_objects(max_depth=8):
+        if obj.type == pdfium_c.FPDF_PAGEOBJ_PATH:
+            left, bottom, right, top = obj.get_bounds()
+            width, height = (right - left) / MM, (top - bottom) / MM
+            if abs(width - 0.6) < 0.05 and min(abs(height - h) for h in (1.2, 2.4, 3.6)) < 0.05:
+                bars.append((left, bottom, right, top))
+    return sorted(bars)
+
+
+def test_address_block_lies_inside_the_window(mixed, pdf, config: Config) -> None:
+    pieces, lot, _ = mixed
+    for piece, placement in zip(pieces, lot.placements, strict=True):
+        page = pdf[placement.first_page - 1]
+        window = _window(config, page)
+        for text in _address_texts(piece):
+            found = _char_boxes(page, text)
+            assert len(found) == 1, (piece.piece_id, text)
+            outside = [box for box in found[0] if not _inside(box, window)]
+            assert not outside, (piece.piece_id, text, outside[:3])
+
+
+def test_return_address_is_printed_beside_the_window(mixed, pdf, config: Config) -> None:
+    pieces, lot, _ = mixed
+    page = pdf[0]
+    window = _window(config, page)
+    head = (window[2], window[1], page.get_size()[0] - 20 * MM, window[3])  # right of the window, as high
+    for text in (f"〒{format_postal(config.office_postal_code)}", config.office_address, config.office_name, "差出人"):
+        assert any(all(_inside(box, head) for box in boxes) for boxes in _char_boxes(page, text)), text
+
+
+def test_customer_barcode_is_drawn_at_full_size_in_the_window(mixed, pdf, config: Config) -> None:
+    pieces, lot, _ = mixed
+    heights = {"F": 3.6, "A": 2.4, "D": 2.4, "T": 1.2}
+    for piece, placement in zip(pieces, lot.placements, strict=True):
+        r = piece.due.resident
+        page = pdf[placement.first_page - 1]
+        bars = _bars(page)
+        code = barcode.encode(r.postal_code, f"{r.address} {r.address_extra}")  # 若葉ハイツ101号室: -101
+        if code is None:  # 〒999-0100: a representative postal code gets no barcode
+            assert r.postal_code.endswith("00") and bars == []
+            continue
+        assert len(bars) == 67, piece.piece_id
+        assert code == barcode.encode(r.postal_code, barcode_address(r))
+        if r.address_extra == "若葉ハイツ101号室":
+            assert code.address_number == "2-3-4-101"  # the room number of the 方書 is encoded
+        assert [heights[b] for b in code.bars] == pytest.approx([(t - b) / MM for _, b, _, t in bars], abs=0.05)
+        top, bottom = max(b[3] for b in bars), min(b[1] for b in bars)
+        assert (top - bottom) / MM == pytest.approx(3.6, abs=0.05)
+        for k, (kind, (left, low, _right, high)) in enumerate(zip(code.bars, bars, strict=True)):
+            assert (left - bars[0][0]) / MM == pytest.approx(1.2 * k, abs=0.02)  # pitch 1.2 mm
+            if kind in "FA":  # long and upper semi-long bars hang from the top line
+                assert high == pytest.approx(top, abs=0.1)
+            if kind in "FD":  # long and lower semi-long bars stand on the bottom line
+                assert low == pytest.approx(bottom, abs=0.1)
+        quiet = 2 * MM  # the 2 mm quiet zone lies inside the window as well
+        symbol = (bars[0][0] - quiet, bottom - quiet, bars[-1][2] + quiet, top + quiet)
+        assert _inside(symbol, _window(config, page)), piece.piece_id
+
+
+def test_a_configured_window_moves_the_block(tmp_path: Path, config: Config, pdf) -> None:
+    text = (ROOT / "config" / "municipality.toml").read_text(encoding="utf-8")
+    text = re.sub(r"\n\[envelope\][^\[]*", "\n", text)
+    text += "\n[envelope]\nwindow_left_mm = 30\nwindow_top_mm = 28\nwindow_width_mm = 95\nwindow_height_mm = 47\n"
+    (tmp_path / "town.toml").write_text(text, encoding="utf-8")
+    moved = load_config(tmp_path / "town.toml")
+    assert (moved.window_left_mm, moved.window_top_mm, moved.window_width_mm, moved.window_height_mm) == (30, 28, 95, 47)
+    piece = make_piece(Kind.CARD_RENEWAL, piece_id="M1")
+    document = pdfium.PdfDocument(Renderer(moved, TEMPLATES).render_lot([piece], LETTER_DATE).pdf)
+    page = document[0]
+    window, default = _window(moved, page), _window(config, page)
+    for text in _address_texts(piece):
+        boxes = _char_boxes(page, text)[0]
+        assert all(_inside(box, window) for box in boxes), text
+        # Where the text sits in the window is the same as in the default window of the mixed lot (P1).
+        before = _char_boxes(pdf[0], text)[0]
+        if text == "転送不要":  # right-aligned; the rest is left-aligned
+            assert boxes[-1][2] - window[2] == pytest.approx(before[-1][2] - default[2], abs=0.3)
+        else:
+            assert boxes[0][0] - window[0] == pytest.approx(before[0][0] - default[0], abs=0.3), text
+        assert boxes[0][3] - window[3] == pytest.approx(before[0][3] - default[3], abs=0.3), text
+    bars = _bars(page)
+    assert len(bars) == 67 and all(_inside(bar, window) for bar in bars)
+    assert bars[0][0] / MM == pytest.approx(30 + 2 + 2, abs=0.2)  # 2 mm in, then the quiet zone
+
+
+def test_an_address_too_long_for_the_window_is_refused(renderer: Renderer) -> None:
+    long_address = make_resident(address="架空県若葉町" + "緑ヶ丘" * 80)  # the review holds more than 60
+    with pytest.raises(RenderError, match="P10.*window"):
+        renderer.render_lot([make_piece(Kind.CERT_RENEWAL, long_address, piece_id="P10")], LETTER_DATE)
+
+
+def test_a_return_address_too_long_for_the_sender_block_is_refused(config: Config) -> None:
+    wordy = Renderer(dataclasses.replace(config, office_address="架空県若葉町" * 40), TEMPLATES)
+    with pytest.raises(RenderError, match="P11.*sender"):
+        wordy.render_lot([make_piece(Kind.CERT_RENEWAL, piece_id="P11")], LETTER_DATE)
+
+
+# --- Print-ready PDFs -----------------------------------------------------------------------------
+
+def test_every_page_carries_its_page_code(mixed, pdf) -> None:
+    pieces, lot, _ = mixed
+    expected = [payload(1, p.piece_id, n, placement.page_count)
+                for p, placement in zip(pieces, lot.placements, strict=True)
+                for n in range(1, placement.page_count + 1)]  # fmt: skip
+    personal = {t for p in pieces for t in (p.due.resident.name, p.due.resident.address, p.due.resident.resident_id)}
+    for index in range(len(pdf)):
+        bitmap = pdf[index].render(scale=300 / 72, crop=(0, 0, 0, 270 * MM))  # the bottom margin only
+        found = zxingcpp.read_barcodes(bitmap.to_pil().convert("L"))
+        assert [r.text for r in found] == [expected[index]], index + 1
+        assert re.fullmatch(r"1/P[0-9]+/[0-9]+/[0-9]+", found[0].text)
+        assert not any(t in found[0].text for t in personal)
+
+
+def test_document_metadata(mixed, pdf, config: Config) -> None:
+    meta = pdf.get_metadata_dict()
+    assert meta["Title"] == f"{config.name} マイナンバーカード関係通知 lot 1"
+    assert meta["Author"] == config.name
+
+
+def test_fonts_are_embedded_subsets(pdf) -> None:
+    import ctypes
+
+    fonts: dict[bytes, int] = {}
+    for index in range(len(pdf)):
+        for obj in pdf[index].get_objects(max_depth=8):
+            if obj.type == pdfium_c.FPDF_PAGEOBJ_TEXT:
+                font = pdfium_c.FPDFTextObj_GetFont(obj.raw)
+                size = pdfium_c.FPDFFont_GetBaseFontName(font, None, 0)
+                name = ctypes.create_string_buffer(size)
+                pdfium_c.FPDFFont_GetBaseFontName(font, name, size)
+                fonts[name.value] = pdfium_c.FPDFFont_GetIsEmbedded(font)
+    assert fonts and all(fonts.values()), fonts
+    assert all(re.fullmatch(rb"[A-Z]{6}\+.+", name) for name in fonts), fonts
+
+
+def test_foreign_residents_get_the_insert(mixed, pdf) -> None:
+    pieces, lot, _ = mixed
+    pages = {p.piece_id: [_page_text(pdf, placement.first_page - 1 + n) for n in range(placement.page_count)]
+             for p, placement in zip(pieces, lot.placements, strict=True)}  # fmt: skip
+    card, cert, residence = pages["P8"], pages["P9"], pages["P3"]
+    assert len(card) == 4 and "外国籍の方へ" in card[3] and not any("（白紙）" in t for t in card)
+    assert len(cert) == 4 and "外国籍の方へ" in cert[2] and cert[3].split() == ["（白紙）", "1/P9/4/4"]
+    assert len(residence) == 2 and not any("外国籍の方へ" in t for t in residence)
+    assert not any("外国籍の方へ" in t for t in pages["P1"] + pages["P2"])

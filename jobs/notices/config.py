@@ -13,6 +13,14 @@ from .errors import ConfigError
 DATE_STYLES = ("era_western", "era", "western")
 FIRST_YEARS = ("元年", "1年")
 LEAP_DAY_POLICIES = ("feb28", "mar1")
+# The address window over the A4 sheet, in mm from its top-left corner (see config/municipality.toml).
+WINDOW_DEFAULTS = {"window_left_mm": 20.0, "window_top_mm": 15.0, "window_width_mm": 90.0, "window_height_mm": 45.0}
+A4_MM = (210.0, 297.0)
+# The window must end this far down the sheet at most: within the top third of an A4 sheet folded in
+# three (99 mm), and high enough that the cover letter still fits below it.
+WINDOW_BOTTOM_MAX_MM = 75.0
+MIN_WINDOW_MM = (86.0, 40.0)  # the customer barcode with its quiet zone is 83.8 mm wide; 60-character lines
+SENDER_BLOCK_MM = 55.0  # room the sender block (date, sender, return address) needs right of the window
 
 
 def lg_code_check_digit(first_five: str) -> int:
@@ -48,6 +56,10 @@ class Config:
     mincho_font: str
     gothic_font: str
     foreign_hotline: str
+    window_left_mm: float = WINDOW_DEFAULTS["window_left_mm"]
+    window_top_mm: float = WINDOW_DEFAULTS["window_top_mm"]
+    window_width_mm: float = WINDOW_DEFAULTS["window_width_mm"]
+    window_height_mm: float = WINDOW_DEFAULTS["window_height_mm"]
 
     def qr_payload(self, application_id: str) -> str:
         """The online-application address with the ID filled in."""
@@ -57,10 +69,10 @@ class Config:
 class _Table:
     """Reads one [table] of the TOML file and names the key in every error."""
 
-    def __init__(self, source: str, doc: dict[str, Any], table: str) -> None:
+    def __init__(self, source: str, doc: dict[str, Any], table: str, optional: bool = False) -> None:
         self.source = source
         self.table = table
-        value = doc.get(table)
+        value = doc.get(table, {} if optional else None)
         if not isinstance(value, dict):
             raise ConfigError(f"{source}: missing table [{table}]")
         self.values = value
@@ -90,6 +102,29 @@ class _Table:
             raise self._fail(key, f"must be a whole number from {low} to {high}")
         return value
 
+    def millimetres(self, key: str, low: float, high: float, default: float) -> float:
+        value = self.values.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+            raise self._fail(key, f"must be a number of millimetres from {low:g} to {high:g}")
+        return float(value)
+
+
+def _window(table: _Table) -> dict[str, float]:
+    """The envelope window, checked: large enough, on the sheet's top panel, room for the sender."""
+    w = {key: table.millimetres(key, 0.0, A4_MM[0], default) for key, default in WINDOW_DEFAULTS.items()}
+    if w["window_width_mm"] < MIN_WINDOW_MM[0]:
+        raise table._fail("window_width_mm", f"must be at least {MIN_WINDOW_MM[0]:g} mm to show the customer "
+                          "barcode with its quiet zone")  # fmt: skip
+    if w["window_height_mm"] < MIN_WINDOW_MM[1]:
+        raise table._fail("window_height_mm", f"must be at least {MIN_WINDOW_MM[1]:g} mm to show a full address")
+    if w["window_top_mm"] + w["window_height_mm"] > WINDOW_BOTTOM_MAX_MM:
+        raise table._fail("window_top_mm", f"the window must end within {WINDOW_BOTTOM_MAX_MM:g} mm of the sheet's "
+                          "top edge (top + height), or the cover letter no longer fits below it")  # fmt: skip
+    if w["window_left_mm"] + w["window_width_mm"] > A4_MM[0] - 20 - SENDER_BLOCK_MM:
+        raise table._fail("window_left_mm", f"the window must end {20 + SENDER_BLOCK_MM:g} mm or more before the "
+                          "right edge of the sheet, to leave room for the sender block")  # fmt: skip
+    return w
+
 
 def load_config(path: Path) -> Config:
     """Read and check the configuration file; raise ConfigError naming the bad key."""
@@ -114,6 +149,7 @@ def load_config(path: Path) -> Config:
     output = _Table(source, doc, "output")
     dates = _Table(source, doc, "dates")
     fonts = _Table(source, doc, "fonts")
+    window = _window(_Table(source, doc, "envelope", optional=True))
     return Config(
         source=source,
         name=town.text("name"),
@@ -133,4 +169,5 @@ def load_config(path: Path) -> Config:
         mincho_font=fonts.text("mincho", default="BIZ UDMincho"),
         gothic_font=fonts.text("gothic", default="BIZ UDGothic"),
         foreign_hotline=town.text("foreign_hotline", default="0120-0178-27"),
+        **window,
     )

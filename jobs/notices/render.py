@@ -12,20 +12,22 @@ from urllib.parse import unquote, urlsplit
 import jinja2
 import segno
 from markupsafe import Markup
-from weasyprint import HTML, Document
+from weasyprint import HTML
 from weasyprint.document import Page
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from . import appid, i18n, wareki
+from . import appid, envelope, i18n, pagecode, wareki
 from .config import Config
 from .errors import RenderError
 from .models import Kind, Piece, Placement, Resident
 
-# Pages of content per kind, before a piece is padded to an even page count.
+# Sheets (pages) of the kind's own letter; a foreign resident's card or certificate notice gets one
+# more, the insert in their language; every piece is then padded with blank sheets to an even count.
 SHEETS = {Kind.CARD_RENEWAL: 3, Kind.CERT_RENEWAL: 2, Kind.RESIDENCE_EXTENSION: 2}
+INSERT_KINDS = frozenset({Kind.CARD_RENEWAL, Kind.CERT_RENEWAL})
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July",
            "August", "September", "October", "November", "December")
-_BLANK_PAGE = "<!DOCTYPE html><html><head><style>@page { size: A4; margin: 0 }</style></head></html>"
+_PX_MM = 25.4 / 96  # WeasyPrint's CSS pixel in mm
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,14 @@ def css_string(value: str) -> Markup:
     return Markup('"' + "".join(out) + '"')
 
 
+def sheet_plan(piece: Piece) -> tuple[int, int, int]:
+    """(sheets with content, number of the insert sheet or 0, total sheets: always even) of PIECE."""
+    content = SHEETS[piece.due.kind]
+    insert = content + 1 if piece.due.resident.is_foreign and piece.due.kind in INSERT_KINDS else 0
+    content = max(content, insert)
+    return content, insert, content + content % 2
+
+
 def qr_svg(payload: str) -> Markup:
     """The QR code of PAYLOAD (error correction M, quiet zone 4) as inline SVG; CSS sets its size."""
     code = segno.make_qr(payload, error="m", boost_error=False)
@@ -93,7 +103,7 @@ class Renderer:
         self.config = config
         self.templates_dir = templates_dir.resolve()
         self._fetcher = _LocalFetcher(self.templates_dir)
-        self._blank: Document | None = None
+        self._geometry = envelope.geometry(config)
         env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(self.templates_dir),
             autoescape=True,
@@ -125,7 +135,7 @@ class Renderer:
         return self._jdate(resident.birth_date)
 
     def render_html(self, pieces: Sequence[Piece], letter_date: date) -> str:
-        """The lot's HTML: one <section class="piece"> per piece, in input order."""
+        """The lot's HTML: one <section class="piece"> per piece, in input order, every sheet numbered."""
         items = []
         for piece in pieces:
             qr: Markup | str = ""
@@ -135,18 +145,20 @@ class Renderer:
                         f"piece {piece.piece_id}: a card renewal needs an application ID and a QR payload"
                     )
                 qr = qr_svg(piece.qr_payload)
-            items.append({"piece": piece, "qr": qr})
+            content, insert, total = sheet_plan(piece)
+            codes = {n: pagecode.markup(piece.lot, piece.piece_id, n, total) for n in range(1, total + 1)}
+            items.append({"piece": piece, "qr": qr, "codes": codes, "insert": insert,
+                          "padding": range(content + 1, total + 1),
+                          "addr": envelope.address_block(piece.due.resident, self.config)})  # fmt: skip
         return self._lot.render(
             items=items,
             cfg=self.config,
             letter_date=letter_date,
+            lot=pieces[0].lot if pieces else 0,
+            geo=self._geometry,
+            margin=envelope.PAGE_MARGIN_MM,
             fonts={"mincho": self.config.mincho_font, "gothic": self.config.gothic_font},
         )
-
-    def _blank_page(self) -> Document:
-        if self._blank is None:
-            self._blank = HTML(string=_BLANK_PAGE, url_fetcher=self._fetcher).render()
-        return self._blank
 
     def render_lot(self, pieces: Sequence[Piece], letter_date: date) -> RenderedLot:
         """Render PIECES as one PDF; each piece starts on an odd page and has an even page count."""
@@ -155,6 +167,8 @@ class Renderer:
         ids = [piece.piece_id for piece in pieces]
         if len(set(ids)) != len(ids):
             raise ValueError("piece IDs within a lot must be unique")
+        if len({piece.lot for piece in pieces}) != 1:
+            raise ValueError("the pieces of a lot must all carry its lot number")
         html = self.render_html(pieces, letter_date)
         document = HTML(
             string=html, base_url=self.templates_dir.as_uri() + "/", url_fetcher=self._fetcher
@@ -163,9 +177,6 @@ class Renderer:
         firsts: list[int] = []
         for pid in ids:
             firsts.append(self._page_of(pages, f"piece-{pid}", firsts[-1] if firsts else 0))
-        if len(pages) % 2:
-            pages.append(self._blank_page().pages[0])
-            document = document.copy(pages)
         placements = []
         for i, piece in enumerate(pieces):
             end = firsts[i + 1] if i + 1 < len(pieces) else len(pages)
@@ -182,13 +193,18 @@ class Renderer:
         raise RenderError(f"anchor {anchor!r} is missing from the rendered lot")
 
     def _check_fit(self, pages: Sequence[Page], seq: int, piece: Piece, first: int, end: int) -> None:
-        """Raise RenderError unless every sheet of the SEQ-th piece sits on its own page."""
-        sheets = SHEETS[piece.due.kind]
-        expected = sheets + sheets % 2
-        for number in range(1, sheets + 1):
-            anchor = f"sheet-{seq}-{number}"
-            if self._page_of(pages, anchor, first) != first + number - 1:
+        """Raise RenderError unless every sheet of the SEQ-th piece sits on its own page, its count is
+        even, and the cover letter's window and sender blocks hold their text."""
+        total = sheet_plan(piece)[2]
+        for number in range(1, total + 1):
+            if self._page_of(pages, f"sheet-{seq}-{number}", first) != first + number - 1:
                 raise RenderError(f"piece {piece.piece_id}: page {number - 1} of the letter runs over its page")
-        last = self._page_of(pages, f"end-{seq}", first)
-        if last != first + sheets - 1 or end - first != expected:
-            raise RenderError(f"piece {piece.piece_id}: the letter does not fit on {sheets} pages")
+        if self._page_of(pages, f"end-{seq}", first) != first + total - 1 or end - first != total:
+            raise RenderError(f"piece {piece.piece_id}: the letter does not fit on {total} pages")
+        anchors = pages[first].anchors  # name: (left, top, right, bottom) in CSS pixels
+        barcode = anchors.get(f"barcode-{seq}")
+        limit = barcode[1] if barcode else anchors[f"window-{seq}"][3] - envelope.INSET_TOP_MM / _PX_MM
+        if anchors[f"window-end-{seq}"][1] > limit + 0.5:  # the text would run into the barcode or the edge
+            raise RenderError(f"piece {piece.piece_id}: the address does not fit the envelope window")
+        if anchors[f"sender-end-{seq}"][1] > anchors[f"head-end-{seq}"][1] + 0.5:
+            raise RenderError(f"piece {piece.piece_id}: the sender block runs into the letter")
