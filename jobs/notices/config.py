@@ -56,6 +56,9 @@ class Config:
     mincho_font: str
     gothic_font: str
     foreign_hotline: str
+    reminder_enabled: bool = True
+    reminder_days: int = 30  # a grace reminder goes to expiries 1 to this many days before the run date
+    lapsed_days: int = 30  # lapsed.csv lists grace periods that ended 1 to this many days before
     window_left_mm: float = WINDOW_DEFAULTS["window_left_mm"]
     window_top_mm: float = WINDOW_DEFAULTS["window_top_mm"]
     window_width_mm: float = WINDOW_DEFAULTS["window_width_mm"]
@@ -100,6 +103,12 @@ class _Table:
         value = self.values.get(key, default)
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             raise self._fail(key, f"must be a whole number from {low} to {high}")
+        return value
+
+    def boolean(self, key: str, default: bool) -> bool:
+        value = self.values.get(key, default)
+        if not isinstance(value, bool):
+            raise self._fail(key, "must be true or false")
         return value
 
     def millimetres(self, key: str, low: float, high: float, default: float) -> float:
@@ -150,6 +159,7 @@ def load_config(path: Path) -> Config:
     dates = _Table(source, doc, "dates")
     fonts = _Table(source, doc, "fonts")
     window = _window(_Table(source, doc, "envelope", optional=True))
+    after = _Table(source, doc, "after_expiry", optional=True)
     return Config(
         source=source,
         name=town.text("name"),
@@ -169,5 +179,8 @@ def load_config(path: Path) -> Config:
         mincho_font=fonts.text("mincho", default="BIZ UDMincho"),
         gothic_font=fonts.text("gothic", default="BIZ UDGothic"),
         foreign_hotline=town.text("foreign_hotline", default="0120-0178-27"),
+        reminder_enabled=after.boolean("reminder", True),
+        reminder_days=after.integer("reminder_days", 1, 90, 30),
+        lapsed_days=after.integer("lapsed_days", 1, 366, 30),
         **window,
     )

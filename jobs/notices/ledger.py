@@ -149,6 +149,14 @@ class Ledger:
         ).fetchone()
         return row is not None
 
+    def history(self, resident_id: str, expires_on: date) -> dict[str, str]:
+        """The kinds of notice handed off to a resident for an expiry, with the run date of each."""
+        rows = self.db.execute(
+            "SELECT n.kind, r.as_of FROM notices n JOIN runs r USING (run_id) WHERE n.resident_id = ? AND n.expires_on = ?",
+            (resident_id, expires_on.isoformat()),
+        ).fetchall()
+        return dict(rows)
+
     def application_id_owner(self, application_id: str) -> str | None:
         """The resident an application ID was issued to, or None."""
         row = self.db.execute(

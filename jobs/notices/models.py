@@ -27,11 +27,12 @@ class CardState(str, enum.Enum):
 
 
 class Kind(str, enum.Enum):
-    """The three kinds of notice (domain.md 2.5)."""
+    """The kinds of notice: three before expiry (domain.md 2.5), and a reminder after it."""
 
     CARD_RENEWAL = "card_renewal"
     RESIDENCE_EXTENSION = "residence_extension"
     CERT_RENEWAL = "cert_renewal"
+    GRACE_REMINDER = "grace_reminder"
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,12 @@ class Due:
     grace_end: date
     card_expires_on: date | None
     cert_expires_on: date | None
+    lapsing: str = ""  # for a grace reminder: "card" or "cert", whichever expired
+
+    @property
+    def has_form(self) -> bool:
+        """True for the notices that carry an application form (a new card is needed)."""
+        return self.kind is Kind.CARD_RENEWAL or (self.kind is Kind.GRACE_REMINDER and self.lapsing == "card")
 
 
 @dataclass(frozen=True)

@@ -19,14 +19,13 @@ from .ledger import Ledger, NoticeRecord
 from .models import Due, Kind, Piece
 from .register import RegisterRead, read_register
 from .render import Renderer
-from .selection import NOT_MAILED_REASONS, Selection, select
+from .selection import LAPSED_COLUMNS, NOT_MAILED_REASONS, Selection, lapsed, select
 
 log = logging.getLogger("notices")
 
 MANIFEST_COLUMNS = ("piece_id", "resident_id", "kind", "expires_on", "application_id", "postal_code", "pdf",
                     "first_page", "page_count", "lot", "seq_in_lot", "sheets", "inserts")  # fmt: skip
 LOT_COLUMNS = ("lot", "pdf", "pieces", "pages", "sheets", "first_piece", "last_piece")
-INSERTS = {Kind.CARD_RENEWAL: "return_envelope"}
 
 
 @dataclass(frozen=True)
@@ -47,7 +46,7 @@ def _pieces(mail: list[Due], run_id: int, config: Config, ledger: Ledger,
     pieces = []
     for seq, due in enumerate(sorted(mail, key=_postal_order), start=1):
         app_id = qr = ""
-        if due.kind is Kind.CARD_RENEWAL:
+        if due.has_form:
             app_id = due.resident.application_id
             if app_id:
                 ledger.claim_application_id(app_id, due.resident.resident_id, run_id, supplied=True)
@@ -108,7 +107,7 @@ def _write_lots(folder: RunFolder, pieces: list[Piece], renderer: Renderer, as_o
             due = piece.due
             manifest.append((piece.piece_id, due.resident.resident_id, due.kind.value, due.expires_on.isoformat(),
                              piece.application_id, due.resident.postal_code, pdf, place.first_page, place.page_count,
-                             lot, seq, place.page_count // 2, INSERTS.get(due.kind, "")))  # fmt: skip
+                             lot, seq, place.page_count // 2, "return_envelope" if due.has_form else ""))  # fmt: skip
             if due.kind not in proofs_done:  # the operator's proof: first page of one piece of each kind
                 proofs_done.add(due.kind)
                 folder.write(f"proofs/{due.kind.value}.png", proofs.page_png(rendered.pdf, place.first_page - 1))
@@ -121,7 +120,7 @@ def _write_lots(folder: RunFolder, pieces: list[Piece], renderer: Renderer, as_o
     return pages
 
 
-def _write_reports(folder: RunFolder, read: RegisterRead, sel: Selection) -> None:
+def _write_reports(folder: RunFolder, read: RegisterRead, sel: Selection, lapsed: list[tuple[str, ...]]) -> None:
     folder.write_csv("review.csv", ("resident_id", "reason", "detail", "kind", "expires_on"),
                      [(v.resident_id, v.reason, v.detail, v.kind.value, v.expires_on.isoformat())
                       for v in sel.reviews])  # fmt: skip
@@ -130,6 +129,7 @@ def _write_reports(folder: RunFolder, read: RegisterRead, sel: Selection) -> Non
                       for j in sorted((*read.rejects, *sel.rejects), key=lambda j: j.line)])  # fmt: skip
     folder.write_csv("quality.csv", ("line", "resident_id", "column", "detail"),
                      [(q.line, q.resident_id, q.column, q.detail) for q in sel.quality])
+    folder.write_csv("lapsed.csv", LAPSED_COLUMNS, lapsed)
 
 
 def run(register: Path, as_of: date, config: Config, out_dir: Path, ledger_path: Path, templates_dir: Path,
@@ -154,8 +154,10 @@ def run(register: Path, as_of: date, config: Config, out_dir: Path, ledger_path:
             pieces = _pieces(sel.mail, run_id, config, ledger, randbelow)
             crash_point("ids")
             pages = _write_lots(folder, pieces, renderer, as_of, progress)
-            _write_reports(folder, read, sel)
+            lapsed_rows = lapsed(read, as_of, config, ledger)
+            _write_reports(folder, read, sel, lapsed_rows)
             summary = _summary(read, sel, as_of, run_id, pieces, pages, len({p.lot for p in pieces}))
+            summary["lapsed"] = len(lapsed_rows)
             folder.write_json("summary.json", summary)
             crash_point("reports")
             ledger.record_notices(run_id, [
@@ -196,7 +198,7 @@ def preview(register: Path, resident_id: str, as_of: date, config: Config, out_d
         what = f"has no {kind.value} notice" if kind else f"is not due on {as_of} (use --kind to preview anyway)"
         raise NoticesError(f"resident {resident_id} {what}")
     app_id = qr = ""
-    if due.kind is Kind.CARD_RENEWAL:
+    if due.has_form:
         # A specimen ID (the LG code and zeros) unless the register supplies one: a preview issues nothing.
         app_id = resident.application_id if appid.is_well_formed_supplied(resident.application_id) else appid.specimen(
             config.local_government_code)

@@ -23,7 +23,7 @@ from .models import Kind, Piece, Placement, Resident
 
 # Sheets (pages) of the kind's own letter; a foreign resident's card or certificate notice gets one
 # more, the insert in their language; every piece is then padded with blank sheets to an even count.
-SHEETS = {Kind.CARD_RENEWAL: 3, Kind.CERT_RENEWAL: 2, Kind.RESIDENCE_EXTENSION: 2}
+SHEETS = {Kind.CARD_RENEWAL: 3, Kind.CERT_RENEWAL: 2, Kind.RESIDENCE_EXTENSION: 2, Kind.GRACE_REMINDER: 1}
 INSERT_KINDS = frozenset({Kind.CARD_RENEWAL, Kind.CERT_RENEWAL})
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July",
            "August", "September", "October", "November", "December")
@@ -83,7 +83,7 @@ def css_string(value: str) -> Markup:
 
 def sheet_plan(piece: Piece) -> tuple[int, int, int]:
     """(sheets with content, number of the insert sheet or 0, total sheets: always even) of PIECE."""
-    content = SHEETS[piece.due.kind]
+    content = SHEETS[piece.due.kind] + (piece.due.kind is Kind.GRACE_REMINDER and piece.due.has_form)
     insert = content + 1 if piece.due.resident.is_foreign and piece.due.kind in INSERT_KINDS else 0
     content = max(content, insert)
     return content, insert, content + content % 2
@@ -139,10 +139,10 @@ class Renderer:
         items = []
         for piece in pieces:
             qr: Markup | str = ""
-            if piece.due.kind is Kind.CARD_RENEWAL:
+            if piece.due.has_form:
                 if not piece.qr_payload or not piece.application_id:
                     raise RenderError(
-                        f"piece {piece.piece_id}: a card renewal needs an application ID and a QR payload"
+                        f"piece {piece.piece_id}: an application form needs an application ID and a QR payload"
                     )
                 qr = qr_svg(piece.qr_payload)
             content, insert, total = sheet_plan(piece)

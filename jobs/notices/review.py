@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable, Sequence
 
 from .appid import is_well_formed_supplied
-from .models import Due, Kind, Review
+from .models import Due, Review
 
 REASONS = ("support_measure", "address", "glyph", "layout", "application_id", "returned")
 # The longest text each printed field may hold and still fit its box on the letter
@@ -68,9 +68,9 @@ def layout(due: Due) -> list[Review]:
 
 
 def application_id(due: Due, owner: str | None, duplicated_in_register: bool) -> list[Review]:
-    """Hold a card renewal whose supplied application ID cannot be printed or is someone else's."""
+    """Hold a notice with a form whose supplied application ID cannot be printed or is someone else's."""
     supplied = due.resident.application_id
-    if due.kind is not Kind.CARD_RENEWAL or not supplied:
+    if not due.has_form or not supplied:
         return []
     if not is_well_formed_supplied(supplied):
         return [_review(due, "application_id", f"supplied application ID has {len(supplied)} characters, not 23 digits")]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from calendar import monthrange
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
 
@@ -155,7 +155,33 @@ def notice_of_kind(r: Resident, kind: Kind, leap_day: str = "feb28") -> Due | No
     expires_on = e.cert if kind is Kind.CERT_RENEWAL else e.card
     if expires_on is None or (kind is Kind.RESIDENCE_EXTENSION and not e.stay_capped):
         return None
-    return Due(r, kind, expires_on, renewal_from(expires_on), grace_end(expires_on), e.card, e.cert)
+    lapsing = ("cert" if kind is Kind.CERT_RENEWAL else "card") if kind is Kind.GRACE_REMINDER else ""
+    return Due(r, kind, expires_on, renewal_from(expires_on), grace_end(expires_on), e.card, e.cert, lapsing)
+
+
+def due_reminder(r: Resident, run_date: date, days: int = 30, leap_day: str = "feb28") -> Due | None:
+    """A grace reminder: the card (else the certificate) expired 1 to `days` days before the run date.
+
+    The register's expiry is the current one: a resident who renewed shows a later date and
+    gets nothing. After expiry the card still works for insurance eligibility until the grace
+    end (domain.md 2.3); J-LIS sends nothing then, the municipality does (issue 7).
+    """
+    e = expiries(r, leap_day)
+    for lapsing, expired in (("card", e.card), ("cert", e.cert)):
+        if expired is not None and run_date - timedelta(days=days) <= expired < run_date:
+            return Due(r, Kind.GRACE_REMINDER, expired, renewal_from(expired), grace_end(expired), e.card, e.cert,
+                       lapsing)  # fmt: skip
+    return None
+
+
+def lapsed(r: Resident, run_date: date, days: int = 30, leap_day: str = "feb28") -> list[tuple[str, date, date]]:
+    """(card or cert, expiry, grace end) whose grace period ended 1 to `days` days before the run date."""
+    e = expiries(r, leap_day)
+    found = []
+    for subject, expired in (("card", e.card), ("cert", e.cert)):
+        if expired is not None and run_date - timedelta(days=days) <= grace_end(expired) < run_date:
+            found.append((subject, expired, grace_end(expired)))
+    return found
 
 
 def due_notice(r: Resident, run_date: date, leap_day: str = "feb28") -> Due | None:

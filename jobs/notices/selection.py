@@ -60,13 +60,19 @@ def _sort(r: Resident, as_of: date, config: Config, ledger: Ledger, protected: f
         out.not_mailed[reason] += 1
         return
     notes = _quality(rules.expiries(r, config.leap_day), r.line, r.resident_id)
-    due = rules.due_notice(r, as_of, config.leap_day)
+    candidates = [rules.due_notice(r, as_of, config.leap_day)]
+    if config.reminder_enabled:
+        candidates.append(rules.due_reminder(r, as_of, config.reminder_days, config.leap_day))
     out.quality += notes
-    if due is None:
+    dues = [d for d in candidates if d is not None]
+    # A renewal notice before a reminder; one piece a resident a night, the other follows the next night.
+    pending = [d for d in dues if not ledger.notified(r.resident_id, d.kind.value, d.expires_on)]
+    if not dues:
         out.not_mailed["not_due"] += 1
-    elif ledger.notified(r.resident_id, due.kind.value, due.expires_on):
+    elif not pending:
         out.already_notified += 1
     else:
+        due = pending[0]
         owner = ledger.application_id_owner(r.application_id) if r.application_id else None
         found = (review.support_measure(due, protected) + review.address(due) + review.layout(due)
                  + review.glyphs(due, glyph_check) + review.application_id(due, owner, supplied[r.application_id] > 1))
@@ -75,3 +81,24 @@ def _sort(r: Resident, as_of: date, config: Config, ledger: Ledger, protected: f
             out.reviews += found
         else:
             out.mail.append(due)
+
+
+LAPSED_COLUMNS = ("resident_id", "household_id", "lapsed", "expires_on", "grace_end", "notified_on", "reminded_on")
+
+
+def lapsed(read: RegisterRead, as_of: date, config: Config, ledger: Ledger) -> list[tuple[str, ...]]:
+    """Residents whose insurance grace period ended lately without renewal, with what the ledger sent them."""
+    rows = []
+    for r in read.residents:
+        if rules.not_mailed_reason(r):
+            continue
+        try:
+            ended = rules.lapsed(r, as_of, config.lapsed_days, config.leap_day)
+        except (ValueError, OverflowError):
+            continue  # select() rejects the row
+        for subject, expired, grace_end in ended:
+            sent = ledger.history(r.resident_id, expired)
+            notice = ("card_renewal", "residence_extension") if subject == "card" else ("cert_renewal",)
+            rows.append((r.resident_id, r.household_id, subject, expired.isoformat(), grace_end.isoformat(),
+                         next((sent[k] for k in notice if k in sent), ""), sent.get("grace_reminder", "")))  # fmt: skip
+    return rows

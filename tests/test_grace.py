@@ -1,0 +1,107 @@
+"""After expiry: one grace reminder while the card still works for insurance, then the lapsed list (issue 7)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import replace
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from conftest import make_resident
+
+from notices import pipeline, rules
+from notices.config import load_config
+from notices.models import Kind
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIG = load_config(ROOT / "config" / "municipality.toml")
+RUN = date(2026, 11, 26)
+HEADER = ["resident_id", "household_id", "name", "birth_date", "postal_code", "address", "status",
+          "card_issued_on", "card_expires_on", "cert_expires_on", "support_measure"]  # fmt: skip
+
+
+def resident(**changes: object):  # type: ignore[no-untyped-def]
+    return make_resident(**{"cert_issued_on": None, "cert_expires_on": None, **changes})
+
+
+@pytest.mark.parametrize(("expired", "reminded"), [
+    (RUN - timedelta(days=1), True), (RUN - timedelta(days=30), True), (RUN - timedelta(days=31), False),
+    (RUN, False), (RUN + timedelta(days=1), False),
+])  # fmt: skip
+def test_reminder_window(expired: date, reminded: bool) -> None:
+    due = rules.due_reminder(resident(card_expires_on=expired), RUN, days=30)
+    assert (due is not None) is reminded
+    if due:
+        assert (due.kind, due.lapsing, due.expires_on, due.grace_end) == (
+            Kind.GRACE_REMINDER, "card", expired, rules.grace_end(expired))
+        assert due.has_form
+
+
+def test_a_lapsed_certificate_on_a_valid_card_gets_a_reminder_without_a_form() -> None:
+    due = rules.due_reminder(resident(card_expires_on=date(2031, 1, 1), cert_expires_on=RUN - timedelta(days=3)), RUN)
+    assert due is not None and due.lapsing == "cert" and not due.has_form
+
+
+def test_renewed_gets_no_reminder_and_is_not_lapsed() -> None:
+    renewed = resident(card_expires_on=date(2036, 11, 20))  # the register shows the new card's expiry
+    assert rules.due_reminder(renewed, RUN) is None
+    assert rules.lapsed(renewed, date(2027, 3, 1)) == []
+
+
+def test_lapsed_the_day_after_the_grace_end() -> None:
+    r = resident(card_expires_on=date(2026, 8, 10))  # grace end 2026-11-30
+    assert rules.lapsed(r, date(2026, 11, 30)) == []
+    assert rules.lapsed(r, date(2026, 12, 1)) == [("card", date(2026, 8, 10), date(2026, 11, 30))]
+    assert rules.lapsed(r, date(2026, 12, 30)) == [("card", date(2026, 8, 10), date(2026, 11, 30))]
+    assert rules.lapsed(r, date(2026, 12, 31)) == []  # 31 days after: no longer in the last 30
+
+
+def register(tmp_path: Path, rows: list[dict[str, str]]) -> Path:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, HEADER, lineterminator="\r\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({"household_id": "H" + row["resident_id"], "name": "若葉 太郎", "birth_date": "1970-05-05",
+                         "postal_code": "9990001", "address": "架空県若葉町中央1-1", "status": "resident",
+                         "card_issued_on": "2016-08-01", **row})  # fmt: skip
+    path = tmp_path / "register.csv"
+    path.write_text(buffer.getvalue(), encoding="utf-8")
+    return path
+
+
+def night(tmp_path: Path, path: Path, day: date, config=CONFIG) -> tuple[list[dict[str, str]], ...]:  # type: ignore[no-untyped-def]
+    result = pipeline.run(path, day, config, tmp_path / "out", tmp_path / "ledger.sqlite3", ROOT / "templates")
+    read = lambda name: list(csv.DictReader((result.folder / name).read_text(encoding="utf-8-sig").splitlines()))  # noqa: E731
+    return read("manifest.csv"), read("review.csv"), read("lapsed.csv")
+
+
+def test_notice_then_one_reminder_then_the_lapsed_list(tmp_path: Path) -> None:
+    path = register(tmp_path, [
+        {"resident_id": "1", "card_expires_on": "2027-02-10"},  # grace end 2027-05-31
+        {"resident_id": "2", "card_expires_on": "2031-01-01", "cert_expires_on": "2027-02-20"},
+        {"resident_id": "3", "card_expires_on": "2027-02-15", "support_measure": "1"},
+    ])  # fmt: skip
+    manifest, review, _ = night(tmp_path, path, date(2026, 11, 26))
+    assert {(m["resident_id"], m["kind"]) for m in manifest} == {("1", "card_renewal"), ("2", "cert_renewal")}
+    manifest, review, _ = night(tmp_path, path, date(2027, 2, 25))  # both expired days ago
+    assert {(m["resident_id"], m["kind"], m["inserts"]) for m in manifest} == {
+        ("1", "grace_reminder", "return_envelope"), ("2", "grace_reminder", "")}
+    assert next(m for m in manifest if m["resident_id"] == "1")["application_id"]  # a form with a fresh ID
+    assert [(v["resident_id"], v["reason"], v["kind"]) for v in review] == [("3", "support_measure", "grace_reminder")]
+    manifest, _, _ = night(tmp_path, path, date(2027, 2, 26))
+    assert manifest == []  # once per expiry
+    _, _, lapsed = night(tmp_path, path, date(2027, 6, 1))  # the day after resident 1's grace end
+    assert [(x["resident_id"], x["lapsed"], x["expires_on"], x["grace_end"], x["notified_on"], x["reminded_on"])
+            for x in lapsed if x["resident_id"] == "1"] == [
+        ("1", "card", "2027-02-10", "2027-05-31", "2026-11-26", "2027-02-25")]  # fmt: skip
+    assert {x["resident_id"] for x in lapsed} == {"1", "2", "3"}
+
+
+def test_reminders_can_be_switched_off(tmp_path: Path) -> None:
+    path = register(tmp_path, [{"resident_id": "1", "card_expires_on": "2026-11-20"}])
+    manifest, _, _ = night(tmp_path, path, RUN, replace(CONFIG, reminder_enabled=False))
+    assert manifest == []
+    manifest, _, _ = night(tmp_path, path, RUN)
+    assert [(m["resident_id"], m["kind"]) for m in manifest] == [("1", "grace_reminder")]
