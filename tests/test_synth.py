@@ -21,7 +21,7 @@ SPEC_CASES = Path(__file__).resolve().parents[2] / "shared" / "spec" / "rule-cas
 FILES = {"register.csv": "utf-8-sig", "register-cp932.csv": "cp932"}
 
 ALL_CODES = (
-    "mail:card_renewal", "mail:cert_renewal", "mail:residence_extension",
+    "mail:card_renewal", "mail:cert_renewal", "mail:residence_extension", "mail:grace_reminder",
     "review:support_measure", "review:address", "review:glyph", "review:application_id",
     "not_mailed:moved_out", "not_mailed:deceased", "not_mailed:removed", "not_mailed:abroad",
     "not_mailed:no_card", "not_mailed:card_inactive", "not_mailed:not_due",

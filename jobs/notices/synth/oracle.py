@@ -55,7 +55,11 @@ def window(as_of: date) -> tuple[date, date]:
 
 
 def due_kind(p: Person, as_of: date) -> tuple[str, date] | None:
-    """The notice kind and expiry date a resident with an active card is due, if any."""
+    """The notice kind and expiry date a resident with an active card is due, if any.
+
+    Before expiry, a renewal notice; else, within 30 days after an expiry (the card's first,
+    then the certificate's), a grace reminder (issue 7; on by default in the sample town).
+    """
     lo, hi = window(as_of)
     computed, capped = (card_expiry(p.born, p.card_issued, p.nationality, p.res_status, p.res_exp)
                         if p.card_issued else (None, False))
@@ -67,7 +71,15 @@ def due_kind(p: Person, as_of: date) -> tuple[str, date] | None:
         cert = min(nth_birthday_after(p.born, p.cert_issued, 5), card)
     if cert is not None and lo <= cert <= hi:
         return "cert_renewal", cert
+    for lapsed in (card, cert):
+        if lapsed is not None and as_of - relativedelta(days=30) <= lapsed < as_of:
+            return "grace_reminder", lapsed
     return None
+
+
+def card_of(p: Person) -> date:
+    """The card's expiry: recorded, else computed."""
+    return p.card_exp or card_expiry(p.born, p.card_issued, p.nationality, p.res_status, p.res_exp)[0]
 
 
 def _has_gaiji(*texts: str) -> bool:
@@ -103,6 +115,7 @@ def outcome(p: Person, as_of: date, flagged: frozenset[str] = frozenset(),
         return "review:address"
     if _has_gaiji(p.name, p.kana, p.address):
         return "review:glyph"
-    if kind == "card_renewal" and p.app_id and not re.fullmatch(r"\d{23}", p.app_id):
+    with_form = kind == "card_renewal" or (kind == "grace_reminder" and due[1] == card_of(p))
+    if with_form and p.app_id and not re.fullmatch(r"\d{23}", p.app_id):
         return "review:application_id"
     return f"mail:{kind}"
