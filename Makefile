@@ -6,7 +6,7 @@ PYTHON   ?= python3
 AS_OF    ?= 2026-11-26
 REGISTER ?= data/register.csv
 # Debian packages: the letters' fonts, and what WeasyPrint needs to lay out and subset them.
-DEBS     := fonts-morisawa-bizud-mincho fonts-morisawa-bizud-gothic fontconfig \
+DEBS     := fonts-morisawa-bizud-mincho fonts-morisawa-bizud-gothic fonts-noto-core fonts-noto-cjk fontconfig \
             libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
 
 .PHONY: notices test setup system-deps sample clean

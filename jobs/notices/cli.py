@@ -88,7 +88,8 @@ def _print_summary(result: pipeline.RunResult) -> None:
     table.add_row("rejected", str(s["rejected"]), detail(s["rejected_by_reason"]) + "  → rejects.csv")
     table.add_row("rows read", str(s["rows_read"]), "reconciled" if s["reconciled"] else "DOES NOT RECONCILE")
     out.print(table)
-    out.print(f"{s['lots']} lot PDF(s), {s['pages']} pages, {s['quality_notes']} data-quality note(s) → quality.csv")
+    out.print(f"{s['lots']} lot PDF(s), {s['pages']} pages, {s['quality_notes']} data-quality note(s) → quality.csv, "
+              f"{s['lapsed']} lapsed → lapsed.csv")
     typer.echo(f"folder: {result.folder}")  # one plain line, never wrapped: scripts read it
 
 
