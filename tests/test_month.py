@@ -63,16 +63,20 @@ def test_sixty_nights(tmp_path: Path) -> None:
     register.write_bytes(data)
     config = load_config(ROOT / "config" / "municipality.toml")
     mailed_on: dict[str, list[date]] = defaultdict(list)
+    reminded_on: dict[str, list[date]] = defaultdict(list)
     nights_run = [night for night in NIGHTS if night not in SKIPPED for _ in range(2 if night in TWICE else 1)]
     for night in nights_run:
         result = pipeline.run(register, night, config, tmp_path / "out", tmp_path / "ledger.sqlite3", ROOT / "templates")
         manifest = csv.DictReader((result.folder / "manifest.csv").read_text(encoding="utf-8-sig").splitlines())
         for row in manifest:
-            mailed_on[row["resident_id"]].append(night)
+            (reminded_on if row["kind"] == "grace_reminder" else mailed_on)[row["resident_id"]].append(night)
             assert date.fromisoformat(row["expires_on"]) == expiry[row["resident_id"]]
 
-    assert not never & set(mailed_on)  # moved out, or under a support measure: never mailed
+    assert not never & (set(mailed_on) | set(reminded_on))  # moved out, or under a support measure: never mailed
     for rid, day in expiry.items():
+        # After expiry: one grace reminder, on the first night 1 to 30 days after it.
+        after = [n for n in dict.fromkeys(nights_run) if day < n <= day + timedelta(days=30)]
+        assert reminded_on.get(rid, []) == after[:1], rid
         # Independent of notices.rules: the nights whose window [night + 2 months, night + 3 months] holds the expiry.
         in_window = [n for n in dict.fromkeys(nights_run) if n + relativedelta(months=2) <= day <= n + relativedelta(months=3)]
         if not in_window:

@@ -11,7 +11,7 @@ from fontTools.ttLib import TTCollection, TTFont
 
 from .errors import FontError
 
-_INSTALL_HINT = "Debian: apt-get install fonts-morisawa-bizud-mincho fonts-morisawa-bizud-gothic"
+_INSTALL_HINT = "Debian: make setup, or apt-get install fonts-morisawa-bizud-mincho fonts-morisawa-bizud-gothic fonts-noto-core fonts-noto-cjk"
 _ASCII_WHITESPACE = frozenset("\t\n\r ")
 # Variation selectors (VS1-16, VS17-256): drawable only as a sequence the font knows.
 _VARIATION_SELECTORS = frozenset(range(0xFE00, 0xFE10)) | frozenset(range(0xE0100, 0xE01F0))
