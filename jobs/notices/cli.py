@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import logging
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 from zoneinfo import ZoneInfo
@@ -16,10 +16,11 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from . import appid, pipeline
+from . import appid, logs, pipeline, status
 from . import barcode as customer_barcode
 from .config import load_config
 from .errors import NoticesError
+from .ledger import Ledger
 from .models import Kind
 from .privacy import mask
 
@@ -63,18 +64,24 @@ def _errors_to_exit_codes() -> Iterator[None]:
         raise typer.Exit(EXIT_INTERNAL) from None
 
 
-def _setup_logging(verbose: bool) -> None:
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    logging.getLogger("weasyprint").setLevel(logging.ERROR)  # its progress lines are noise at night
-    logging.getLogger("fontTools").setLevel(logging.ERROR)
+class LogFormat(str, Enum):
+    plain = "plain"
+    json = "json"
+
+
+def _summary_line(s: dict[str, object]) -> str:
+    kinds = " ".join(f"{k}={v}" for k, v in s["mailed_by_kind"].items() if v)  # type: ignore[attr-defined]
+    return (f"summary: run={s['run_id']} as_of={s['as_of']} rows={s['rows_read']} mailed={s['mailed']} {kinds} "
+            f"held={s['held_for_review']} already={s['already_notified']} not_mailed={s['not_mailed']} "
+            f"rejected={s['rejected']} lapsed={s.get('lapsed', 0)} reconciled={str(s['reconciled']).lower()}")
 
 
 def _print_summary(result: pipeline.RunResult) -> None:
     s = result.summary
+    if not out.is_terminal:  # cron: one line a machine or a person can grep
+        typer.echo(_summary_line(s))
+        typer.echo(f"folder: {result.folder}")
+        return
     table = Table(title=f"run {s['run_id']} for {s['as_of']} (window {s['window']['from']} to {s['window']['to']})")  # type: ignore[index]
     table.add_column("outcome")
     table.add_column("rows", justify="right")
@@ -102,10 +109,14 @@ def run(
     ledger: Annotated[Path, typer.Option(help="The ledger (SQLite), outside --out.")] = Path("var/ledger.sqlite3"),
     encoding: Annotated[Optional[str], typer.Option(help="Override the detected encoding (utf-8, cp932).")] = None,
     templates: Annotated[Path, typer.Option(help="The letter templates.")] = DEFAULT_TEMPLATES,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each step.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each step (always so without a terminal).")] = False,
+    log_format: Annotated[LogFormat, typer.Option(help="Log lines as plain text or JSON lines.")] = LogFormat.plain,
 ) -> None:
-    """Select the residents due on the run date and write their letters to a new hand-off folder."""
-    _setup_logging(verbose)
+    """Select the residents due on the run date and write their letters to a new hand-off folder.
+
+    Example: notices run --register /srv/notices/in/register.csv --as-of 2026-11-26
+    """
+    logs.setup(verbose or not err.is_terminal, log_format)
     run_date = _as_date(as_of)
     if ledger.resolve().is_relative_to(out.resolve()):
         raise typer.BadParameter(f"{ledger} must live outside --out ({out}), so clearing outputs never re-mails",
@@ -163,6 +174,74 @@ def preview(
     with _errors_to_exit_codes():
         for path in pipeline.preview(register, resident_id, run_date, load_config(config), out, templates, kind, encoding):
             typer.echo(str(path))
+
+
+@app.command()
+def plan(
+    register: Annotated[Path, typer.Option(help="The register CSV.")],
+    as_of: Annotated[Optional[str], typer.Option(help="Run date YYYY-MM-DD; default today in Asia/Tokyo.")] = None,
+    config: Annotated[Path, typer.Option(help="The municipality's TOML file.", envvar="NOTICES_CONFIG")] = DEFAULT_CONFIG,
+    ledger: Annotated[Path, typer.Option(help="The ledger (read, never written).")] = Path("var/ledger.sqlite3"),
+    out: Annotated[Path, typer.Option(help="Where plan-DATE.csv and plan-DATE.json go.")] = Path("output/plans"),
+    encoding: Annotated[Optional[str], typer.Option(help="Override the detected encoding.")] = None,
+) -> None:
+    """Show what `run` would do on a date, resident by resident: nothing rendered, nothing recorded.
+
+    Example: notices plan --register data/register.csv --as-of 2026-12-01
+    """
+    run_date = _as_date(as_of)
+    with _errors_to_exit_codes():
+        paths, s = pipeline.plan(register, run_date, load_config(config), ledger, out, encoding)
+        typer.echo(_summary_line({**s, "run_id": "plan"}))
+        for path in paths:
+            typer.echo(str(path))
+
+
+@app.command("status")
+def show_status(
+    ledger: Annotated[Path, typer.Option(help="The ledger.")] = Path("var/ledger.sqlite3"),
+    runs: Annotated[int, typer.Option(help="How many recent runs to list.")] = 10,
+) -> None:
+    """List the recent runs, the residents still held for review, and mail that came back.
+
+    Example: notices status --runs 5
+    """
+    with _errors_to_exit_codes():
+        if not ledger.exists():
+            raise NoticesError(f"{ledger}: no ledger yet: no run has been made")
+        with Ledger.open(ledger, wait_seconds=60) as book:
+            lines, held, back = status.recent_runs(book, runs), status.still_held(book), status.returned(book)
+    typer.echo(f"recent runs: {len(lines)}")
+    for line in lines:
+        mailed = ", ".join(f"{k} {v}" for k, v in line.mailed_by_kind.items()) or "none"
+        typer.echo(f"  run {line.run_id}  {line.as_of}  {line.state}  mailed: {mailed}  held: {line.held}"
+                   f"  rejected: {line.rejected}  {line.folder}")  # fmt: skip
+    typer.echo(f"held for review in the latest run: {len(held)}")
+    for resident_id, reason, detail, kind, expires_on in held:
+        typer.echo(f"  {resident_id}  {reason}  {kind} {expires_on}  {detail}")
+    typer.echo(f"returned mail: {len(back)}")
+    for resident_id, piece_id, kind, expires_on, when in back:
+        typer.echo(f"  {resident_id}  piece {piece_id}  {kind} {expires_on}  returned {when[:10]}")
+
+
+@app.command()
+def returned(
+    file: Annotated[Path, typer.Argument(help="Piece IDs or resident IDs of returned mail, one a line.")],
+    ledger: Annotated[Path, typer.Option(help="The ledger.")] = Path("var/ledger.sqlite3"),
+) -> None:
+    """Record mail that came back undelivered (宛所不明); those residents are held until their address changes.
+
+    Exit 1 if some IDs matched no mailed piece. Example: notices returned returned-2026-12.csv
+    """
+    with _errors_to_exit_codes():
+        ids = status.read_ids(file)
+        with Ledger.open(ledger, wait_seconds=60) as book:
+            found, unknown = status.record_returned(book, ids)
+    typer.echo(f"recorded {len(found)} returned piece(s)")
+    for given in unknown:
+        typer.echo(f"not found among mailed pieces: {given}", err=True)
+    if unknown:
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -44,6 +45,33 @@ MIGRATIONS: tuple[str, ...] = (
         supplied       INTEGER NOT NULL
     );
     """,
+    # 2: returned mail (a returned notice no longer counts, so a corrected address is mailed
+    # again) and the residents each run held for review.
+    """
+    CREATE TABLE notices_v2 (
+        resident_id    TEXT NOT NULL,
+        kind           TEXT NOT NULL,
+        expires_on     TEXT NOT NULL,
+        run_id         INTEGER NOT NULL REFERENCES runs(run_id),
+        piece_id       TEXT NOT NULL UNIQUE,
+        application_id TEXT,
+        address_hash   TEXT,
+        returned_at    TEXT
+    );
+    INSERT INTO notices_v2 (resident_id, kind, expires_on, run_id, piece_id, application_id)
+        SELECT resident_id, kind, expires_on, run_id, piece_id, application_id FROM notices;
+    DROP TABLE notices;
+    ALTER TABLE notices_v2 RENAME TO notices;
+    CREATE UNIQUE INDEX one_live_notice ON notices (resident_id, kind, expires_on) WHERE returned_at IS NULL;
+    CREATE TABLE held (
+        run_id      INTEGER NOT NULL REFERENCES runs(run_id),
+        resident_id TEXT NOT NULL,
+        reason      TEXT NOT NULL,
+        detail      TEXT NOT NULL,
+        kind        TEXT NOT NULL,
+        expires_on  TEXT NOT NULL
+    );
+    """,
 )
 
 
@@ -56,6 +84,12 @@ class NoticeRecord:
     expires_on: date
     piece_id: str
     application_id: str
+    address_hash: str = ""
+
+
+def address_hash(postal_code: str, address: str, address_extra: str) -> str:
+    """A fingerprint of a mailing address, to tell whether it changed since mail came back."""
+    return hashlib.sha256("\x1f".join((postal_code, address, address_extra)).encode("utf-8")).hexdigest()
 
 
 def _now() -> str:
@@ -144,7 +178,7 @@ class Ledger:
     def notified(self, resident_id: str, kind: str, expires_on: date) -> bool:
         """True when this (resident, kind, expiry) notice was already handed off."""
         row = self.db.execute(
-            "SELECT 1 FROM notices WHERE resident_id = ? AND kind = ? AND expires_on = ?",
+            "SELECT 1 FROM notices WHERE resident_id = ? AND kind = ? AND expires_on = ? AND returned_at IS NULL",
             (resident_id, kind, expires_on.isoformat()),
         ).fetchone()
         return row is not None
@@ -152,7 +186,8 @@ class Ledger:
     def history(self, resident_id: str, expires_on: date) -> dict[str, str]:
         """The kinds of notice handed off to a resident for an expiry, with the run date of each."""
         rows = self.db.execute(
-            "SELECT n.kind, r.as_of FROM notices n JOIN runs r USING (run_id) WHERE n.resident_id = ? AND n.expires_on = ?",
+            "SELECT n.kind, r.as_of FROM notices n JOIN runs r USING (run_id)"
+            " WHERE n.resident_id = ? AND n.expires_on = ? AND n.returned_at IS NULL",
             (resident_id, expires_on.isoformat()),
         ).fetchall()
         return dict(rows)
@@ -180,10 +215,23 @@ class Ledger:
         """Record the run's notices; they count as sent once the run is complete."""
         with self.transaction():
             self.db.executemany(
-                "INSERT INTO notices VALUES (?, ?, ?, ?, ?, ?)",
-                [(n.resident_id, n.kind, n.expires_on.isoformat(), run_id, n.piece_id, n.application_id or None)
-                 for n in notices],
+                "INSERT INTO notices (resident_id, kind, expires_on, run_id, piece_id, application_id, address_hash)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(n.resident_id, n.kind, n.expires_on.isoformat(), run_id, n.piece_id, n.application_id or None,
+                  n.address_hash or None) for n in notices],
             )  # fmt: skip
+
+    def record_held(self, run_id: int, held: Iterable[tuple[str, str, str, str, date]]) -> None:
+        """Record who the run held for review (resident, reason, detail, kind, expiry), for `status`."""
+        with self.transaction():
+            self.db.executemany("INSERT INTO held VALUES (?, ?, ?, ?, ?, ?)",
+                                [(run_id, rid, reason, detail, kind, day.isoformat()) for rid, reason, detail, kind, day in held])  # fmt: skip
+
+    def returned_addresses(self, resident_id: str) -> dict[str, str]:
+        """Address fingerprints of a resident's returned notices, with when each was recorded."""
+        return dict(self.db.execute(
+            "SELECT address_hash, MAX(returned_at) FROM notices WHERE resident_id = ? AND returned_at IS NOT NULL"
+            " GROUP BY address_hash", (resident_id,)).fetchall())  # fmt: skip
 
     def sealing(self, run_id: int) -> None:
         """Note that the run's folder is about to be renamed into place (see recover)."""

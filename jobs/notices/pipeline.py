@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import secrets
 from collections import Counter
@@ -13,9 +14,9 @@ from pathlib import Path
 from . import appid, fonts, proofs, rules
 from .config import Config
 from .crashpoints import crash_point
-from .errors import NoticesError
-from .handoff import RunFolder, write_private
-from .ledger import Ledger, NoticeRecord
+from .errors import NoticesError, OutputError
+from .handoff import RunFolder, csv_bytes, write_private
+from .ledger import Ledger, NoticeRecord, address_hash
 from .models import Due, Kind, Piece
 from .register import RegisterRead, read_register
 from .render import Renderer
@@ -60,8 +61,8 @@ def _pieces(mail: list[Due], run_id: int, config: Config, ledger: Ledger,
     return pieces
 
 
-def _summary(read: RegisterRead, sel: Selection, as_of: date, run_id: int,
-             pieces: list[Piece], pages: int, lots: int) -> dict[str, object]:  # fmt: skip
+def _summary(read: RegisterRead, sel: Selection, as_of: date, run_id: int | None,
+             mailed: list[Due], pages: int, lots: int) -> dict[str, object]:  # fmt: skip
     low, high = rules.window(as_of)
     rejected = Counter(r.reason for r in (*read.rejects, *sel.rejects))
     summary: dict[str, object] = {
@@ -77,13 +78,13 @@ def _summary(read: RegisterRead, sel: Selection, as_of: date, run_id: int,
         "already_notified": sel.already_notified,
         "held_for_review": len(sel.held),
         "review_by_reason": dict(sorted(Counter(r.reason for r in sel.reviews).items())),
-        "mailed": len(pieces),
-        "mailed_by_kind": {k.value: sum(p.due.kind is k for p in pieces) for k in Kind},
+        "mailed": len(mailed),
+        "mailed_by_kind": {k.value: sum(d.kind is k for d in mailed) for k in Kind},
         "lots": lots,
         "pages": pages,
         "quality_notes": len(sel.quality),
     }
-    total = summary["rejected"] + summary["not_mailed"] + sel.already_notified + len(sel.held) + len(pieces)  # type: ignore[operator]
+    total = summary["rejected"] + summary["not_mailed"] + sel.already_notified + len(sel.held) + len(mailed)  # type: ignore[operator]
     summary["reconciled"] = total == read.rows_read
     if total != read.rows_read:
         raise NoticesError(f"internal error: counts do not add up ({total} outcomes for {read.rows_read} rows)")
@@ -156,13 +157,15 @@ def run(register: Path, as_of: date, config: Config, out_dir: Path, ledger_path:
             pages = _write_lots(folder, pieces, renderer, as_of, progress)
             lapsed_rows = lapsed(read, as_of, config, ledger)
             _write_reports(folder, read, sel, lapsed_rows)
-            summary = _summary(read, sel, as_of, run_id, pieces, pages, len({p.lot for p in pieces}))
+            summary = _summary(read, sel, as_of, run_id, [p.due for p in pieces], pages, len({p.lot for p in pieces}))
             summary["lapsed"] = len(lapsed_rows)
             folder.write_json("summary.json", summary)
             crash_point("reports")
             ledger.record_notices(run_id, [
-                NoticeRecord(p.due.resident.resident_id, p.due.kind.value, p.due.expires_on, p.piece_id, p.application_id)
+                NoticeRecord(p.due.resident.resident_id, p.due.kind.value, p.due.expires_on, p.piece_id, p.application_id,
+                             address_hash(p.due.resident.postal_code, p.due.resident.address, p.due.resident.address_extra))
                 for p in pieces])  # fmt: skip
+            ledger.record_held(run_id, [(v.resident_id, v.reason, v.detail, v.kind.value, v.expires_on) for v in sel.reviews])
             crash_point("recorded")
             ledger.sealing(run_id)
             crash_point("sealing")
@@ -178,6 +181,27 @@ def run(register: Path, as_of: date, config: Config, out_dir: Path, ledger_path:
         ledger.complete_run(run_id, summary)
     log.info("run %d sealed: %s", run_id, sealed)
     return RunResult(sealed, summary)
+
+
+PLAN_COLUMNS = ("line", "resident_id", "outcome", "kind", "expires_on", "reason")
+
+
+def plan(register: Path, as_of: date, config: Config, ledger_path: Path, out_dir: Path,
+         encoding: str | None = None) -> tuple[list[Path], dict[str, object]]:  # fmt: skip
+    """The run's selection for a date, as a CSV and a summary: nothing rendered, nothing recorded."""
+    with Ledger.open(ledger_path) as ledger:
+        read = read_register(register, encoding)
+        sel = select(read, as_of, config, ledger)
+    summary = _summary(read, sel, as_of, None, sel.mail, 0, 0)
+    rows = sorted([*sel.outcomes, *((j.line, j.resident_id, "rejected", "", "", j.reason)
+                                    for j in (*read.rejects, *sel.rejects))])  # fmt: skip
+    paths = [out_dir / f"plan-{as_of.isoformat()}.csv", out_dir / f"plan-{as_of.isoformat()}.json"]
+    try:
+        write_private(paths[0], csv_bytes(PLAN_COLUMNS, rows))
+        write_private(paths[1], (json.dumps(summary, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
+    except OSError as exc:
+        raise OutputError(f"{out_dir}: cannot write the plan: {exc.strerror}") from None
+    return paths, summary
 
 
 def preview(register: Path, resident_id: str, as_of: date, config: Config, out_dir: Path, templates_dir: Path,

@@ -67,6 +67,13 @@ def layout(due: Due) -> list[Review]:
     return [_review(due, "layout", "; ".join(found))] if found else []
 
 
+def returned(due: Due, returned_at: dict[str, str], current_address: str) -> list[Review]:
+    """Hold a resident whose earlier notice came back undelivered, until their address changes."""
+    if current_address in returned_at:
+        return [_review(due, "returned", f"a notice to this address came back undelivered (recorded {returned_at[current_address][:10]})")]
+    return []
+
+
 def application_id(due: Due, owner: str | None, duplicated_in_register: bool) -> list[Review]:
     """Hold a notice with a form whose supplied application ID cannot be printed or is someone else's."""
     supplied = due.resident.application_id

@@ -9,7 +9,7 @@ from functools import partial
 
 from . import fonts, review, rules
 from .config import Config
-from .ledger import Ledger
+from .ledger import Ledger, address_hash
 from .models import Due, QualityNote, Reject, Resident, Review
 from .privacy import mask
 from .register import RegisterRead
@@ -26,6 +26,8 @@ class Selection:
     reviews: list[Review] = field(default_factory=list)
     not_mailed: Counter[str] = field(default_factory=Counter)
     rejects: list[Reject] = field(default_factory=list)
+    # (line, resident_id, outcome, kind, expires_on, reason) of every resident, for `notices plan`
+    outcomes: list[tuple[int, str, str, str, str, str]] = field(default_factory=list)
     already_notified: int = 0
     quality: list[QualityNote] = field(default_factory=list)
 
@@ -58,6 +60,7 @@ def _sort(r: Resident, as_of: date, config: Config, ledger: Ledger, protected: f
     reason = rules.not_mailed_reason(r)
     if reason:
         out.not_mailed[reason] += 1
+        out.outcomes.append((r.line, r.resident_id, "not_mailed", "", "", reason))
         return
     notes = _quality(rules.expiries(r, config.leap_day), r.line, r.resident_id)
     candidates = [rules.due_notice(r, as_of, config.leap_day)]
@@ -69,18 +72,24 @@ def _sort(r: Resident, as_of: date, config: Config, ledger: Ledger, protected: f
     pending = [d for d in dues if not ledger.notified(r.resident_id, d.kind.value, d.expires_on)]
     if not dues:
         out.not_mailed["not_due"] += 1
+        out.outcomes.append((r.line, r.resident_id, "not_mailed", "", "", "not_due"))
     elif not pending:
         out.already_notified += 1
+        out.outcomes.append((r.line, r.resident_id, "already_notified", dues[0].kind.value, dues[0].expires_on.isoformat(), ""))
     else:
         due = pending[0]
         owner = ledger.application_id_owner(r.application_id) if r.application_id else None
+        here = address_hash(r.postal_code, r.address, r.address_extra)
         found = (review.support_measure(due, protected) + review.address(due) + review.layout(due)
-                 + review.glyphs(due, glyph_check) + review.application_id(due, owner, supplied[r.application_id] > 1))
+                 + review.glyphs(due, glyph_check) + review.application_id(due, owner, supplied[r.application_id] > 1)
+                 + review.returned(due, ledger.returned_addresses(r.resident_id), here))
         if found:
             out.held.append(due)
             out.reviews += found
         else:
             out.mail.append(due)
+        out.outcomes.append((r.line, r.resident_id, "review" if found else "mail", due.kind.value,
+                             due.expires_on.isoformat(), " ".join(f.reason for f in found)))  # fmt: skip
 
 
 LAPSED_COLUMNS = ("resident_id", "household_id", "lapsed", "expires_on", "grace_end", "notified_on", "reminded_on")

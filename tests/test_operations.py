@@ -1,0 +1,112 @@
+"""What operators and cron use: plan, status, returned mail, plain and JSON log lines."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+MINI = ROOT / "tests" / "registers" / "mini.csv"
+AS_OF = "2026-11-26"
+
+
+def notices(tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "jobs")}
+    return subprocess.run([sys.executable, "-m", "notices", *args], cwd=tmp, env=env, capture_output=True, text=True,
+                          timeout=600)  # fmt: skip
+
+
+def run(tmp: Path, register: Path = MINI, *extra: str) -> subprocess.CompletedProcess[str]:
+    return notices(tmp, "run", "--register", str(register), "--as-of", AS_OF, "--out", str(tmp / "out"),
+                   "--ledger", str(tmp / "ledger.sqlite3"), *extra)  # fmt: skip
+
+
+def rows(path: Path) -> list[dict[str, str]]:
+    return list(csv.DictReader(path.read_text(encoding="utf-8-sig").splitlines()))
+
+
+def folder(result: subprocess.CompletedProcess[str]) -> Path:
+    return Path(result.stdout.split("folder: ", 1)[1].strip())
+
+
+def test_plan_shows_every_resident_and_records_nothing(tmp_path: Path) -> None:
+    result = notices(tmp_path, "plan", "--register", str(MINI), "--as-of", AS_OF, "--ledger", str(tmp_path / "l.sqlite3"),
+                     "--out", str(tmp_path / "plans"))  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "mailed=5" in result.stdout and "held=4" in result.stdout and "rejected=3" in result.stdout
+    plan = rows(tmp_path / "plans" / f"plan-{AS_OF}.csv")
+    outcomes = {r["resident_id"] or r["line"]: (r["outcome"], r["kind"] or r["reason"]) for r in plan}
+    assert len(plan) == 14
+    assert outcomes["10000000001"] == ("mail", "card_renewal")
+    assert outcomes["10000000004"] == ("review", "card_renewal")
+    assert outcomes["10000000006"] == ("not_mailed", "moved_out")
+    assert outcomes["12"] == ("rejected", "missing_resident_id")
+    summary = json.loads((tmp_path / "plans" / f"plan-{AS_OF}.json").read_text(encoding="utf-8"))
+    assert summary["mailed"] == 5 and summary["reconciled"] is True
+    with sqlite3.connect(tmp_path / "l.sqlite3") as db:
+        assert db.execute("SELECT COUNT(*) FROM notices").fetchone() == (0,)
+        assert db.execute("SELECT COUNT(*) FROM application_ids").fetchone() == (0,)
+    assert not (tmp_path / "out").exists()
+
+
+def test_returned_mail_is_held_until_the_address_changes(tmp_path: Path) -> None:
+    first = run(tmp_path)
+    assert first.returncode == 0, first.stderr
+    pieces = {m["resident_id"]: m["piece_id"] for m in rows(folder(first) / "manifest.csv")}
+    back = tmp_path / "returned.csv"
+    back.write_text(f"piece_id\n{pieces['10000000001']}\n10000000002\nNO-SUCH-PIECE\n", encoding="utf-8")
+    recorded = notices(tmp_path, "returned", str(back), "--ledger", str(tmp_path / "ledger.sqlite3"))
+    assert recorded.returncode == 1 and "recorded 2 returned piece(s)" in recorded.stdout
+    assert "NO-SUCH-PIECE" in recorded.stderr
+
+    again = run(tmp_path)  # same addresses: held, reason returned, not mailed a second time
+    held = {(r["resident_id"], r["reason"]) for r in rows(folder(again) / "review.csv")}
+    assert {("10000000001", "returned"), ("10000000002", "returned")} <= held
+    assert rows(folder(again) / "manifest.csv") == []
+
+    moved = tmp_path / "moved.csv"
+    moved.write_text(MINI.read_text(encoding="utf-8").replace("架空県若葉町中央一丁目2番3号", "架空県若葉町北三丁目4番5号"),
+                     encoding="utf-8")  # fmt: skip
+    third = run(tmp_path, moved)  # resident 1 moved within the town: mailed again at the new address
+    assert [m["resident_id"] for m in rows(folder(third) / "manifest.csv")] == ["10000000001"]
+    assert ("10000000002", "returned") in {(r["resident_id"], r["reason"]) for r in rows(folder(third) / "review.csv")}
+
+    status = notices(tmp_path, "status", "--ledger", str(tmp_path / "ledger.sqlite3"))
+    assert status.returncode == 0, status.stderr
+    assert "returned mail: 2" in status.stdout and "10000000002" in status.stdout
+    assert "held for review in the latest run: " in status.stdout and "support_measure" in status.stdout
+
+
+def test_status_lists_the_runs(tmp_path: Path) -> None:
+    assert run(tmp_path).returncode == 0
+    status = notices(tmp_path, "status", "--ledger", str(tmp_path / "ledger.sqlite3"))
+    assert status.returncode == 0, status.stderr
+    text = " ".join(status.stdout.split())
+    assert "2026-11-26" in text and "complete" in text and "card_renewal 3" in text
+    assert "held for review in the latest run: 4" in text
+    missing = notices(tmp_path, "status", "--ledger", str(tmp_path / "none.sqlite3"))
+    assert missing.returncode == 10 and "no ledger yet" in missing.stderr
+
+
+@pytest.mark.parametrize("fmt", ["plain", "json"])
+def test_under_cron_the_output_is_log_lines_and_one_summary_line(tmp_path: Path, fmt: str) -> None:
+    result = run(tmp_path, MINI, "--log-format", fmt)
+    assert result.returncode == 0, result.stderr
+    summary, folder_line = result.stdout.splitlines()
+    assert summary.startswith("summary: run=1 as_of=2026-11-26 rows=14 mailed=5 ") and "reconciled=true" in summary
+    assert folder_line.startswith("folder: ")
+    lines = result.stderr.splitlines()
+    assert lines, "without a terminal the run logs each step"
+    if fmt == "json":
+        records = [json.loads(line) for line in lines]
+        assert {"time", "level", "logger", "message"} <= set(records[0])
+        assert any("sealed" in r["message"] for r in records)
+    else:
+        assert all(" INFO notices: " in line or " WARNING " in line for line in lines)
