@@ -95,6 +95,7 @@ def test_folder_is_sealed_and_owner_only(first: tuple[Path, subprocess.Completed
     tmp, result = first
     folder = folder_of(result)
     assert folder.parent == (tmp / "out").resolve() and (folder / "READY").is_file()
+    assert {"report.html", "posting.csv", "lapsed.csv", "lots.csv"} <= {p.name for p in folder.iterdir()}
     assert verify(folder) == []
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
     assert not any(p.name.startswith(".building") for p in (tmp / "out").iterdir())

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from . import appid, fonts, proofs, rules
+from . import appid, fonts, posting, proofs, rules
 from .config import Config
 from .crashpoints import crash_point
 from .errors import NoticesError, OutputError
@@ -20,6 +20,7 @@ from .ledger import Ledger, NoticeRecord, address_hash
 from .models import Due, Kind, Piece
 from .register import RegisterRead, read_register
 from .render import Renderer
+from .report import read_rows, render_report
 from .selection import LAPSED_COLUMNS, NOT_MAILED_REASONS, Selection, lapsed, select
 
 log = logging.getLogger("notices")
@@ -160,6 +161,10 @@ def run(register: Path, as_of: date, config: Config, out_dir: Path, ledger_path:
             summary = _summary(read, sel, as_of, run_id, [p.due for p in pieces], pages, len({p.lot for p in pieces}))
             summary["lapsed"] = len(lapsed_rows)
             folder.write_json("summary.json", summary)
+            posted = posting.posting_summary(read_rows(folder.path / "manifest.csv"))
+            folder.write_csv("posting.csv", posting.POSTING_COLUMNS, posting.posting_rows(posted))
+            window = (config.window_left_mm, config.window_top_mm, config.window_width_mm, config.window_height_mm)
+            folder.write("report.html", render_report(folder.path, templates_dir, window_mm=window).encode("utf-8"))
             crash_point("reports")
             ledger.record_notices(run_id, [
                 NoticeRecord(p.due.resident.resident_id, p.due.kind.value, p.due.expires_on, p.piece_id, p.application_id,

@@ -1,0 +1,204 @@
+"""The run report (report.html): one self-contained page an operator opens in a browser.
+
+Built from the files of a run folder only (summary.json and the CSV files the run wrote), so
+what it shows is what the vendor and the other sections receive. It needs nothing from the
+network: the proofs are embedded as data: URIs and the charts are inline SVG. It holds resident
+IDs, never names, addresses or My Numbers: the address window of each proof image is painted
+over before it is embedded (the full proofs stay in proofs/).
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import json
+import math
+from collections import Counter
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+import jinja2
+from PIL import Image, ImageDraw
+
+from . import posting, report_text
+from .review import REASONS
+
+A4_MM = (210.0, 297.0)
+# Where the address window can be when the caller does not say: config.py keeps it on the top
+# 75 mm of the sheet and 75 mm or more from its right edge.
+ANY_WINDOW_MM = (0.0, 0.0, A4_MM[0] - 75.0, 75.0)
+MASK_MARGIN_MM = 3.0  # around the configured window: the print may shift a little
+PROOF_WIDTH_PX = 640
+KIND_COLOURS = {"card_renewal": "#2f6db5", "residence_extension": "#d08a1e",
+                "cert_renewal": "#2e9467", "grace_reminder": "#b5473a"}  # fmt: skip
+CHART_W, CHART_H, CHART_LEFT, CHART_BOTTOM = 720, 230, 40, 48
+WEEKDAYS = "月火水木金土日"
+
+
+def read_rows(path: Path) -> list[dict[str, str]]:
+    """The rows of a CSV file the run wrote (UTF-8 with BOM); no rows if the file is missing."""
+    if not path.is_file():
+        return []
+    return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"), newline="")))
+
+
+def jdate(value: str) -> str:
+    """An ISO date as 2026年11月26日（木）; anything else as given."""
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        return value
+    return f"{day.year}年{day.month}月{day.day}日（{WEEKDAYS[day.weekday()]}）"
+
+
+def _proof(path: Path, window_mm: Sequence[float] | None) -> dict[str, object]:
+    """A proof PNG scaled down with its address window painted over, as a data: URI."""
+    with Image.open(path) as opened:
+        image = opened.convert("RGB")
+    full_w, full_h = image.size
+    scale = full_w / A4_MM[0]  # pixels a millimetre
+    if window_mm is None:
+        left, top, width, height = ANY_WINDOW_MM
+    else:
+        left, top, width, height = window_mm
+        left, top = max(0.0, left - MASK_MARGIN_MM), max(0.0, top - MASK_MARGIN_MM)
+        width, height = width + 2 * MASK_MARGIN_MM, height + 2 * MASK_MARGIN_MM
+    box = (round(left * scale), round(top * scale), round((left + width) * scale), round((top + height) * scale))
+    ImageDraw.Draw(image).rectangle(box, fill=(226, 226, 226), outline=(150, 150, 150), width=2)
+    if image.width > PROOF_WIDTH_PX:
+        image = image.resize((PROOF_WIDTH_PX, round(image.height * PROOF_WIDTH_PX / image.width)), Image.Resampling.LANCZOS)
+    buffer = io.BytesIO()
+    image.quantize(colors=64).save(buffer, format="PNG", optimize=True)
+    kind = path.stem
+    return {
+        "kind": kind,
+        "label": report_text.kind_label(kind),
+        "uri": "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii"),
+        "width": image.width,
+        "height": image.height,
+        "mask": {"left": round(100 * box[0] / full_w, 2), "top": round(100 * box[1] / full_h, 2),
+                 "width": round(100 * (box[2] - box[0]) / full_w, 2),
+                 "height": round(100 * (box[3] - box[1]) / full_h, 2)},  # fmt: skip
+    }
+
+
+def _nice_step(top: int) -> int:
+    """A step of 1, 2 or 5 times a power of ten that gives four or five grid lines up to TOP."""
+    raw = max(top, 1) / 4
+    power = 10 ** math.floor(math.log10(raw))
+    return int(next(m * power for m in (1, 2, 5, 10) if m * power >= raw)) or 1
+
+
+def _kind_chart(by_kind: dict[str, int]) -> dict[str, object]:
+    """Horizontal bars, one a kind."""
+    top = max([*by_kind.values(), 1])
+    rows = [{"kind": k, "label": report_text.kind_label(k), "count": n, "colour": KIND_COLOURS.get(k, "#777"),
+             "y": 8 + i * 30, "width": round(380 * n / top, 1)} for i, (k, n) in enumerate(by_kind.items())]  # fmt: skip
+    return {"rows": rows, "height": 16 + 30 * len(rows)}
+
+
+def _date_chart(manifest: list[dict[str, str]], kinds: Sequence[str]) -> dict[str, object]:
+    """Vertical bars, one an expiry date, stacked by kind."""
+    counts = Counter((row["expires_on"], row["kind"]) for row in manifest)
+    days = sorted({day for day, _ in counts})
+    totals = {day: sum(counts[day, k] for k in kinds) for day in days}
+    step = _nice_step(max(totals.values(), default=1))
+    top = step * math.ceil(max(max(totals.values(), default=1), 1) / step)
+    plot_h = CHART_H - CHART_BOTTOM - 12
+    slot = min(36.0, (CHART_W - CHART_LEFT - 8) / max(len(days), 1))
+    bars, labels = [], []
+    for i, day in enumerate(days):
+        x, base = CHART_LEFT + i * slot + slot * 0.15, CHART_H - CHART_BOTTOM
+        for kind in kinds:
+            n = counts[day, kind]
+            if n:
+                h = plot_h * n / top
+                base -= h
+                bars.append({"x": round(x, 1), "y": round(base, 1), "w": round(slot * 0.7, 1), "h": round(h, 1),
+                             "colour": KIND_COLOURS.get(kind, "#777"),
+                             "title": f"{day} {report_text.kind_label(kind)} {n}通"})  # fmt: skip
+        labels.append({"x": round(x + slot * 0.35, 1), "text": day[5:].replace("-", "/"), "day": day,
+                       "total": totals[day]})  # fmt: skip
+    grid = [{"y": round(CHART_H - CHART_BOTTOM - plot_h * v / top, 1), "value": v} for v in range(0, top + 1, step)]
+    return {"bars": bars, "labels": labels, "grid": grid, "width": CHART_W, "height": CHART_H,
+            "right": round(CHART_LEFT + slot * len(days) + 4, 1),
+            "left": CHART_LEFT, "base": CHART_H - CHART_BOTTOM, "days": days,
+            "table": [[counts[day, k] for k in kinds] for day in days]}  # fmt: skip
+
+
+def _checks(summary: dict[str, object], files: dict[str, list[dict[str, str]]]) -> list[dict[str, object]]:
+    """Each count of summary.json set against the file that lists the same residents."""
+    lots_pieces = sum(int(row["pieces"]) for row in files["lots"] if row.get("pieces", "").isdigit())
+    outcomes = sum(int(summary[k]) for k in ("mailed", "held_for_review", "already_notified", "not_mailed", "rejected"))  # type: ignore[call-overload]
+    pairs = [
+        ("送付＋保留＋送付済み＋対象外＋不備 ＝ 読み込んだ行数", summary["rows_read"], outcomes),
+        ("送付 ＝ manifest.csv の行数", summary["mailed"], len(files["manifest"])),
+        ("送付 ＝ lots.csv の通数の合計", summary["mailed"], lots_pieces),
+        ("保留 ＝ review.csv の住民番号の数", summary["held_for_review"], len({r["resident_id"] for r in files["review"]})),
+        ("不備 ＝ rejects.csv の行数", summary["rejected"], len(files["rejects"])),
+        ("資格確認書の対象 ＝ lapsed.csv の行数", summary.get("lapsed", 0), len(files["lapsed"])),
+    ]
+    return [{"label": label, "expected": a, "found": b, "ok": a == b} for label, a, b in pairs]
+
+
+def _review_groups(rows: list[dict[str, str]]) -> list[dict[str, object]]:
+    """The review rows grouped by reason, in the order of review.REASONS, each with its action."""
+    order = [*REASONS, *sorted({r["reason"] for r in rows} - set(REASONS))]
+    groups = []
+    for reason in order:
+        members = [r for r in rows if r["reason"] == reason]
+        if members:
+            groups.append({"reason": reason, "label": report_text.review_label(reason),
+                           "action": report_text.review_action(reason), "rows": members,
+                           "residents": len({r["resident_id"] for r in members})})  # fmt: skip
+    return groups
+
+
+def _reject_reasons(by_reason: dict[str, int]) -> list[dict[str, object]]:
+    """The reasons rows were rejected, with what to fix in the register export."""
+    return [{"reason": reason, "label": report_text.reject_label(reason), "fix": report_text.reject_fix(reason),
+             "count": n} for reason, n in by_reason.items()]  # fmt: skip
+
+
+def report_context(folder: Path, window_mm: Sequence[float] | None = None) -> dict[str, object]:
+    """Everything report.html shows, read from the run folder."""
+    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    files = {name: read_rows(folder / f"{name}.csv") for name in ("manifest", "review", "rejects", "lapsed", "lots")}
+    by_kind: dict[str, int] = summary["mailed_by_kind"]
+    order = {kind: i for i, kind in enumerate(by_kind)}
+    proof_paths = sorted((folder / "proofs").glob("*.png"), key=lambda p: (order.get(p.stem, len(order)), p.stem))
+    held_ids = Counter(r["resident_id"] for r in files["review"])
+    return {
+        "s": summary,
+        "folder_name": folder.name.removeprefix(".building-"),  # rendered before the folder is sealed
+        "kinds": list(by_kind),
+        "kind_colours": KIND_COLOURS,
+        "not_mailed_labels": report_text.NOT_MAILED_LABELS,
+        "lapsed_labels": report_text.LAPSED_LABELS,
+        "checks": _checks(summary, files),
+        "kind_chart": _kind_chart(by_kind),
+        "date_chart": _date_chart(files["manifest"], list(by_kind)),
+        "review_groups": _review_groups(files["review"]),
+        "multi_reason": sum(1 for n in held_ids.values() if n > 1),
+        "rejects": files["rejects"],
+        "reject_reasons": _reject_reasons(summary["rejected_by_reason"]),
+        "lapsed_by": dict(Counter(r["lapsed"] for r in files["lapsed"])),
+        "lots": files["lots"],
+        "posting": posting.posting_summary(files["manifest"]),
+        "proofs": [_proof(p, window_mm) for p in proof_paths],
+    }
+
+
+def render_report(folder: Path, templates_dir: Path, window_mm: Sequence[float] | None = None) -> str:
+    """report.html for the run folder FOLDER, from templates_dir/report.html.
+
+    WINDOW_MM is the envelope's address window (left, top, width, height in mm, as configured);
+    without it the whole area where a window may be is painted over in the proofs.
+    """
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(templates_dir), autoescape=True,
+                             undefined=jinja2.StrictUndefined, keep_trailing_newline=True)  # fmt: skip
+    env.filters.update(num=lambda n: f"{int(n):,}", jdate=jdate, kind=report_text.kind_label,
+                       review_label=report_text.review_label, reject_label=report_text.reject_label)  # fmt: skip
+    return env.get_template("report.html").render(report_context(folder, window_mm))
