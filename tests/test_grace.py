@@ -82,6 +82,7 @@ def test_notice_then_one_reminder_then_the_lapsed_list(tmp_path: Path) -> None:
         {"resident_id": "1", "card_expires_on": "2027-02-10"},  # grace end 2027-05-31
         {"resident_id": "2", "card_expires_on": "2031-01-01", "cert_expires_on": "2027-02-20"},
         {"resident_id": "3", "card_expires_on": "2027-02-15", "support_measure": "1"},
+        {"resident_id": "4", "household_id": "H3", "card_expires_on": "2031-01-01", "cert_expires_on": "2027-02-24"},
     ])  # fmt: skip
     manifest, review, _ = night(tmp_path, path, date(2026, 11, 26))
     assert {(m["resident_id"], m["kind"]) for m in manifest} == {("1", "card_renewal"), ("2", "cert_renewal")}
@@ -89,14 +90,15 @@ def test_notice_then_one_reminder_then_the_lapsed_list(tmp_path: Path) -> None:
     assert {(m["resident_id"], m["kind"], m["inserts"]) for m in manifest} == {
         ("1", "grace_reminder", "return_envelope"), ("2", "grace_reminder", "")}
     assert next(m for m in manifest if m["resident_id"] == "1")["application_id"]  # a form with a fresh ID
-    assert [(v["resident_id"], v["reason"], v["kind"]) for v in review] == [("3", "support_measure", "grace_reminder")]
+    assert [(v["resident_id"], v["reason"], v["kind"]) for v in review] == [
+        ("3", "support_measure", "grace_reminder"), ("4", "support_measure", "grace_reminder")]  # the whole household
     manifest, _, _ = night(tmp_path, path, date(2027, 2, 26))
     assert manifest == []  # once per expiry
     _, _, lapsed = night(tmp_path, path, date(2027, 6, 1))  # the day after resident 1's grace end
     assert [(x["resident_id"], x["lapsed"], x["expires_on"], x["grace_end"], x["notified_on"], x["reminded_on"])
             for x in lapsed if x["resident_id"] == "1"] == [
         ("1", "card", "2027-02-10", "2027-05-31", "2026-11-26", "2027-02-25")]  # fmt: skip
-    assert {x["resident_id"] for x in lapsed} == {"1", "2", "3"}
+    assert {x["resident_id"] for x in lapsed} == {"1", "2", "3", "4"}
 
 
 def test_reminders_can_be_switched_off(tmp_path: Path) -> None:

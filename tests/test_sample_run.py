@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import subprocess
+import sys
 from collections import Counter
 from datetime import date
 from pathlib import Path
@@ -103,3 +106,31 @@ def test_proofs_and_lot_list(sample: tuple[str, pipeline.RunResult]) -> None:
     assert sum(int(lot["pieces"]) for lot in lots) == len(manifest)
     summary = json.loads((result.folder / "summary.json").read_text(encoding="utf-8"))
     assert sum(int(lot["pages"]) for lot in lots) == summary["pages"] == 2 * sum(int(m["sheets"]) for m in manifest)
+
+
+def test_operator_commands_on_the_sample(sample: tuple[str, pipeline.RunResult], tmp_path: Path) -> None:
+    """status, returned and plan end to end on the bundled sample, after its run."""
+    name, result = sample
+    ledger = result.folder.parent.parent / "ledger.sqlite3"
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "jobs")}
+
+    def notices(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "notices", *args], env=env, capture_output=True, text=True,
+                              timeout=600)  # fmt: skip
+
+    manifest = rows(result.folder / "manifest.csv")
+    status = notices("status", "--ledger", str(ledger))
+    assert status.returncode == 0, status.stderr
+    summary = json.loads((result.folder / "summary.json").read_text(encoding="utf-8"))
+    assert f"held for review in the latest run: {len(rows(result.folder / 'review.csv'))}" in status.stdout
+    assert f"card_renewal {summary['mailed_by_kind']['card_renewal']}" in status.stdout
+    back = tmp_path / "returned.txt"
+    back.write_text(manifest[0]["piece_id"] + "\n", encoding="utf-8")
+    assert notices("returned", str(back), "--ledger", str(ledger)).returncode == 0
+    plan = notices("plan", "--register", str(ROOT / "data" / name), "--as-of", "2026-11-26", "--ledger", str(ledger),
+                   "--out", str(tmp_path))  # fmt: skip
+    assert plan.returncode == 0, plan.stderr
+    outcomes = {r["resident_id"]: r for r in rows(tmp_path / "plan-2026-11-26.csv")}
+    assert outcomes[manifest[0]["resident_id"]]["outcome"] == "review"  # came back: held, reason returned
+    assert outcomes[manifest[0]["resident_id"]]["reason"] == "returned"
+    assert all(outcomes[m["resident_id"]]["outcome"] == "already_notified" for m in manifest[1:])

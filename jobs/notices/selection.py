@@ -63,21 +63,18 @@ def _sort(r: Resident, as_of: date, config: Config, ledger: Ledger, protected: f
         out.outcomes.append((r.line, r.resident_id, "not_mailed", "", "", reason))
         return
     notes = _quality(rules.expiries(r, config.leap_day), r.line, r.resident_id)
-    candidates = [rules.due_notice(r, as_of, config.leap_day)]
-    if config.reminder_enabled:
-        candidates.append(rules.due_reminder(r, as_of, config.reminder_days, config.leap_day))
+    due = rules.due_notice(r, as_of, config.leap_day)
+    if due is None and config.reminder_enabled:
+        # While a renewal is in its window, that notice says it all (a new card brings new certificates).
+        due = rules.due_reminder(r, as_of, config.reminder_days, config.leap_day)
     out.quality += notes
-    dues = [d for d in candidates if d is not None]
-    # A renewal notice before a reminder; one piece a resident a night, the other follows the next night.
-    pending = [d for d in dues if not ledger.notified(r.resident_id, d.kind.value, d.expires_on)]
-    if not dues:
+    if due is None:
         out.not_mailed["not_due"] += 1
         out.outcomes.append((r.line, r.resident_id, "not_mailed", "", "", "not_due"))
-    elif not pending:
+    elif ledger.notified(r.resident_id, due.kind.value, due.expires_on):
         out.already_notified += 1
-        out.outcomes.append((r.line, r.resident_id, "already_notified", dues[0].kind.value, dues[0].expires_on.isoformat(), ""))
+        out.outcomes.append((r.line, r.resident_id, "already_notified", due.kind.value, due.expires_on.isoformat(), ""))
     else:
-        due = pending[0]
         owner = ledger.application_id_owner(r.application_id) if r.application_id else None
         here = address_hash(r.postal_code, r.address, r.address_extra)
         found = (review.support_measure(due, protected) + review.address(due) + review.layout(due)
