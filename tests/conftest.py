@@ -11,7 +11,23 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT / "jobs") not in sys.path:
     sys.path.insert(0, str(ROOT / "jobs"))
 
+import pytest  # noqa: E402
+
+from notices.config import Config, load_config  # noqa: E402
 from notices.models import CardState, Due, Kind, Piece, Resident, Status  # noqa: E402
+from notices.render import Renderer  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def config() -> Config:
+    """The sample town's configuration."""
+    return load_config(ROOT / "config" / "municipality.toml")
+
+
+@pytest.fixture(scope="module")
+def renderer(config: Config) -> Renderer:
+    """A renderer of the project's templates for the sample town."""
+    return Renderer(config, ROOT / "templates")
 
 
 def make_resident(**overrides: Any) -> Resident:

@@ -49,15 +49,6 @@ def _is_japanese(char: str) -> bool:
     return 0x3000 <= code <= 0x30FF or 0x3400 <= code <= 0x9FFF or 0xFF00 <= code <= 0xFFEF
 
 
-@pytest.fixture(scope="module")
-def config() -> Config:
-    return load_config(ROOT / "config" / "municipality.toml")
-
-
-@pytest.fixture(scope="module")
-def renderer(config: Config) -> Renderer:
-    return Renderer(config, TEMPLATES)
-
 
 # --- which language ------------------------------------------------------------------------------
 

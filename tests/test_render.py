@@ -40,15 +40,6 @@ LONG_ADDRESS = "架空県若葉町大字緑ヶ丘字東谷" * 4 + "一丁目二�
 INJECTION = "<b>x</b><style>*{display:none}</style>"
 
 
-@pytest.fixture(scope="module")
-def config() -> Config:
-    return load_config(ROOT / "config" / "municipality.toml")
-
-
-@pytest.fixture(scope="module")
-def renderer(config: Config) -> Renderer:
-    return Renderer(config, TEMPLATES)
-
 
 def _pieces() -> list[Piece]:
     """A mixed lot: every kind, a foreign resident, worst-case lengths, and markup in a name."""

@@ -207,7 +207,8 @@ def families(code: str, japanese: str = JAPANESE_FONT) -> tuple[str, ...]:
     return own + ((japanese,) if japanese not in own else ())
 
 
-def _css_string(value: str) -> str:
+def css_string(value: str) -> str:
+    """VALUE as a quoted CSS string that cannot end the string or the style element."""
     out = []
     for char in value:
         if char in "\"'\\<>&" or ord(char) < 0x20 or ord(char) == 0x7F:
@@ -219,7 +220,7 @@ def _css_string(value: str) -> str:
 
 def font_family(code: str, japanese: str = JAPANESE_FONT) -> str:
     """The CSS font-family list for text in language CODE."""
-    return ", ".join([_css_string(f) for f in families(code, japanese)] + ["sans-serif"])
+    return ", ".join([css_string(f) for f in families(code, japanese)] + ["sans-serif"])
 
 
 def check_fonts() -> None:

@@ -72,13 +72,7 @@ def format_english(day: date) -> str:
 
 def css_string(value: str) -> Markup:
     """VALUE as a quoted CSS string that cannot end the string or the style element."""
-    out = []
-    for char in value:
-        if char in '"\\<>&' or ord(char) < 0x20 or ord(char) == 0x7F:
-            out.append(f"\\{ord(char):x} ")
-        else:
-            out.append(char)
-    return Markup('"' + "".join(out) + '"')
+    return Markup(i18n.css_string(value))
 
 
 def sheet_plan(piece: Piece) -> tuple[int, int, int]:
