@@ -235,6 +235,6 @@ def test_preview_renders_one_resident_without_touching_the_ledger(tmp_path: Path
     assert not (tmp_path / "var").exists()
     moved = notices("preview", "--register", str(MINI), "--resident-id", "10000000006", "--as-of", AS_OF,
                     "--out", str(tmp_path / "preview"), cwd=tmp_path)  # fmt: skip
-    assert moved.returncode == 10 and "moved_out" in moved.stderr
+    assert moved.returncode == 11 and "moved_out" in moved.stderr
     missing = notices("preview", "--register", str(MINI), "--resident-id", "nobody", "--as-of", AS_OF, cwd=tmp_path)
-    assert missing.returncode == 10 and "not in the register" in missing.stderr
+    assert missing.returncode == 11 and "not in the register" in missing.stderr

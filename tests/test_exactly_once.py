@@ -6,6 +6,7 @@ import csv
 import errno
 import os
 import random
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -61,7 +62,7 @@ def rows(path: Path) -> list[dict[str, str]]:
 def handed_off(out: Path) -> list[dict[str, str]]:
     """Every manifest row of every folder a vendor would take, after checking each folder is sound."""
     mailed = []
-    for folder in sorted(out.iterdir()):
+    for folder in sorted(d for d in out.iterdir() if d.is_dir()):
         assert not folder.name.startswith("."), f"unfinished folder left behind: {folder.name}"
         assert (folder / "READY").is_file(), f"{folder.name} has no READY"
         assert verify(folder) == [], folder.name
@@ -96,8 +97,20 @@ def assert_exactly_once(tmp: Path, expected: set[tuple[str, str, str]]) -> None:
 def test_killed_at_any_step_then_rerun(tmp_path: Path, small_lots: Path, expected: set, point: str) -> None:
     assert finish(start(tmp_path, small_lots, {ENV: point})) == -signal.SIGKILL
     out = tmp_path / "out"
-    finals = [d for d in out.glob("[!.]*") if (d / "READY").is_file()]
-    assert finals == [] or point == "renamed"  # nothing is final before the rename
+    finals = [d for d in out.glob("*") if (d / "READY").is_file()]
+    assert finals == [] or point == "ready"  # nothing is final before READY, written after the rename
+    assert not [d for d in out.glob(".*") if (d / "READY").exists()]  # never in a folder being built
+    assert finish(start(tmp_path, small_lots)) == 0
+    assert_exactly_once(tmp_path, expected)
+
+
+@pytest.mark.parametrize(("point", "cleared"), [("sums", ".building-*"), ("renamed", "2026-*")])
+def test_killed_then_cleared_by_hand_then_rerun(tmp_path: Path, small_lots: Path, expected: set, point: str,
+                                                cleared: str) -> None:  # fmt: skip
+    """An operator deletes what a dead run left (never final: no READY): its residents are mailed again."""
+    assert finish(start(tmp_path, small_lots, {ENV: point})) == -signal.SIGKILL
+    (leftover,) = (tmp_path / "out").glob(cleared)
+    shutil.rmtree(leftover)
     assert finish(start(tmp_path, small_lots)) == 0
     assert_exactly_once(tmp_path, expected)
 
@@ -144,7 +157,7 @@ def test_a_full_disk_fails_clearly_and_the_next_run_mails_everyone(tmp_path: Pat
             "--out", str(tmp_path / "out"), "--ledger", str(tmp_path / "var" / "ledger.sqlite3")]  # fmt: skip
     failed = CliRunner().invoke(app, args)
     assert failed.exit_code == 6 and "No space left on device" in failed.output
-    assert list((tmp_path / "out").iterdir()) == []  # no READY, no half-written folder
+    assert [d for d in (tmp_path / "out").iterdir() if d.is_dir()] == []  # no READY, no half-written folder
     with sqlite3.connect(tmp_path / "var" / "ledger.sqlite3") as ledger:
         assert ledger.execute("SELECT COUNT(*) FROM notices").fetchone() == (0,)
     monkeypatch.setattr(handoff, "write_private", real)

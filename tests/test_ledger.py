@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from notices.errors import LedgerError, LockedError
+from notices.handoff import RunFolder, settle
 from notices.ledger import MIGRATIONS, Ledger, NoticeRecord, building_path
 
 D = date(2026, 11, 26)
@@ -18,6 +19,7 @@ def test_a_notice_is_recorded_once(tmp_path: Path) -> None:
     with Ledger.open(tmp_path / "l.sqlite3") as ledger:
         run_id, _ = ledger.begin_run(D, tmp_path / "out")
         ledger.record_notices(run_id, [NoticeRecord("R1", "card_renewal", date(2027, 2, 1), "00001-000001", "")])
+        ledger.complete_run(run_id, {})
         assert ledger.notified("R1", "card_renewal", date(2027, 2, 1))
         assert not ledger.notified("R1", "cert_renewal", date(2027, 2, 1))
         assert not ledger.notified("R1", "card_renewal", date(2032, 2, 1))  # a renewal is a new expiry
@@ -34,28 +36,40 @@ def test_application_ids_are_never_claimed_twice(tmp_path: Path) -> None:
         assert ledger.application_id_owner("9" * 23) == "R1"  # an abandoned run does not free its IDs
 
 
-def test_recover_abandons_unfinished_runs_and_keeps_renamed_ones(tmp_path: Path) -> None:
+def test_unfinished_runs_are_listed_and_settled_by_their_folders(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    notice = lambda rid, piece: NoticeRecord(rid, "card_renewal", date(2027, 2, 1), piece, "")  # noqa: E731
     with Ledger.open(tmp_path / "l.sqlite3") as ledger:
         building, building_folder = ledger.begin_run(D, out)  # died while writing its folder
-        ledger.record_notices(building, [notice("R1", "1-1")])
         building_path(building_folder).mkdir(parents=True)
-        unrenamed, unrenamed_folder = ledger.begin_run(D, out)  # died just before the rename
-        ledger.record_notices(unrenamed, [notice("R2", "2-1")])
-        ledger.sealing(unrenamed)
-        building_path(unrenamed_folder).mkdir(parents=True)
-        renamed, _ = ledger.begin_run(D, out)  # died after the rename; the vendor has already moved the folder
-        ledger.record_notices(renamed, [notice("R3", "3-1")])
-        ledger.sealing(renamed)
+        renamed, renamed_folder = ledger.begin_run(D, out)  # died after the rename, before READY
+        sealed = RunFolder(renamed_folder)
+        sealed.write("manifest.csv", b"piece_id\r\n")
+        sealed.seal()
+        (renamed_folder / "READY").unlink()
+        ready, ready_folder = ledger.begin_run(D, out)  # died after READY
+        ready_folder.mkdir(parents=True)
+        (ready_folder / "READY").touch()
+        done, _ = ledger.begin_run(D, out)
+        ledger.complete_run(done, {})
+        assert ledger.unfinished() == [(building, building_folder), (renamed, renamed_folder), (ready, ready_folder)]
+    assert settle(building_folder) is False and not building_path(building_folder).exists()
+    assert settle(renamed_folder) is True and (renamed_folder / "READY").is_file()  # sums match: final now
+    assert settle(ready_folder) is True
+    (renamed_folder / "READY").unlink()
+    (renamed_folder / "manifest.csv").write_bytes(b"damaged")
+    assert settle(renamed_folder) is False and not renamed_folder.exists()  # set aside, never final
+    assert settle(tmp_path / "out" / "cleared") is False  # gone without READY: nobody took it
+
+
+def test_a_returned_or_unfinished_notice_does_not_count_as_sent(tmp_path: Path) -> None:
     with Ledger.open(tmp_path / "l.sqlite3") as ledger:
-        assert ledger.recover() == [building, unrenamed, renamed]
-        assert not ledger.notified("R1", "card_renewal", date(2027, 2, 1))  # will be mailed again
-        assert not ledger.notified("R2", "card_renewal", date(2027, 2, 1))
-        assert ledger.notified("R3", "card_renewal", date(2027, 2, 1))  # never twice, even with the folder gone
-        assert not building_path(building_folder).exists() and not building_path(unrenamed_folder).exists()
-        states = dict(ledger.db.execute("SELECT run_id, state FROM runs"))
-        assert states == {building: "abandoned", unrenamed: "abandoned", renamed: "complete"}
+        run_id, _ = ledger.begin_run(D, tmp_path / "out")
+        ledger.record_notices(run_id, [NoticeRecord("R1", "card_renewal", date(2027, 2, 1), "1-1", "")])
+        assert not ledger.notified("R1", "card_renewal", date(2027, 2, 1))  # the run is still building
+        ledger.complete_run(run_id, {})
+        assert ledger.notified("R1", "card_renewal", date(2027, 2, 1))
+        ledger.db.execute("UPDATE notices SET returned_at = '2026-12-01' WHERE piece_id = '1-1'")
+        assert not ledger.notified("R1", "card_renewal", date(2027, 2, 1))
 
 
 def test_the_ledger_is_the_owners_only(tmp_path: Path) -> None:

@@ -83,6 +83,9 @@ def test_sixty_nights(tmp_path: Path) -> None:
             assert rid not in mailed_on
             continue
         assert mailed_on[rid] == [in_window[0]], rid  # exactly one notice, on the first night it was due
+        # No earlier than 3 months before expiry, no later than 2, but for the month-end clamp of
+        # domain.md 2.5: on 30 December the window starts on 28 February (30 Dec + 2 months, clamped),
+        # so an expiry on 28 February is mailed two days short of 2 months ahead.
         assert day - relativedelta(months=3) <= in_window[0] <= day - relativedelta(months=2) + timedelta(days=3)
     # A week of skipped nights loses nobody whose expiry entered the window while the job ran.
     reachable = [rid for rid, day in expiry.items()

@@ -50,9 +50,7 @@ def test_plan_shows_every_resident_and_records_nothing(tmp_path: Path) -> None:
     assert outcomes["12"] == ("rejected", "missing_resident_id")
     summary = json.loads((tmp_path / "plans" / f"plan-{AS_OF}.json").read_text(encoding="utf-8"))
     assert summary["mailed"] == 5 and summary["reconciled"] is True
-    with sqlite3.connect(tmp_path / "l.sqlite3") as db:
-        assert db.execute("SELECT COUNT(*) FROM notices").fetchone() == (0,)
-        assert db.execute("SELECT COUNT(*) FROM application_ids").fetchone() == (0,)
+    assert not (tmp_path / "l.sqlite3").exists()  # read, never created or written
     assert not (tmp_path / "out").exists()
 
 
@@ -65,6 +63,10 @@ def test_returned_mail_is_held_until_the_address_changes(tmp_path: Path) -> None
     recorded = notices(tmp_path, "returned", str(back), "--ledger", str(tmp_path / "ledger.sqlite3"))
     assert recorded.returncode == 1 and "recorded 2 returned piece(s)" in recorded.stdout
     assert "NO-SUCH-PIECE" in recorded.stderr
+    twice = notices(tmp_path, "returned", str(back), "--ledger", str(tmp_path / "ledger.sqlite3"))
+    assert "recorded 0 returned piece(s)" in twice.stdout and twice.stdout.count("already recorded") == 2
+    wrong = notices(tmp_path, "returned", str(back), "--ledger", str(tmp_path / "typo.sqlite3"))
+    assert wrong.returncode == 11 and not (tmp_path / "typo.sqlite3").exists()
 
     again = run(tmp_path)  # same addresses: held, reason returned, not mailed a second time
     held = {(r["resident_id"], r["reason"]) for r in rows(folder(again) / "review.csv")}
@@ -92,7 +94,15 @@ def test_status_lists_the_runs(tmp_path: Path) -> None:
     assert "2026-11-26" in text and "complete" in text and "card_renewal 3" in text
     assert "held for review in the latest run: 4" in text
     missing = notices(tmp_path, "status", "--ledger", str(tmp_path / "none.sqlite3"))
-    assert missing.returncode == 10 and "no ledger yet" in missing.stderr
+    assert missing.returncode == 11 and "no ledger here" in missing.stderr
+
+
+def test_a_new_ledger_never_serves_an_output_folder_with_runs(tmp_path: Path) -> None:
+    assert run(tmp_path).returncode == 0
+    wrong = notices(tmp_path, "run", "--register", str(MINI), "--as-of", "2026-11-27", "--out", str(tmp_path / "out"),
+                    "--ledger", str(tmp_path / "elsewhere.sqlite3"))  # fmt: skip
+    assert wrong.returncode == 8 and "check --ledger" in wrong.stderr
+    assert len(list((tmp_path / "out").glob("2026-*"))) == 1  # nothing mailed a second time
 
 
 @pytest.mark.parametrize("fmt", ["plain", "json"])

@@ -207,15 +207,13 @@ def show_status(
     Example: notices status --runs 5
     """
     with _errors_to_exit_codes():
-        if not ledger.exists():
-            raise NoticesError(f"{ledger}: no ledger yet: no run has been made")
-        with Ledger.open(ledger, wait_seconds=60) as book:
+        with Ledger.read(ledger) as book:
             lines, held, back = status.recent_runs(book, runs), status.still_held(book), status.returned(book)
     typer.echo(f"recent runs: {len(lines)}")
     for line in lines:
         mailed = ", ".join(f"{k} {v}" for k, v in line.mailed_by_kind.items()) or "none"
         typer.echo(f"  run {line.run_id}  {line.as_of}  {line.state}  mailed: {mailed}  held: {line.held}"
-                   f"  rejected: {line.rejected}  {line.folder}")  # fmt: skip
+                   f"  rejected: {line.rejected}  lapsed: {line.lapsed}  {line.folder}")  # fmt: skip
     typer.echo(f"held for review in the latest run: {len(held)}")
     for resident_id, reason, detail, kind, expires_on in held:
         typer.echo(f"  {resident_id}  {reason}  {kind} {expires_on}  {detail}")
@@ -235,11 +233,15 @@ def returned(
     """
     with _errors_to_exit_codes():
         ids = status.read_ids(file)
+        with Ledger.read(ledger):
+            pass  # never create a ledger here: a wrong --ledger is an error, not an empty ledger
         with Ledger.open(ledger, wait_seconds=60) as book:
-            found, unknown = status.record_returned(book, ids)
+            found, already, unknown = status.record_returned(book, ids)
     typer.echo(f"recorded {len(found)} returned piece(s)")
+    for given in already:
+        typer.echo(f"already recorded: {given}")
     for given in unknown:
-        typer.echo(f"not found among mailed pieces: {given}", err=True)
+        typer.echo(f"not found among mailed pieces (or a resident with several: give the piece ID): {given}", err=True)
     if unknown:
         raise typer.Exit(1)
 

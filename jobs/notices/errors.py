@@ -45,6 +45,12 @@ class RenderError(NoticesError):
     exit_code = 9
 
 
+class NotFoundError(NoticesError):
+    """What the operator asked for is not there: a ledger, a resident, a file."""
+
+    exit_code = 11
+
+
 class LedgerError(NoticesError):
     """The ledger is unreadable or of a newer schema than this program."""
 

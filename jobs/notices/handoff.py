@@ -87,26 +87,47 @@ class RunFolder:
         return self.write(name, (json.dumps(value, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
 
     def seal(self) -> Path:
-        """Write SHA256SUMS, then READY, then rename the folder into place."""
+        """Write SHA256SUMS, rename the folder into place, then write READY: only then is it final."""
         sums = []
         for name in sorted(self.files):
             digest = hashlib.sha256((self.path / name).read_bytes()).hexdigest()
             sums.append(f"{digest}  {name}\n")
         self.write("SHA256SUMS", "".join(sums).encode("ascii"))
         crash_point("sums")
-        self.write("READY", b"")
-        crash_point("ready")
         try:
             _fsync_dir(self.path)
             os.rename(self.path, self.final)
             _fsync_dir(self.final.parent)
+            crash_point("renamed")
+            write_private(self.final / "READY", b"")
+            _fsync_dir(self.final)
         except OSError as exc:
             raise OutputError(f"{self.final}: cannot move the finished folder into place: {exc.strerror}") from None
+        crash_point("ready")
         return self.final
 
     def discard(self) -> None:
         """Remove an unfinished folder."""
         shutil.rmtree(self.path, ignore_errors=True)
+
+
+def settle(final: Path) -> bool:
+    """After a crash, make a run's folder final if it was complete; False if it was never handed off.
+
+    READY is written after the rename, so a folder with it was final, and one renamed without it
+    is completed when its SHA256SUMS still match. Anything else was never with the vendor: the
+    half-built folder is removed (a damaged renamed one is set aside) and its residents are mailed again.
+    """
+    if (final / "READY").is_file():
+        return True
+    if final.is_dir():
+        if (final / "SHA256SUMS").is_file() and not verify(final):
+            write_private(final / "READY", b"")
+            return True
+        final.rename(final.with_name(f".damaged-{final.name}"))
+        return False
+    shutil.rmtree(building_path(final), ignore_errors=True)
+    return False
 
 
 def verify(folder: Path) -> list[str]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import sqlite3
+import unicodedata
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -15,7 +15,7 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from .errors import LedgerError, LockedError
+from .errors import LedgerError, LockedError, NotFoundError
 
 # Each entry upgrades the schema by one version (PRAGMA user_version); never edit a shipped one.
 MIGRATIONS: tuple[str, ...] = (
@@ -63,6 +63,8 @@ MIGRATIONS: tuple[str, ...] = (
     DROP TABLE notices;
     ALTER TABLE notices_v2 RENAME TO notices;
     CREATE UNIQUE INDEX one_live_notice ON notices (resident_id, kind, expires_on) WHERE returned_at IS NULL;
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    INSERT INTO meta VALUES ('ledger_id', lower(hex(randomblob(16))));
     CREATE TABLE held (
         run_id      INTEGER NOT NULL REFERENCES runs(run_id),
         resident_id TEXT NOT NULL,
@@ -89,7 +91,9 @@ class NoticeRecord:
 
 def address_hash(postal_code: str, address: str, address_extra: str) -> str:
     """A fingerprint of a mailing address, to tell whether it changed since mail came back."""
-    return hashlib.sha256("\x1f".join((postal_code, address, address_extra)).encode("utf-8")).hexdigest()
+    # NFKC and folded spaces: a full-width/half-width change in the export is not a move.
+    text = " ".join(unicodedata.normalize("NFKC", "\x1f".join((postal_code, address, address_extra))).split(" "))
+    return hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()
 
 
 def _now() -> str:
@@ -136,6 +140,38 @@ class Ledger:
         for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
             self.db.executescript(f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;")
 
+    @classmethod
+    @contextmanager
+    def read(cls, path: Path, empty_if_missing: bool = False) -> Iterator[Ledger]:
+        """Open the ledger read-only, without the run lock (for status and plan); never creates it."""
+        if not path.exists():
+            if not empty_if_missing:
+                raise NotFoundError(f"{path}: no ledger here: no run has been made with it (check --ledger)")
+            db = sqlite3.connect(":memory:", isolation_level=None)
+        else:
+            db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
+        try:
+            ledger = cls(db, path)
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if version != len(MIGRATIONS) and path.exists():
+                raise LedgerError(f"{path}: ledger schema {version}; run `notices run` once to bring it up to date")
+            if not path.exists():
+                ledger._migrate()
+            yield ledger
+        except sqlite3.DatabaseError as exc:
+            raise LedgerError(f"{path}: the ledger cannot be read: {exc}") from None
+        finally:
+            db.close()
+
+    @property
+    def ledger_id(self) -> str:
+        """This ledger's own random identity, written into every output folder it serves."""
+        return self.db.execute("SELECT value FROM meta WHERE key = 'ledger_id'").fetchone()[0]
+
+    def has_runs(self) -> bool:
+        """True once any run has been started with this ledger."""
+        return self.db.execute("SELECT 1 FROM runs LIMIT 1").fetchone() is not None
+
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """One atomic change: all of it is committed, or none."""
@@ -147,22 +183,10 @@ class Ledger:
             raise
         self.db.execute("COMMIT")
 
-    def recover(self) -> list[int]:
-        """Settle runs a crash left unfinished: complete if their folder was renamed into place, else abandoned."""
-        settled = []
-        for run_id, state, folder in self.db.execute(
-            "SELECT run_id, state, folder FROM runs WHERE state IN ('building', 'sealing')"
-        ).fetchall():
-            final = Path(folder)
-            # Once renamed, a folder may already be with the vendor (or cleared): its notices count as sent.
-            renamed = state == "sealing" and not building_path(final).exists()
-            if renamed:
-                self.complete_run(run_id, {})
-            else:
-                self.abandon_run(run_id)
-                shutil.rmtree(building_path(final), ignore_errors=True)
-            settled.append(run_id)
-        return settled
+    def unfinished(self) -> list[tuple[int, Path]]:
+        """Runs a crash left unfinished, with the final path of their folders (see handoff.settle)."""
+        rows = self.db.execute("SELECT run_id, folder FROM runs WHERE state IN ('building', 'sealing') ORDER BY run_id")
+        return [(run_id, Path(folder)) for run_id, folder in rows.fetchall()]
 
     def begin_run(self, as_of: date, out_dir: Path) -> tuple[int, Path]:
         """Start a run; return its number and the final path of its folder."""
@@ -178,7 +202,8 @@ class Ledger:
     def notified(self, resident_id: str, kind: str, expires_on: date) -> bool:
         """True when this (resident, kind, expiry) notice was already handed off."""
         row = self.db.execute(
-            "SELECT 1 FROM notices WHERE resident_id = ? AND kind = ? AND expires_on = ? AND returned_at IS NULL",
+            "SELECT 1 FROM notices JOIN runs USING (run_id) WHERE resident_id = ? AND kind = ? AND expires_on = ?"
+            " AND returned_at IS NULL AND state IN ('complete', 'sealing')",
             (resident_id, kind, expires_on.isoformat()),
         ).fetchone()
         return row is not None
@@ -187,7 +212,7 @@ class Ledger:
         """The kinds of notice handed off to a resident for an expiry, with the run date of each."""
         rows = self.db.execute(
             "SELECT n.kind, r.as_of FROM notices n JOIN runs r USING (run_id)"
-            " WHERE n.resident_id = ? AND n.expires_on = ? AND n.returned_at IS NULL",
+            " WHERE n.resident_id = ? AND n.expires_on = ? AND n.returned_at IS NULL AND r.state = 'complete'",
             (resident_id, expires_on.isoformat()),
         ).fetchall()
         return dict(rows)

@@ -14,8 +14,8 @@ from pathlib import Path
 from . import appid, fonts, posting, proofs, rules
 from .config import Config
 from .crashpoints import crash_point
-from .errors import NoticesError, OutputError
-from .handoff import RunFolder, csv_bytes, write_private
+from .errors import LedgerError, NoticesError, NotFoundError, OutputError
+from .handoff import RunFolder, csv_bytes, settle, write_private
 from .ledger import Ledger, NoticeRecord, address_hash
 from .models import Due, Kind, Piece
 from .register import RegisterRead, read_register
@@ -134,6 +134,31 @@ def _write_reports(folder: RunFolder, read: RegisterRead, sel: Selection, lapsed
     folder.write_csv("lapsed.csv", LAPSED_COLUMNS, lapsed)
 
 
+def _check_pairing(ledger: Ledger, out_dir: Path) -> None:
+    """Refuse an output folder that another ledger has served: a wrong --ledger would mail everyone again."""
+    marker = out_dir / ".ledger-id"
+    try:
+        if marker.is_file():
+            if marker.read_text(encoding="ascii").strip() != ledger.ledger_id:
+                raise LedgerError(f"{out_dir} holds the runs of another ledger than {ledger.path}: check --ledger")
+            return
+        if not ledger.has_runs() and any(out_dir.glob("????-??-??_run*")):
+            raise LedgerError(f"{ledger.path} is a new ledger but {out_dir} already holds runs: check --ledger")
+        write_private(marker, ledger.ledger_id.encode("ascii") + b"\n")
+    except OSError as exc:
+        raise OutputError(f"{out_dir}: cannot use the output folder: {exc.strerror}") from None
+
+
+def _settle_crashed_runs(ledger: Ledger) -> None:
+    for run_id, final in ledger.unfinished():
+        if settle(final):
+            ledger.complete_run(run_id, {})
+            log.warning("run %d had stopped after its folder was complete: %s counts as handed off", run_id, final.name)
+        else:
+            ledger.abandon_run(run_id)
+            log.error("run %d had stopped before its folder was final: its residents are mailed by this run", run_id)
+
+
 def run(register: Path, as_of: date, config: Config, out_dir: Path, ledger_path: Path, templates_dir: Path,
         encoding: str | None = None, randbelow: Callable[[int], int] = secrets.randbelow,
         progress: Callable[[int, int], None] | None = None) -> RunResult:  # fmt: skip
@@ -142,8 +167,8 @@ def run(register: Path, as_of: date, config: Config, out_dir: Path, ledger_path:
         fonts.font_file(family)  # a missing font would be silently replaced: stop before anything is done
     renderer = Renderer(config, templates_dir)
     with Ledger.open(ledger_path) as ledger:
-        for run_id in ledger.recover():
-            log.warning("run %d had not finished; it was settled before this run", run_id)
+        _settle_crashed_runs(ledger)
+        _check_pairing(ledger, out_dir)
         crash_point("recovered")
         read = read_register(register, encoding)
         crash_point("read")
@@ -151,8 +176,9 @@ def run(register: Path, as_of: date, config: Config, out_dir: Path, ledger_path:
         sel = select(read, as_of, config, ledger)
         crash_point("selected")
         run_id, final = ledger.begin_run(as_of, out_dir)
-        folder = RunFolder(final)
+        folder = None
         try:
+            folder = RunFolder(final)
             pieces = _pieces(sel.mail, run_id, config, ledger, randbelow)
             crash_point("ids")
             pages = _write_lots(folder, pieces, renderer, as_of, progress)
@@ -175,10 +201,14 @@ def run(register: Path, as_of: date, config: Config, out_dir: Path, ledger_path:
             ledger.sealing(run_id)
             crash_point("sealing")
             sealed = folder.seal()
-            crash_point("renamed")
         except BaseException:
-            folder.discard()
-            if final.exists():  # renamed into place after all: the vendor may take it
+            if folder is not None:
+                folder.discard()
+            try:
+                final_after_all = settle(final)  # renamed and sound: the vendor may take it
+            except OSError:
+                final_after_all = False
+            if final_after_all:
                 ledger.complete_run(run_id, {})
             else:
                 ledger.abandon_run(run_id)
@@ -194,7 +224,7 @@ PLAN_COLUMNS = ("line", "resident_id", "outcome", "kind", "expires_on", "reason"
 def plan(register: Path, as_of: date, config: Config, ledger_path: Path, out_dir: Path,
          encoding: str | None = None) -> tuple[list[Path], dict[str, object]]:  # fmt: skip
     """The run's selection for a date, as a CSV and a summary: nothing rendered, nothing recorded."""
-    with Ledger.open(ledger_path) as ledger:
+    with Ledger.read(ledger_path, empty_if_missing=True) as ledger:
         read = read_register(register, encoding)
         sel = select(read, as_of, config, ledger)
     summary = _summary(read, sel, as_of, None, sel.mail, 0, 0)
@@ -217,15 +247,15 @@ def preview(register: Path, resident_id: str, as_of: date, config: Config, out_d
     if not found:
         rejected = [j for j in read.rejects if j.resident_id == resident_id]
         why = f"rejected at line {rejected[0].line} ({rejected[0].reason})" if rejected else "not in the register"
-        raise NoticesError(f"{register}: resident {resident_id} is {why}")
+        raise NotFoundError(f"{register}: resident {resident_id} is {why}")
     resident = found[0]
     reason = rules.not_mailed_reason(resident)
     if reason and not kind:
-        raise NoticesError(f"resident {resident_id} gets no notice ({reason}); use --kind to preview anyway")
+        raise NotFoundError(f"resident {resident_id} gets no notice ({reason}); use --kind to preview anyway")
     due = rules.notice_of_kind(resident, kind, config.leap_day) if kind else rules.due_notice(resident, as_of, config.leap_day)
     if due is None:
         what = f"has no {kind.value} notice" if kind else f"is not due on {as_of} (use --kind to preview anyway)"
-        raise NoticesError(f"resident {resident_id} {what}")
+        raise NotFoundError(f"resident {resident_id} {what}")
     app_id = qr = ""
     if due.has_form:
         # A specimen ID (the LG code and zeros) unless the register supplies one: a preview issues nothing.

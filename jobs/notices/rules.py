@@ -179,7 +179,9 @@ def lapsed(r: Resident, run_date: date, days: int = 30, leap_day: str = "feb28")
     e = expiries(r, leap_day)
     found = []
     for subject, expired in (("card", e.card), ("cert", e.cert)):
-        if expired is not None and run_date - timedelta(days=days) <= grace_end(expired) < run_date:
+        if expired is None or (subject == "cert" and expired == e.card):
+            continue  # a certificate that ended with its card lapsed with it: one row
+        if run_date - timedelta(days=days) <= grace_end(expired) < run_date:
             found.append((subject, expired, grace_end(expired)))
     return found
 

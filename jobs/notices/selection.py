@@ -10,7 +10,7 @@ from functools import partial
 from . import fonts, review, rules
 from .config import Config
 from .ledger import Ledger, address_hash
-from .models import Due, QualityNote, Reject, Resident, Review
+from .models import CardState, Due, QualityNote, Reject, Resident, Review, Status
 from .privacy import mask
 from .register import RegisterRead
 
@@ -96,15 +96,15 @@ def lapsed(read: RegisterRead, as_of: date, config: Config, ledger: Ledger) -> l
     """Residents whose insurance grace period ended lately without renewal, with what the ledger sent them."""
     rows = []
     for r in read.residents:
-        if rules.not_mailed_reason(r):
-            continue
+        if r.status is not Status.RESIDENT or r.card_state not in (CardState.ACTIVE, CardState.REVOKED):
+            continue  # a card marked 失効 (revoked) after its expiry has lapsed all the same
         try:
             ended = rules.lapsed(r, as_of, config.lapsed_days, config.leap_day)
         except (ValueError, OverflowError):
             continue  # select() rejects the row
         for subject, expired, grace_end in ended:
             sent = ledger.history(r.resident_id, expired)
-            notice = ("card_renewal", "residence_extension") if subject == "card" else ("cert_renewal",)
+            notice = ("card_renewal", "residence_extension", "cert_renewal")
             rows.append((r.resident_id, r.household_id, subject, expired.isoformat(), grace_end.isoformat(),
                          next((sent[k] for k in notice if k in sent), ""), sent.get("grace_reminder", "")))  # fmt: skip
     return rows

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .errors import NoticesError
+from .errors import NotFoundError
 from .ledger import Ledger
 
 
@@ -23,6 +23,7 @@ class RunLine:
     mailed_by_kind: dict[str, int]
     held: int
     rejected: int
+    lapsed: int
     folder: str
 
 
@@ -34,7 +35,7 @@ def recent_runs(ledger: Ledger, limit: int = 10) -> list[RunLine]:
     ):
         counts = json.loads(summary) if summary else {}
         lines.append(RunLine(run_id, as_of, state, {k: v for k, v in counts.get("mailed_by_kind", {}).items() if v},
-                             counts.get("held_for_review", 0), counts.get("rejected", 0), folder))  # fmt: skip
+                             counts.get("held_for_review", 0), counts.get("rejected", 0), counts.get("lapsed", 0), folder))  # fmt: skip
     return lines
 
 
@@ -57,27 +58,45 @@ def returned(ledger: Ledger) -> list[tuple[str, str, str, str, str]]:
 def read_ids(path: Path) -> list[str]:
     """Piece or resident IDs, one a line (first column of a CSV; a header line is skipped)."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise NoticesError(f"{path}: cannot read the list of returned mail: {exc}") from None
+        data = path.read_bytes()
+    except OSError as exc:
+        raise NotFoundError(f"{path}: cannot read the list of returned mail: {exc.strerror}") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("cp932", errors="replace")  # IDs are ASCII; a spreadsheet may save in CP932
     ids = [row[0].strip() for row in csv.reader(io.StringIO(text)) if row and row[0].strip()]
     return ids[1:] if ids and ids[0].lower() in ("piece_id", "resident_id", "id") else ids
 
 
-def record_returned(ledger: Ledger, ids: list[str]) -> tuple[list[str], list[str]]:
-    """Mark each piece (or a resident's latest piece) as returned; the IDs recorded and those not found."""
+def record_returned(ledger: Ledger, ids: list[str]) -> tuple[list[str], list[str], list[str]]:
+    """Mark returned pieces: (pieces recorded now, IDs already recorded, IDs not found or ambiguous).
+
+    A resident ID stands for a piece only when the resident has exactly one mailed piece not yet
+    marked returned; otherwise the piece ID is needed. Recording the same list twice changes nothing.
+    """
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    found, unknown = [], []
+    recorded, already, unknown = [], [], []
     with ledger.transaction():
-        for given in ids:
-            row = ledger.db.execute(
-                "SELECT n.piece_id FROM notices n JOIN runs r USING (run_id) WHERE r.state = 'complete'"
-                " AND n.returned_at IS NULL AND (n.piece_id = ? OR n.resident_id = ?) ORDER BY n.run_id DESC LIMIT 1",
-                (given, given),
-            ).fetchone()
-            if row is None:
+        for given in dict.fromkeys(ids):
+            piece = ledger.db.execute(
+                "SELECT n.piece_id, n.returned_at FROM notices n JOIN runs r USING (run_id)"
+                " WHERE r.state = 'complete' AND n.piece_id = ?", (given,)).fetchone()  # fmt: skip
+            if piece is None:
+                live = ledger.db.execute(
+                    "SELECT n.piece_id FROM notices n JOIN runs r USING (run_id) WHERE r.state = 'complete'"
+                    " AND n.resident_id = ? AND n.returned_at IS NULL", (given,)).fetchall()  # fmt: skip
+                if len(live) == 1:
+                    piece = (live[0][0], None)
+                elif not live:  # nothing live: maybe this resident's return was recorded already
+                    piece = ledger.db.execute(
+                        "SELECT piece_id, returned_at FROM notices WHERE resident_id = ? AND returned_at IS NOT NULL"
+                        " ORDER BY returned_at DESC LIMIT 1", (given,)).fetchone()  # fmt: skip
+            if piece is None:
                 unknown.append(given)
-                continue
-            ledger.db.execute("UPDATE notices SET returned_at = ? WHERE piece_id = ?", (now, row[0]))
-            found.append(row[0])
-    return found, unknown
+            elif piece[1] is not None or piece[0] in recorded:
+                already.append(given)
+            else:
+                ledger.db.execute("UPDATE notices SET returned_at = ? WHERE piece_id = ?", (now, piece[0]))
+                recorded.append(piece[0])
+    return recorded, already, unknown
