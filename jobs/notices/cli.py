@@ -70,10 +70,10 @@ class LogFormat(str, Enum):
 
 
 def _summary_line(s: dict[str, object]) -> str:
-    kinds = " ".join(f"{k}={v}" for k, v in s["mailed_by_kind"].items() if v)  # type: ignore[attr-defined]
-    return (f"summary: run={s['run_id']} as_of={s['as_of']} rows={s['rows_read']} mailed={s['mailed']} {kinds} "
-            f"held={s['held_for_review']} already={s['already_notified']} not_mailed={s['not_mailed']} "
-            f"rejected={s['rejected']} lapsed={s.get('lapsed', 0)} reconciled={str(s['reconciled']).lower()}")
+    kinds = [f"{k}={v}" for k, v in s["mailed_by_kind"].items() if v]  # type: ignore[attr-defined]
+    return " ".join([f"summary: run={s['run_id']} as_of={s['as_of']} rows={s['rows_read']} mailed={s['mailed']}", *kinds,
+                     f"held={s['held_for_review']} already={s['already_notified']} not_mailed={s['not_mailed']}",
+                     f"rejected={s['rejected']} lapsed={s.get('lapsed', 0)} reconciled={str(s['reconciled']).lower()}"])
 
 
 def _print_summary(result: pipeline.RunResult) -> None:

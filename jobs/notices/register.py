@@ -24,10 +24,10 @@ from .wareki import parse_date
 log = logging.getLogger("notices")
 
 ALIASES: dict[str, tuple[str, ...]] = {
-    "resident_id": ("住民票コード", "住民id", "住民番号", "宛名番号", "個人コード"),
+    "resident_id": ("住民票コード", "住民コード", "住民id", "住民番号", "宛名番号", "宛名コード", "個人コード"),
     "household_id": ("世帯番号", "世帯コード", "世帯id"),
-    "name": ("氏名", "名前"),
-    "name_kana": ("フリガナ", "ふりがな", "氏名カナ", "カナ氏名", "氏名フリガナ", "よみ"),
+    "name": ("氏名", "名前", "氏名(漢字)", "漢字氏名"),
+    "name_kana": ("フリガナ", "ふりがな", "氏名カナ", "カナ氏名", "氏名フリガナ", "氏名(カナ)", "よみ"),
     "birth_date": ("生年月日",),
     "sex": ("性別",),
     "postal_code": ("郵便番号",),
