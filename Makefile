@@ -10,13 +10,17 @@ REGISTER ?= data/register.csv
 DEBS     := fonts-morisawa-bizud-mincho fonts-morisawa-bizud-gothic fonts-noto-core fonts-noto-cjk fontconfig \
             libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 chromium
 
-.PHONY: notices test setup system-deps sample clean
+.PHONY: notices test bench setup system-deps sample clean
 
 notices: setup
 	$(VENV)/bin/notices run --register $(REGISTER) --as-of $(AS_OF)
 
 test: setup
 	$(VENV)/bin/python -m pytest -q
+
+# Figures for selection (1,000,000 rows) and rendering (1,000 letters) against the naive baseline.
+bench: setup
+	$(VENV)/bin/notices bench --out output/bench.json
 
 setup: system-deps $(VENV)/.installed
 

@@ -1,0 +1,22 @@
+"""The benchmark runs and reports every figure (tiny sizes here; `make bench` runs the real ones)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from notices.cli import app
+
+
+def test_bench_reports_every_figure(tmp_path: Path) -> None:
+    out = tmp_path / "bench.json"
+    result = CliRunner().invoke(app, ["bench", "--rows", "400", "--due", "4", "--work", str(tmp_path / "w"), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    figures = json.loads(out.read_text(encoding="utf-8"))
+    for encoding in ("utf-8", "cp932"):
+        assert figures[f"selection_{encoding}"]["rows"] == 400 and figures[f"selection_{encoding}"]["seconds"] > 0
+    assert figures["rendering"]["packets"] == figures["baseline"]["packets"] == 4
+    assert figures["rendering"]["bytes_per_packet"] > 1000 and figures["ratio"] > 0
+    assert "rendering / baseline" in result.output
