@@ -183,13 +183,18 @@ def _check_symbol(symbols: list[str] | tuple[str, ...]) -> str:
     return _SYMBOL[-sum(_VALUE[s] for s in symbols) % 19]
 
 
+def gets_barcode(postal_code: str) -> bool:
+    """False for a representative postal code: p18, 代表の郵便番号 (下2けたが00) gets no barcode."""
+    return not postal_code.endswith("00")
+
+
 def encode(postal_code: str, address: str) -> CustomerBarcode | None:
     """The barcode for a postal code and address; None for a representative code (…00)."""
     m = _POSTAL.fullmatch(unicodedata.normalize("NFKC", postal_code).strip())
     if not m:
         raise ValueError("postal code is not 7 digits")
     postal = m.group(1) + m.group(2)  # p17 注1, p20: the hyphen is left out
-    if postal.endswith("00"):  # p18: 代表の郵便番号 (下2けたが00) gets no barcode
+    if not gets_barcode(postal):
         return None
     number = address_number(address)
     data = list(postal) + _address_positions(number)  # p20: 20 positions before the check

@@ -7,6 +7,7 @@ import logging
 import secrets
 from collections import Counter
 from collections.abc import Callable
+from itertools import groupby
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -95,10 +96,10 @@ def _summary(read: RegisterRead, sel: Selection, as_of: date, run_id: int | None
 def _write_lots(folder: RunFolder, pieces: list[Piece], renderer: Renderer, as_of: date,
                 progress: Callable[[int, int], None] | None) -> int:  # fmt: skip
     """Render the lots into the folder with manifest.csv, lots.csv and a proof of each kind; the page count."""
-    lots = sorted({p.lot for p in pieces})
+    lots = [list(group) for _, group in groupby(pieces, key=lambda p: p.lot)]  # pieces come in lot order
     manifest, lot_rows, proofs_done, pages = [], [], set(), 0
-    for done, lot in enumerate(lots, start=1):
-        lot_pieces = [p for p in pieces if p.lot == lot]
+    for done, lot_pieces in enumerate(lots, start=1):
+        lot = lot_pieces[0].lot
         rendered = renderer.render_lot(lot_pieces, as_of)
         pdf = f"lot-{lot:04d}.pdf"
         folder.write(pdf, rendered.pdf)

@@ -15,6 +15,8 @@ import math
 import re
 from collections import Counter
 
+from .barcode import gets_barcode
+
 BARCODE_THRESHOLD = 1000  # バーコード割引: barcoded pieces in one posting
 SORTED_THRESHOLD = 2000  # 区分郵便物: pieces in one posting
 POSTING_COLUMNS = ("zone", "pieces")
@@ -31,7 +33,7 @@ def zone(postal_code: str) -> str:
 def has_barcode(postal_code: str) -> bool:
     """True when the piece carries a customer barcode: a 7-digit code not ending in 00."""
     code = postal_code.replace("-", "").strip()
-    return bool(_POSTAL.fullmatch(code)) and not code.endswith("00")
+    return bool(_POSTAL.fullmatch(code)) and gets_barcode(code)
 
 
 def _days_to_reach(threshold: int, per_day: int) -> int | None:

@@ -159,14 +159,15 @@ def notice_of_kind(r: Resident, kind: Kind, leap_day: str = "feb28") -> Due | No
     return Due(r, kind, expires_on, renewal_from(expires_on), grace_end(expires_on), e.card, e.cert, lapsing)
 
 
-def due_reminder(r: Resident, run_date: date, days: int = 30, leap_day: str = "feb28") -> Due | None:
+def due_reminder(r: Resident, run_date: date, days: int = 30, leap_day: str = "feb28",
+                 known: Expiries | None = None) -> Due | None:  # fmt: skip
     """A grace reminder: the card (else the certificate) expired 1 to `days` days before the run date.
 
     The register's expiry is the current one: a resident who renewed shows a later date and
     gets nothing. After expiry the card still works for insurance eligibility until the grace
     end (domain.md 2.3); J-LIS sends nothing then, the municipality does (issue 7).
     """
-    e = expiries(r, leap_day)
+    e = known or expiries(r, leap_day)  # `known`: the caller computed them already
     for lapsing, expired in (("card", e.card), ("cert", e.cert)):
         if expired is not None and run_date - timedelta(days=days) <= expired < run_date:
             return Due(r, Kind.GRACE_REMINDER, expired, renewal_from(expired), grace_end(expired), e.card, e.cert,
@@ -186,9 +187,9 @@ def lapsed(r: Resident, run_date: date, days: int = 30, leap_day: str = "feb28")
     return found
 
 
-def due_notice(r: Resident, run_date: date, leap_day: str = "feb28") -> Due | None:
+def due_notice(r: Resident, run_date: date, leap_day: str = "feb28", known: Expiries | None = None) -> Due | None:
     """The notice a mailable resident is due on the run date, or None (domain.md 2.5)."""
-    e = expiries(r, leap_day)
+    e = known or expiries(r, leap_day)  # `known`: the caller computed them already
     if in_window(e.card, run_date):
         kind = Kind.RESIDENCE_EXTENSION if e.stay_capped else Kind.CARD_RENEWAL
         expires_on = e.card

@@ -62,11 +62,12 @@ def _sort(r: Resident, as_of: date, config: Config, ledger: Ledger, protected: f
         out.not_mailed[reason] += 1
         out.outcomes.append((r.line, r.resident_id, "not_mailed", "", "", reason))
         return
-    notes = _quality(rules.expiries(r, config.leap_day), r.line, r.resident_id)
-    due = rules.due_notice(r, as_of, config.leap_day)
+    known = rules.expiries(r, config.leap_day)
+    notes = _quality(known, r.line, r.resident_id)
+    due = rules.due_notice(r, as_of, config.leap_day, known)
     if due is None and config.reminder_enabled:
         # While a renewal is in its window, that notice says it all (a new card brings new certificates).
-        due = rules.due_reminder(r, as_of, config.reminder_days, config.leap_day)
+        due = rules.due_reminder(r, as_of, config.reminder_days, config.leap_day, known)
     out.quality += notes
     if due is None:
         out.not_mailed["not_due"] += 1
