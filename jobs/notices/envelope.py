@@ -4,7 +4,8 @@ The window's position and size come from the configuration ([envelope], in mm fr
 top-left corner). Inside it: the recipient's postal code, address, 方書 and name, 「転送不要」, and the
 Japan Post customer barcode at its nominal size (scale 1) with its 2 mm quiet zone. Font sizes are
 chosen here so that the longest text the review lets through (60 characters a field) still fits;
-render.py checks the laid-out page afterwards and refuses a block that overflows anyway.
+the address is a box of fixed height above the barcode (letters.css), and render.py refuses a letter
+whose address overflows it anyway.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
-from . import barcode
+from . import barcode, pagecode
 from .config import Config
 from .models import Resident
 
@@ -50,10 +51,14 @@ class Geometry:
     sender_x: float
     sender_width: float
     head_height: float  # the space the head takes before the letter's title
+    text_height: float  # the address text's box under the top inset: to the bottom inset
+    text_height_barcode: float  # the same with a barcode: to the barcode's top
     inset_x: float = INSET_X_MM
     inset_top: float = INSET_TOP_MM
     barcode_bottom: float = BARCODE_BOTTOM_MM
     line_height: float = LINE_HEIGHT
+    barcode_width: float = BARCODE_W_MM
+    barcode_height: float = BARCODE_H_MM
 
 
 @dataclass(frozen=True)
@@ -76,6 +81,8 @@ def geometry(config: Config) -> Geometry:
         barcode_x=min(INSET_X_MM - barcode.QUIET_ZONE_MM, (width - BARCODE_W_MM) / 2),
         sender_x=sender_x, sender_width=content_width - sender_x,
         head_height=max(0.0, y + height + HEAD_GAP_MM),
+        text_height=height - 2 * INSET_TOP_MM,
+        text_height_barcode=height - INSET_TOP_MM - BARCODE_BOTTOM_MM - BARCODE_H_MM,
     )  # fmt: skip
 
 
@@ -104,7 +111,7 @@ def customer_barcode(resident: Resident) -> Markup:
         code = barcode.encode(resident.postal_code, barcode_address(resident))
     except ValueError:  # not 7 digits: such residents are held for review and never reach a letter
         return Markup("")
-    return Markup(barcode.svg(code)) if code else Markup("")
+    return pagecode.svg_image(barcode.svg(code)) if code else Markup("")
 
 
 def address_block(resident: Resident, config: Config) -> AddressBlock:

@@ -1,7 +1,15 @@
-"""The letters: one lot of mail pieces laid out as one PDF with Jinja2 and WeasyPrint."""
+"""The letters: one lot of mail pieces laid out as one PDF with Jinja2 and WeasyPrint.
+
+Two paths give the same pages. The straightforward one lays out the whole lot as one document. The
+fast one (the default) lays out each shape of letter once, its resident's values left as empty slots
+(slots.py), keeps it as a background, and lays out per lot only the values, in an overlay merged over
+the backgrounds (layers.py). A piece whose values do not fit their slots takes the straightforward path.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import mimetypes
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -13,13 +21,16 @@ import jinja2
 import segno
 from markupsafe import Markup
 from weasyprint import HTML
-from weasyprint.document import Page
+from weasyprint.document import Document, Page
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from . import appid, envelope, i18n, pagecode, wareki
+from . import appid, envelope, i18n, layers, pagecode, wareki
 from .config import Config
 from .errors import RenderError
 from .models import Kind, Piece, Placement, Resident
+from .slots import NATURAL, SPLIT, Slots, widest
+
+log = logging.getLogger("notices")
 
 # Sheets (pages) of the kind's own letter; a foreign resident's card or certificate notice gets one
 # more, the insert in their language; every piece is then padded with blank sheets to an even count.
@@ -27,7 +38,7 @@ SHEETS = {Kind.CARD_RENEWAL: 3, Kind.CERT_RENEWAL: 2, Kind.RESIDENCE_EXTENSION: 
 INSERT_KINDS = frozenset({Kind.CARD_RENEWAL, Kind.CERT_RENEWAL})
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July",
            "August", "September", "October", "November", "December")
-_PX_MM = 25.4 / 96  # WeasyPrint's CSS pixel in mm
+_CACHE = 256  # backgrounds kept by a renderer; a run has a few dozen shapes of letter
 
 
 @dataclass(frozen=True)
@@ -86,7 +97,19 @@ def sheet_plan(piece: Piece) -> tuple[int, int, int]:
 def qr_svg(payload: str) -> Markup:
     """The QR code of PAYLOAD (error correction M, quiet zone 4) as inline SVG; CSS sets its size."""
     code = segno.make_qr(payload, error="m", boost_error=False)
-    return Markup(code.svg_inline(scale=1, border=4, omitsize=True, svgclass="qrcode", lineclass=None))
+    svg = code.svg_inline(scale=1, border=4, omitsize=True, svgclass=None, lineclass=None)
+    return pagecode.svg_image(svg.replace("<svg ", '<svg xmlns="http://www.w3.org/2000/svg" ', 1), "qrcode")
+
+
+class _Codes:
+    """The page codes of a piece as slots, looked up by sheet number from the templates."""
+
+    def __init__(self, slots: Slots, piece: Piece, total: int) -> None:
+        self._slots, self._piece, self._total = slots, piece, total
+
+    def __getitem__(self, number: int) -> Markup:
+        text = pagecode.markup(self._piece.lot, self._piece.piece_id, number, self._total)
+        return self._slots.block("pagecode", caller=lambda: text)
 
 
 class Renderer:
@@ -114,8 +137,12 @@ class Renderer:
             css_string=css_string,
         )
         i18n.install(env)
+        env.globals["overlay_markup"] = layers.overlay_markup
         self._env = env
         self._lot = env.get_template("lot.html")
+        self._overlay = env.get_template("overlay.html")
+        self._backgrounds: dict[str, layers.Background] = {}
+        self._widest: dict[tuple[str, str | None, int], str] = {}
 
     def _jdate(self, day: date) -> str:
         return wareki.format_date(day, self.config.date_style, self.config.first_year)
@@ -128,10 +155,27 @@ class Renderer:
             return wareki.format_western(resident.birth_date)
         return self._jdate(resident.birth_date)
 
+    def _slots(self, layer: str, seq: int, letter_date: date) -> Slots:
+        filters = self._env.filters
+
+        def widest_date(fmt: str, lang: str | None) -> str:
+            # A date in a sentence falls within a year or two of the letter (expiry, grace end).
+            key = (fmt, lang, letter_date.year)
+            if key not in self._widest:
+                self._widest[key] = widest(filters[fmt], range(letter_date.year - 1, letter_date.year + 3), lang)
+            return self._widest[key]
+
+        return Slots(layer, seq, filters, widest_date)
+
     def render_html(self, pieces: Sequence[Piece], letter_date: date) -> str:
         """The lot's HTML: one <section class="piece"> per piece, in input order, every sheet numbered."""
-        items = []
-        for piece in pieces:
+        return self._html(pieces, letter_date, NATURAL)[0]
+
+    def _html(self, pieces: Sequence[Piece], letter_date: date, layer: str,
+              lot: int | None = None) -> tuple[str, list[Slots]]:  # fmt: skip
+        """The lot's HTML in LAYER and the slots of its pieces."""
+        items, all_slots = [], []
+        for seq, piece in enumerate(pieces, start=1):
             qr: Markup | str = ""
             if piece.due.has_form:
                 if not piece.qr_payload or not piece.application_id:
@@ -140,22 +184,25 @@ class Renderer:
                     )
                 qr = qr_svg(piece.qr_payload)
             content, insert, total = sheet_plan(piece)
-            codes = {n: pagecode.markup(piece.lot, piece.piece_id, n, total) for n in range(1, total + 1)}
-            items.append({"piece": piece, "qr": qr, "codes": codes, "insert": insert,
-                          "padding": range(content + 1, total + 1),
+            slots = self._slots(layer, seq, letter_date)
+            all_slots.append(slots)
+            items.append({"piece": piece, "qr": qr, "codes": _Codes(slots, piece, total), "insert": insert,
+                          "padding": range(content + 1, total + 1), "slots": slots,
                           "addr": envelope.address_block(piece.due.resident, self.config)})  # fmt: skip
-        return self._lot.render(
+        html = self._lot.render(
             items=items,
             cfg=self.config,
             letter_date=letter_date,
-            lot=pieces[0].lot if pieces else 0,
+            lot=(pieces[0].lot if pieces else 0) if lot is None else lot,
             geo=self._geometry,
             margin=envelope.PAGE_MARGIN_MM,
             fonts={"mincho": self.config.mincho_font, "gothic": self.config.gothic_font},
         )
+        return html, all_slots
 
-    def render_lot(self, pieces: Sequence[Piece], letter_date: date) -> RenderedLot:
-        """Render PIECES as one PDF; each piece starts on an odd page and has an even page count."""
+    def render_lot(self, pieces: Sequence[Piece], letter_date: date, fast: bool = True) -> RenderedLot:
+        """Render PIECES as one PDF; each piece starts on an odd page and has an even page count.
+        FAST lays out each shape of letter once (the default); the result has the same pages."""
         if not pieces:
             raise ValueError("a lot needs at least one piece")
         ids = [piece.piece_id for piece in pieces]
@@ -163,20 +210,74 @@ class Renderer:
             raise ValueError("piece IDs within a lot must be unique")
         if len({piece.lot for piece in pieces}) != 1:
             raise ValueError("the pieces of a lot must all carry its lot number")
-        html = self.render_html(pieces, letter_date)
-        document = HTML(
-            string=html, base_url=self.templates_dir.as_uri() + "/", url_fetcher=self._fetcher
-        ).render()
+        return self._render_fast(pieces, letter_date) if fast else self._render_natural(pieces, letter_date)
+
+    def _document(self, html: str) -> Document:
+        return HTML(string=html, base_url=self.templates_dir.as_uri() + "/", url_fetcher=self._fetcher).render()
+
+    def _render_natural(self, pieces: Sequence[Piece], letter_date: date) -> RenderedLot:
+        """The straightforward path: the whole lot laid out as one document."""
+        html, all_slots = self._html(pieces, letter_date, NATURAL)
+        document = self._document(html)
         pages = list(document.pages)
         firsts: list[int] = []
-        for pid in ids:
-            firsts.append(self._page_of(pages, f"piece-{pid}", firsts[-1] if firsts else 0))
+        for seq in range(1, len(pieces) + 1):
+            firsts.append(self._page_of(pages, f"piece-{seq}", firsts[-1] if firsts else 0))
         placements = []
         for i, piece in enumerate(pieces):
             end = firsts[i + 1] if i + 1 < len(pieces) else len(pages)
             self._check_fit(pages, i + 1, piece, firsts[i], end)
+            self._check_slots(pages[firsts[i]:end], piece, all_slots[i])
             placements.append(Placement(piece.piece_id, firsts[i] + 1, end - firsts[i]))
         return RenderedLot(pdf=document.write_pdf(), placements=tuple(placements), page_count=len(pages))
+
+    def _background(self, piece: Piece, html: str) -> layers.Background:
+        """The background of the piece's shape of letter (its split-layer HTML), laid out once."""
+        key = hashlib.sha256(html.encode("utf-8")).hexdigest()
+        found = self._backgrounds.get(key)
+        if found is None:
+            document = self._document(html)
+            pages = list(document.pages)
+            self._check_fit(pages, 1, piece, 0, len(pages))
+            if len(self._backgrounds) >= _CACHE:
+                self._backgrounds.clear()
+            found = self._backgrounds[key] = layers.Background(document.write_pdf(), len(pages),
+                                                               layers.slot_boxes(document))  # fmt: skip
+        return found
+
+    def _render_fast(self, pieces: Sequence[Piece], letter_date: date) -> RenderedLot:
+        """The fast path: backgrounds laid out once a run, the residents' values once a lot."""
+        backgrounds, fields = [], []
+        for piece in pieces:
+            html, (slots,) = self._html([piece], letter_date, SPLIT, lot=0)
+            backgrounds.append(self._background(piece, html))
+            fields.append(slots.fields)
+        try:
+            pages = layers.overlay_pages(backgrounds, fields)
+        except ValueError as exc:
+            raise RenderError(f"lot {pieces[0].lot}: {exc}") from None
+        overlay = self._document(self._overlay.render(
+            pages=pages, cfg=self.config, lot=pieces[0].lot, geo=self._geometry, margin=envelope.PAGE_MARGIN_MM,
+            fonts={"mincho": self.config.mincho_font, "gothic": self.config.gothic_font}))  # fmt: skip
+        over = layers.misfits(overlay, pages)
+        plan = [(background, number) for background in backgrounds for number in range(background.page_count)]
+        pdf = layers.compose(overlay.write_pdf(), plan)
+        misfit = [i for i, values in enumerate(fields) if any(f"v{i}-{f.slot}" in over for f in values)]
+        if misfit:  # too long for the slots: these pieces are laid out whole, and their pages replace the overlay's
+            log.info("lot %d: %d pieces laid out whole (values longer than their slots)", pieces[0].lot, len(misfit))
+            natural = layers.open_pdf(self._render_natural([pieces[i] for i in misfit], letter_date).pdf)
+            firsts = [sum(b.page_count for b in backgrounds[:i]) for i in range(len(pieces))]
+            taken = 0
+            for i in misfit:
+                count = backgrounds[i].page_count
+                for n in range(count):
+                    pdf.pages[firsts[i] + n] = natural.pages[taken + n]
+                taken += count
+        placements, first = [], 1
+        for piece, background in zip(pieces, backgrounds):
+            placements.append(Placement(piece.piece_id, first, background.page_count))
+            first += background.page_count
+        return RenderedLot(pdf=layers.save(pdf), placements=tuple(placements), page_count=first - 1)
 
     @staticmethod
     def _page_of(pages: Sequence[Page], anchor: str, start: int) -> int:
@@ -188,7 +289,7 @@ class Renderer:
 
     def _check_fit(self, pages: Sequence[Page], seq: int, piece: Piece, first: int, end: int) -> None:
         """Raise RenderError unless every sheet of the SEQ-th piece sits on its own page, its count is
-        even, and the cover letter's window and sender blocks hold their text."""
+        even, and the cover letter's sender block keeps above the letter."""
         total = sheet_plan(piece)[2]
         for number in range(1, total + 1):
             if self._page_of(pages, f"sheet-{seq}-{number}", first) != first + number - 1:
@@ -196,9 +297,17 @@ class Renderer:
         if self._page_of(pages, f"end-{seq}", first) != first + total - 1 or end - first != total:
             raise RenderError(f"piece {piece.piece_id}: the letter does not fit on {total} pages")
         anchors = pages[first].anchors  # name: (left, top, right, bottom) in CSS pixels
-        barcode = anchors.get(f"barcode-{seq}")
-        limit = barcode[1] if barcode else anchors[f"window-{seq}"][3] - envelope.INSET_TOP_MM / _PX_MM
-        if anchors[f"window-end-{seq}"][1] > limit + 0.5:  # the text would run into the barcode or the edge
-            raise RenderError(f"piece {piece.piece_id}: the address does not fit the envelope window")
         if anchors[f"sender-end-{seq}"][1] > anchors[f"head-end-{seq}"][1] + 0.5:
             raise RenderError(f"piece {piece.piece_id}: the sender block runs into the letter")
+
+    @staticmethod
+    def _check_slots(pages: Sequence[Page], piece: Piece, slots: Slots) -> None:
+        """Raise RenderError if a box of fixed size (the address window, a code) does not hold its value."""
+        anchors = {name: where for page in pages for name, where in page.anchors.items()}
+        for number, cls in slots.blocks.items():
+            box, end = anchors.get(f"box-{slots.seq}-{number}"), anchors.get(f"end-{slots.seq}-{number}")
+            if box is None or end is None or end[1] <= box[3] + 0.5:
+                continue
+            if "window-text" in cls:
+                raise RenderError(f"piece {piece.piece_id}: the address does not fit the envelope window")
+            raise RenderError(f"piece {piece.piece_id}: a value does not fit its box ({cls})")

@@ -1,0 +1,181 @@
+"""The fast path's two layers: the background of a letter's shape, laid out once, and the overlay of
+the resident's values, laid out per piece into the background's empty slots and merged under it.
+
+A background is a rendered WeasyPrint document of one piece in the split layer (slots.py): its
+slots are empty boxes, whose place and text style are read off the laid-out boxes here. The overlay
+is one HTML document a lot, a page for each background page, each value in an absolutely placed box
+with that style; pikepdf then puts each background page under its overlay page as a form XObject,
+embedded once a lot however many pieces use it (what print vendors ask of variable-data PDFs).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import pikepdf
+from markupsafe import Markup
+from weasyprint.document import Document
+
+from .i18n import css_string
+from .slots import Field
+
+_GENERIC = frozenset({"serif", "sans-serif", "monospace", "cursive", "fantasy", "system-ui"})
+_TOLERANCE = 0.5  # CSS pixels a value may pass its box's edge by (rounding)
+
+
+@dataclass(frozen=True)
+class Box:
+    """Where a slot of a background is, in CSS pixels from the page's top-left corner, and its style."""
+
+    page: int  # page index within the piece
+    left: float
+    top: float
+    width: float
+    height: float
+    css: str  # the text style at the slot (font, size, line height, colour…), as CSS declarations
+    classes: str  # the slot's own classes, for the rules of letters.css that style its content
+    lang: str
+
+
+@dataclass(frozen=True)
+class Background:
+    """A letter's shape laid out once: the PDF of its pages and its slots by number."""
+
+    pdf: bytes
+    page_count: int
+    boxes: dict[int, Box]
+
+
+def _walk(box: object) -> Iterator[object]:
+    yield box
+    for child in getattr(box, "children", ()):
+        yield from _walk(child)
+
+
+def _length(value: object) -> str:
+    if isinstance(value, (int, float)):
+        return f"{value}px"
+    number, unit = value  # type: ignore[misc]
+    return f"{number}{unit or ''}"
+
+
+def _style_css(style: dict[str, object]) -> str:
+    """The inherited text properties of a computed style, as CSS declarations."""
+    red, green, blue = (round(c * 255) for c in style["color"].to("srgb").coordinates)  # type: ignore[attr-defined]
+    line = style["line_height"]
+    spacing = style["letter_spacing"]
+    return "; ".join((
+        "font-family: " + ", ".join(f if f in _GENERIC else css_string(f) for f in style["font_family"]),  # type: ignore[attr-defined]
+        f"font-size: {style['font_size']}px", f"font-weight: {style['font_weight']}",
+        f"font-style: {style['font_style']}", f"color: rgba({red}, {green}, {blue}, {style['color'].alpha})",  # type: ignore[attr-defined]
+        f"line-height: {line if isinstance(line, (str, int, float)) else _length(line)}",
+        f"letter-spacing: {spacing if isinstance(spacing, str) else _length(spacing)}",
+        f"text-align: {style['text_align_all']}", f"white-space: {style['white_space']}",
+        f"overflow-wrap: {style['overflow_wrap']}", f"word-break: {style['word_break']}",
+    ))  # fmt: skip
+
+
+def slot_boxes(document: Document) -> dict[int, Box]:
+    """Every slot of a laid-out background (elements with id="slot-N"), by number."""
+    boxes: dict[int, Box] = {}
+    for index, page in enumerate(document.pages):
+        for box in _walk(page._page_box):
+            element = getattr(box, "element", None)
+            ident = element.get("id", "") if element is not None else ""
+            if not ident.startswith("slot-") or box.element_tag in ("html", "body"):  # type: ignore[attr-defined]
+                continue
+            number = int(ident[5:])
+            if number in boxes:
+                continue  # a slot is one box; its children carry the same element
+            classes = " ".join(c for c in element.get("class", "").split() if c not in ("slot", "fixed"))
+            boxes[number] = Box(index, box.border_box_x(), box.border_box_y(), box.border_width(),  # type: ignore[attr-defined]
+                                box.border_height(), _style_css(box.style), classes, box.style["lang"] or "")  # type: ignore[attr-defined]
+    return boxes
+
+
+@dataclass(frozen=True)
+class OverlayBox:
+    """One value placed for the overlay: its box, its content and the anchor that shows its extent."""
+
+    box: Box
+    field: Field
+    anchor: str
+
+
+def overlay_pages(backgrounds: Sequence[Background], fields: Sequence[Sequence[Field]]) -> list[list[OverlayBox]]:
+    """The overlay's pages, piece after piece: the values of each piece placed in its background's slots."""
+    pages: list[list[OverlayBox]] = []
+    for index, (background, values) in enumerate(zip(backgrounds, fields, strict=True)):
+        first = len(pages)
+        pages += [[] for _ in range(background.page_count)]
+        for field in values:
+            box = background.boxes.get(field.slot)
+            if box is None:
+                raise ValueError(f"slot {field.slot} is not laid out in the letter's background (hidden?)")
+            pages[first + box.page].append(OverlayBox(box, field, f"v{index}-{field.slot}"))
+    return pages
+
+
+def misfits(document: Document, pages: Sequence[Sequence[OverlayBox]]) -> set[str]:
+    """The anchors of the values that run out of their boxes in the laid-out overlay."""
+    if len(document.pages) != len(pages):
+        raise ValueError(f"the overlay has {len(document.pages)} pages for {len(pages)} background pages")
+    out = set()
+    for page, placed in zip(document.pages, pages):
+        for item in placed:
+            left, top, right, bottom = page.anchors[item.anchor]
+            box = item.box
+            if item.field.inline:
+                over = right > box.left + box.width + _TOLERANCE or bottom > box.top + box.height + _TOLERANCE
+            else:
+                over = top > box.top + box.height + _TOLERANCE
+            if over:
+                out.add(item.anchor)
+    return out
+
+
+def compose(overlay_pdf: bytes, plan: Sequence[tuple[Background, int]]) -> pikepdf.Pdf:
+    """The overlay with page `plan[i][1]` of background `plan[i][0]` under its page i."""
+    out = open_pdf(overlay_pdf)
+    sources: dict[int, pikepdf.Pdf] = {}
+    forms: dict[tuple[int, int], tuple[pikepdf.Name, pikepdf.Object]] = {}
+    for page, (background, number) in zip(out.pages, plan, strict=True):
+        key = (id(background), number)
+        if key not in forms:
+            if id(background) not in sources:
+                sources[id(background)] = open_pdf(background.pdf)
+            form = out.copy_foreign(sources[id(background)].pages[number].as_form_xobject())
+            # Named by number, not by pikepdf's generated names, which differ each run; the pages
+            # may share one resource dictionary, so every background page needs a name of its own.
+            forms[key] = (pikepdf.Name(f"/NoticesBackground{len(forms) + 1}"), form)
+        name, form = forms[key]
+        page.add_resource(form, pikepdf.Name.XObject, name=name)
+        page.contents_add(pikepdf.Stream(out, b"q " + name.unparse() + b" Do Q\n"), prepend=True)
+    return out
+
+
+def open_pdf(data: bytes) -> pikepdf.Pdf:
+    """A PDF from its bytes, for composing."""
+    return pikepdf.open(io.BytesIO(data))
+
+
+def save(pdf: pikepdf.Pdf) -> bytes:
+    """PDF bytes that depend on the content only (the same lot gives the same bytes)."""
+    buffer = io.BytesIO()
+    pdf.save(buffer, deterministic_id=True, compress_streams=True,
+             object_stream_mode=pikepdf.ObjectStreamMode.generate)  # fmt: skip
+    return buffer.getvalue()
+
+
+def overlay_markup(item: OverlayBox) -> Markup:
+    """One placed value as HTML: an absolutely placed box with the slot's style and an end anchor."""
+    box = item.box
+    style = (f"left: {box.left:.3f}px; top: {box.top:.3f}px; width: {box.width:.3f}px; "
+             f"height: {box.height:.3f}px; {box.css}")  # fmt: skip
+    if item.field.inline:
+        inner = Markup('<span class="ov-fill" id="{}">{}</span>').format(item.anchor, item.field.html)
+    else:
+        inner = Markup('{}<div class="ov-end" id="{}"></div>').format(item.field.html, item.anchor)
+    return Markup('<div class="ov {}" lang="{}" style="{}">{}</div>').format(box.classes, box.lang, style, inner)
