@@ -95,17 +95,19 @@ def _selection(register: str) -> dict[str, float]:
 
 def _rendering(register: str, work: str) -> dict[str, float]:
     from .config import load_config
+    from .executors import Local
     from .pipeline import run
 
     root = Path(__file__).resolve().parents[2]
+    executor = Local()  # what `notices run` uses: a worker process a core
     start = time.perf_counter()
     result = run(Path(register), AS_OF, load_config(root / "config" / "municipality.toml"), Path(work) / "out",
-                 Path(work) / "ledger.sqlite3", root / "templates")  # fmt: skip
+                 Path(work) / "ledger.sqlite3", root / "templates", executor=executor)  # fmt: skip
     seconds = time.perf_counter() - start
     pieces, pages = int(result.summary["mailed"]), int(result.summary["pages"])  # type: ignore[call-overload]
     size = sum(p.stat().st_size for p in result.folder.glob("lot-*.pdf"))
     return {"seconds": seconds, "packets": pieces, "packets_per_s": pieces / seconds, "pages_per_s": pages / seconds,
-            "bytes_per_packet": size / max(pieces, 1), "peak_mib": _peak_mib()}  # fmt: skip
+            "bytes_per_packet": size / max(pieces, 1), "peak_mib": _peak_mib(), "workers": executor.workers}  # fmt: skip
 
 
 def _baseline(register: str) -> dict[str, float]:

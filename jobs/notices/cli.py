@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from . import appid, logs, pipeline, status
+from . import appid, executors, logs, pipeline, status
 from . import barcode as customer_barcode
 from .config import load_config
 from .errors import NoticesError
@@ -63,6 +63,12 @@ def _errors_to_exit_codes() -> Iterator[None]:
     except Exception as exc:  # noqa: BLE001 - the message is masked: it may quote data
         typer.echo(f"internal error ({type(exc).__name__}): {mask(str(exc))[:200]}", err=True)
         raise typer.Exit(EXIT_INTERNAL) from None
+
+
+class ExecutorName(str, Enum):
+    serial = "serial"
+    local = "local"
+    dask = "dask"
 
 
 class LogFormat(str, Enum):
@@ -112,6 +118,9 @@ def run(
     templates: Annotated[Path, typer.Option(help="The letter templates.")] = DEFAULT_TEMPLATES,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each step (always so without a terminal).")] = False,
     log_format: Annotated[LogFormat, typer.Option(help="Log lines as plain text or JSON lines.")] = LogFormat.plain,
+    executor: Annotated[ExecutorName, typer.Option(help="Render lots here, in local processes or on Dask.")] = ExecutorName.local,
+    workers: Annotated[Optional[int], typer.Option(min=1, help="Worker processes (local; default: one a core).")] = None,
+    scheduler: Annotated[Optional[str], typer.Option(help="Dask scheduler address (dask), e.g. tcp://host:8786.")] = None,
 ) -> None:
     """Select the residents due on the run date and write their letters to a new hand-off folder.
 
@@ -124,11 +133,13 @@ def run(
                                  param_hint="--ledger")  # fmt: skip
     with _errors_to_exit_codes():
         settings = load_config(config)
+        render_with = executors.from_options(executor.value, workers, scheduler)
         with Progress(TextColumn("rendering lots"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                       console=err, transient=True, disable=not err.is_terminal) as bar:  # fmt: skip
             task = bar.add_task("lots", total=None)
             result = pipeline.run(register, run_date, settings, out, ledger, templates, encoding=encoding,
-                                  progress=lambda done, total: bar.update(task, completed=done, total=total))  # fmt: skip
+                                  progress=lambda done, total: bar.update(task, completed=done, total=total),
+                                  executor=render_with)  # fmt: skip
         _print_summary(result)
 
 
@@ -270,7 +281,8 @@ def benchmark(
                       f"{f['peak_mib']:.0f}", f"{f['due']} due")  # type: ignore[index]  # fmt: skip
     r, b = figures["rendering"], figures["baseline"]
     table.add_row(f"rendering, notices run, {due} due", f"{r['seconds']:.1f}", f"{r['packets_per_s']:.1f} packets/s",
-                  f"{r['peak_mib']:.0f}", f"{r['pages_per_s']:.1f} pages/s, {r['bytes_per_packet'] / 1000:.1f} KB/packet")  # type: ignore[index]  # fmt: skip
+                  f"{r['peak_mib']:.0f}", f"{r['pages_per_s']:.1f} pages/s, {r['bytes_per_packet'] / 1000:.1f} KB/packet, "
+                  f"{r['workers']} workers")  # type: ignore[index]  # fmt: skip
     table.add_row("baseline, one document per packet", f"{b['seconds']:.1f}", f"{b['packets_per_s']:.1f} packets/s",
                   f"{b['peak_mib']:.0f}", "")  # type: ignore[index]  # fmt: skip
     out_console = Console(width=140)

@@ -7,6 +7,7 @@ import logging
 import secrets
 from collections import Counter
 from collections.abc import Callable
+from contextlib import closing
 from itertools import groupby
 from dataclasses import dataclass
 from datetime import date
@@ -16,11 +17,12 @@ from . import appid, fonts, posting, proofs, rules
 from .config import Config
 from .crashpoints import crash_point
 from .errors import LedgerError, NoticesError, NotFoundError, OutputError
+from .executors import Executor, LotJob, RenderLots, Serial
 from .handoff import RunFolder, csv_bytes, settle, write_private
 from .ledger import Ledger, NoticeRecord, address_hash
 from .models import Due, Kind, Piece
 from .register import RegisterRead, read_register
-from .render import Renderer
+from .render import RenderedLot, Renderer
 from .report import read_rows, render_report
 from .selection import LAPSED_COLUMNS, NOT_MAILED_REASONS, Selection, lapsed, select
 
@@ -93,34 +95,44 @@ def _summary(read: RegisterRead, sel: Selection, as_of: date, run_id: int | None
     return summary
 
 
-def _write_lots(folder: RunFolder, pieces: list[Piece], renderer: Renderer, as_of: date,
+def _write_lots(folder: RunFolder, lot_jobs: list[LotJob], render_lots: RenderLots,
                 progress: Callable[[int, int], None] | None) -> int:  # fmt: skip
-    """Render the lots into the folder with manifest.csv, lots.csv and a proof of each kind; the page count."""
-    lots = [list(group) for _, group in groupby(pieces, key=lambda p: p.lot)]  # pieces come in lot order
-    manifest, lot_rows, proofs_done, pages = [], [], set(), 0
-    for done, lot_pieces in enumerate(lots, start=1):
-        lot = lot_pieces[0].lot
-        rendered = renderer.render_lot(lot_pieces, as_of)
-        pdf = f"lot-{lot:04d}.pdf"
-        folder.write(pdf, rendered.pdf)
-        pages += rendered.page_count
-        lot_rows.append((lot, pdf, len(lot_pieces), rendered.page_count, rendered.page_count // 2,
-                         lot_pieces[0].piece_id, lot_pieces[-1].piece_id))  # fmt: skip
-        for seq, (piece, place) in enumerate(zip(lot_pieces, rendered.placements, strict=True), start=1):
-            due = piece.due
-            manifest.append((piece.piece_id, due.resident.resident_id, due.kind.value, due.expires_on.isoformat(),
-                             piece.application_id, due.resident.postal_code, pdf, place.first_page, place.page_count,
-                             lot, seq, place.page_count // 2, "return_envelope" if due.has_form else ""))  # fmt: skip
-            if due.kind not in proofs_done:  # the operator's proof: first page of one piece of each kind
-                proofs_done.add(due.kind)
-                folder.write(f"proofs/{due.kind.value}.png", proofs.page_png(rendered.pdf, place.first_page - 1))
-        crash_point("lot", lot)
-        log.info("lot %d of %d: %d pieces, %d pages", done, len(lots), len(lot_pieces), rendered.page_count)
-        if progress:
-            progress(done, len(lots))
+    """Render the lots (wherever the executor does) and write them here in lot order, with manifest.csv,
+    lots.csv and a proof of each kind; the page count."""
+    manifest: list[tuple[object, ...]] = []
+    lot_rows: list[tuple[object, ...]] = []
+    proofs_done: set[Kind] = set()
+    pages = 0
+    with closing(render_lots(lot_jobs)) as rendered_lots:  # closed on an error: stops the workers at once
+        for done, (job, rendered) in enumerate(zip(lot_jobs, rendered_lots, strict=True), start=1):
+            lot = job.pieces[0].lot
+            _write_lot(folder, job.pieces, rendered, manifest, lot_rows, proofs_done)
+            pages += rendered.page_count
+            crash_point("lot", lot)
+            log.info("lot %d of %d: %d pieces, %d pages", done, len(lot_jobs), len(job.pieces), rendered.page_count)
+            if progress:
+                progress(done, len(lot_jobs))
     folder.write_csv("manifest.csv", MANIFEST_COLUMNS, manifest)
     folder.write_csv("lots.csv", LOT_COLUMNS, lot_rows)
     return pages
+
+
+def _write_lot(folder: RunFolder, lot_pieces: tuple[Piece, ...], rendered: RenderedLot,
+               manifest: list[tuple[object, ...]], lot_rows: list[tuple[object, ...]], proofs_done: set[Kind]) -> None:  # fmt: skip
+    """Write one rendered lot's PDF, its proofs not yet made, and add its rows to the manifest and lots.csv."""
+    lot = lot_pieces[0].lot
+    pdf = f"lot-{lot:04d}.pdf"
+    folder.write(pdf, rendered.pdf)
+    lot_rows.append((lot, pdf, len(lot_pieces), rendered.page_count, rendered.page_count // 2,
+                     lot_pieces[0].piece_id, lot_pieces[-1].piece_id))  # fmt: skip
+    for seq, (piece, place) in enumerate(zip(lot_pieces, rendered.placements, strict=True), start=1):
+        due = piece.due
+        manifest.append((piece.piece_id, due.resident.resident_id, due.kind.value, due.expires_on.isoformat(),
+                         piece.application_id, due.resident.postal_code, pdf, place.first_page, place.page_count,
+                         lot, seq, place.page_count // 2, "return_envelope" if due.has_form else ""))  # fmt: skip
+        if due.kind not in proofs_done:  # the operator's proof: first page of one piece of each kind
+            proofs_done.add(due.kind)
+            folder.write(f"proofs/{due.kind.value}.png", proofs.page_png(rendered.pdf, place.first_page - 1))
 
 
 def _write_reports(folder: RunFolder, read: RegisterRead, sel: Selection, lapsed: list[tuple[str, ...]]) -> None:
@@ -162,12 +174,12 @@ def _settle_crashed_runs(ledger: Ledger) -> None:
 
 def run(register: Path, as_of: date, config: Config, out_dir: Path, ledger_path: Path, templates_dir: Path,
         encoding: str | None = None, randbelow: Callable[[int], int] = secrets.randbelow,
-        progress: Callable[[int, int], None] | None = None) -> RunResult:  # fmt: skip
-    """Run the nightly job for one run date and return the sealed hand-off folder."""
+        progress: Callable[[int, int], None] | None = None, executor: Executor | None = None) -> RunResult:  # fmt: skip
+    """Run the nightly job for one run date and return the sealed hand-off folder; the lots are rendered
+    by EXECUTOR (default: in this process), the folder and the ledger written by this process only."""
     for family in (config.mincho_font, config.gothic_font):
         fonts.font_file(family)  # a missing font would be silently replaced: stop before anything is done
-    renderer = Renderer(config, templates_dir)
-    with Ledger.open(ledger_path) as ledger:
+    with (executor or Serial()).open() as render_lots, Ledger.open(ledger_path) as ledger:
         _settle_crashed_runs(ledger)
         _check_pairing(ledger, out_dir)
         crash_point("recovered")
@@ -182,7 +194,9 @@ def run(register: Path, as_of: date, config: Config, out_dir: Path, ledger_path:
             folder = RunFolder(final)
             pieces = _pieces(sel.mail, run_id, config, ledger, randbelow)
             crash_point("ids")
-            pages = _write_lots(folder, pieces, renderer, as_of, progress)
+            lot_jobs = [LotJob(config, templates_dir.resolve(), tuple(lot), as_of)
+                        for _, lot in groupby(pieces, key=lambda p: p.lot)]  # pieces come in lot order
+            pages = _write_lots(folder, lot_jobs, render_lots, progress)
             lapsed_rows = lapsed(read, as_of, config, ledger)
             _write_reports(folder, read, sel, lapsed_rows)
             summary = _summary(read, sel, as_of, run_id, [p.due for p in pieces], pages, len({p.lot for p in pieces}))

@@ -1,0 +1,243 @@
+"""Where lots are rendered: in this process, in a pool of local worker processes, or on a Dask cluster.
+
+Each executor takes the run's lots in lot order and yields their RenderedLots in that same order; the
+run's own process is the only writer. Rendering a lot is a pure function of its LotJob (no ledger, no
+file written, same job → same bytes), so a lot rendered twice, as when Dask reruns the task of a lost
+worker, is the very same lot, and the hand-off folder does not depend on the executor.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import select
+import signal
+import threading
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from functools import partial
+from pathlib import Path
+from typing import Any, Union
+
+from .config import Config
+from .errors import ConfigError, NoticesError
+from .models import Piece
+from .render import RenderedLot, Renderer
+
+log = logging.getLogger("notices")
+
+# What the forkserver imports once for every worker: the slow part of starting one (~0.6 s; a worker
+# then starts in ~0.1 s). Not this package: the forkserver of Python 3.11 ignores the run's sys.path.
+PRELOAD = ["weasyprint", "jinja2", "segno", "fontTools.ttLib"]
+LOTS_PER_WORKER = 10  # lots of 100 take ~25 s each: a fresh worker costs well under 1 % of that
+
+
+class WorkerLostError(NoticesError):
+    """A worker process died while rendering (killed, out of memory, crashed): the run mails nothing."""
+
+
+@dataclass(frozen=True)
+class LotJob:
+    """Everything a worker needs to render one lot, as picklable data; the templates are read by path."""
+
+    config: Config
+    templates_dir: Path
+    pieces: tuple[Piece, ...]
+    letter_date: date
+
+
+Task = Callable[[LotJob], Any]  # render_job, or a test's stand-in
+RenderLots = Callable[[Sequence[LotJob]], Iterator[RenderedLot]]
+_renderer: tuple[Config, Path, Renderer] | None = None  # this process's Renderer, kept between lots
+
+
+def render_job(job: LotJob) -> RenderedLot:
+    """Render one lot with this process's Renderer for the job's configuration and templates."""
+    global _renderer
+    if _renderer is None or _renderer[:2] != (job.config, job.templates_dir):
+        _renderer = (job.config, job.templates_dir, Renderer(job.config, job.templates_dir))
+    return _renderer[2].render_lot(job.pieces, job.letter_date)
+
+
+def cores() -> int:
+    """The CPU cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def _in_order(submit: Callable[[LotJob], Any], jobs: Sequence[LotJob], window: int) -> Iterator[Any]:
+    """Each job's result in job order, with at most WINDOW jobs submitted and not yet yielded."""
+    pending: deque[Any] = deque()
+    for job in jobs:
+        if len(pending) == window:
+            yield pending.popleft().result()
+        pending.append(submit(job))
+    while pending:
+        yield pending.popleft().result()
+
+
+def _worker_start(run_pid: int) -> None:
+    """In a new pool worker: leave Ctrl-C to the run, and die with the run even if it is killed alone."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with, args=(run_pid,), name="exit-with-run", daemon=True).start()
+
+
+def _exit_with(run_pid: int) -> None:
+    # A worker's parent is the forkserver, which outlives the run as long as any worker lives: watch the run.
+    try:
+        select.select([os.pidfd_open(run_pid)], [], [])  # readable once the run has exited
+    except (AttributeError, OSError):  # no pidfd (not Linux 5.3+), or the run is already gone
+        while _alive(run_pid):
+            time.sleep(1)
+    os._exit(1)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    return True
+
+
+@dataclass(frozen=True)
+class Serial:
+    """Every lot rendered in this process, one after another."""
+
+    task: Task = render_job
+
+    @contextmanager
+    def open(self) -> Iterator[RenderLots]:
+        """A renderer of lots in this process."""
+        yield self._render
+
+    def _render(self, jobs: Sequence[LotJob]) -> Iterator[RenderedLot]:
+        yield from map(self.task, jobs)
+
+
+@dataclass(frozen=True)
+class Local:
+    """A pool of worker processes on this machine, one a core, forked from a forkserver that has
+    imported the renderer (never from this process, which may hold Pango's threads). A pool serves
+    LOTS_PER_WORKER lots a worker, then a fresh pool takes over, so no worker grows for a whole run.
+    (The pool recycles itself: max_tasks_per_child can hang on CPython before 3.14.6, gh-115634.)"""
+
+    workers: int = field(default_factory=cores)
+    lots_per_worker: int = LOTS_PER_WORKER
+    task: Task = render_job
+
+    def __post_init__(self) -> None:
+        if self.workers < 1 or self.lots_per_worker < 1:
+            raise ConfigError(f"a pool needs a worker and a lot a worker at least (not {self.workers}, {self.lots_per_worker})")
+
+    @contextmanager
+    def open(self) -> Iterator[RenderLots]:
+        """A renderer of lots in local worker processes (started on the first lot; one lot renders here)."""
+        yield self._render
+
+    def _render(self, jobs: Sequence[LotJob]) -> Iterator[RenderedLot]:
+        if len(jobs) < 2:  # a pool would only add its start-up
+            yield from Serial(self.task)._render(jobs)
+            return
+        workers = min(self.workers, len(jobs))
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(PRELOAD)
+        log.info("rendering %d lots in %d worker processes (fresh ones every %d lots)", len(jobs), workers,
+                 workers * self.lots_per_worker)  # fmt: skip
+        pools: list[ProcessPoolExecutor] = []
+        processes: list[multiprocessing.process.BaseProcess] = []
+        submitted, finished = 0, False
+
+        def submit(job: LotJob) -> Any:
+            nonlocal submitted
+            if submitted % (workers * self.lots_per_worker) == 0:
+                if pools:  # the old pool finishes its lots, then its workers exit
+                    processes.extend(pools[-1]._processes.values())  # type: ignore[union-attr]
+                    pools[-1].shutdown(wait=False)
+                pools.append(ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_start,
+                                                 initargs=(os.getpid(),)))  # fmt: skip
+            submitted += 1
+            return pools[-1].submit(self.task, job)
+
+        try:
+            yield from _in_order(submit, jobs, 2 * workers)
+            finished = True
+        except BrokenProcessPool:
+            raise WorkerLostError("a rendering worker process died (killed, out of memory or crashed): "
+                                  "this run mails nothing; run again") from None  # fmt: skip
+        finally:
+            if not finished:  # an error, Ctrl-C: stop the lots still rendering at once
+                processes.extend(pools[-1]._processes.values() if pools and pools[-1]._processes else ())
+                for process in processes:
+                    if process.is_alive():
+                        process.kill()
+            for pool in pools:
+                pool.shutdown(wait=True, cancel_futures=True)
+
+
+@dataclass(frozen=True)
+class Dask:
+    """The lots sent to a Dask distributed cluster. Its workers need this package, the fonts and the
+    templates at the same path (a shared file system); they only render, this process writes."""
+
+    scheduler: str
+    task: Task = render_job
+    connect_seconds: float = 10.0
+
+    @contextmanager
+    def open(self) -> Iterator[RenderLots]:
+        """A renderer of lots on the cluster at SCHEDULER; ConfigError if it cannot be reached."""
+        from distributed import Client
+
+        try:
+            client = Client(self.scheduler, timeout=self.connect_seconds, set_as_default=False)
+        except (OSError, ValueError, TypeError) as exc:
+            raise ConfigError(f"--scheduler {self.scheduler}: cannot reach the Dask scheduler ({exc})") from None
+        try:
+            yield partial(self._render, client)
+        finally:
+            client.close()
+
+    def _render(self, client: Any, jobs: Sequence[LotJob]) -> Iterator[RenderedLot]:
+        from distributed import KilledWorker
+
+        threads = sum(client.nthreads().values())
+        log.info("rendering %d lots on the Dask cluster at %s (%d worker threads)", len(jobs), self.scheduler, threads)
+        run = uuid.uuid4().hex[:8]
+
+        def submit(job: LotJob) -> Any:
+            return client.submit(self.task, job, key=f"notices-lot-{job.pieces[0].lot:04d}-{run}")
+
+        try:
+            yield from _in_order(submit, jobs, 2 * max(threads, 1))
+        except KilledWorker as exc:  # the scheduler reruns a lost worker's task, but not without end
+            raise WorkerLostError(f"Dask lost a worker on each try of a lot ({exc}): this run mails nothing") from None
+
+
+Executor = Union[Serial, Local, Dask]
+
+
+def from_options(executor: str, workers: int | None, scheduler: str | None) -> Executor:
+    """The executor the command line names; ConfigError for options that do not go with it."""
+    if executor == "dask":
+        if not scheduler:
+            raise ConfigError("--executor dask needs --scheduler ADDRESS (e.g. tcp://10.0.0.5:8786)")
+        if workers is not None:
+            raise ConfigError("--workers is for --executor local: a Dask cluster has its own workers")
+        return Dask(scheduler)
+    if scheduler is not None:
+        raise ConfigError(f"--scheduler is for --executor dask, not {executor}")
+    if executor == "serial":
+        if workers is not None:
+            raise ConfigError("--workers is for --executor local: serial renders in this process")
+        return Serial()
+    return Local() if workers is None else Local(workers)

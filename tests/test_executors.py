@@ -1,0 +1,245 @@
+"""Executors: a local pool or a Dask cluster renders the very folder the serial run writes, recycles its
+workers, survives (Dask) or reports (pool) a lost worker, and leaves no worker behind when the run dies."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import date
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import make_piece
+from notices import executors, pipeline
+from notices.cli import app
+from notices.config import Config
+from notices.crashpoints import ENV
+from notices.errors import ConfigError, NoticesError, RenderError
+from notices.executors import Dask, Local, LotJob, Serial, WorkerLostError
+from notices.models import Kind
+from notices.render import RenderedLot
+
+ROOT = Path(__file__).resolve().parents[1]
+MINI = ROOT / "tests" / "registers" / "mini.csv"  # 5 pieces: 3 lots of 2 pieces at most
+AS_OF = date(2026, 11, 26)
+TEMPLATES = ROOT / "templates"
+
+
+@pytest.fixture(scope="module")
+def town(config: Config) -> Config:
+    return replace(config, lot_size=2)
+
+
+def run(tmp: Path, town: Config, executor: executors.Executor) -> pipeline.RunResult:
+    """A first run on the mini register with a fresh ledger and the same application IDs every time."""
+    return pipeline.run(MINI, AS_OF, town, tmp / "out", tmp / "ledger.sqlite3", TEMPLATES,
+                        randbelow=random.Random(2026).randrange, executor=executor)  # fmt: skip
+
+
+def contents(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def assert_same_folder(result: pipeline.RunResult, reference: pipeline.RunResult) -> None:
+    got, want = contents(result.folder), contents(reference.folder)
+    assert sorted(got) == sorted(want)
+    assert [name for name in want if got[name] != want[name]] == []
+    assert [name for name in want if name.startswith("lot-")] == ["lot-0001.pdf", "lot-0002.pdf", "lot-0003.pdf"]
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory: pytest.TempPathFactory, town: Config) -> pipeline.RunResult:
+    return run(tmp_path_factory.mktemp("serial"), town, Serial())
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[str]:
+    """A Dask cluster of two worker processes on this machine; its scheduler's address."""
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as local:
+        yield local.scheduler_address
+
+
+def pid_of(job: LotJob) -> int:
+    """A stand-in task: which process ran the job."""
+    return os.getpid()
+
+
+@dataclass(frozen=True)
+class DieAt:
+    """A stand-in task: renders, except that the worker rendering LOT exits at once (the first time
+    only if MARKER is given: the file records that a worker died)."""
+
+    lot: int
+    marker: Path | None = None
+
+    def __call__(self, job: LotJob) -> RenderedLot:
+        if job.pieces[0].lot == self.lot and (self.marker is None or not self.marker.exists()):
+            if self.marker is not None:
+                self.marker.write_text(str(os.getpid()))
+            os._exit(1)
+        return executors.render_job(job)
+
+
+def test_the_local_pool_writes_the_folder_the_serial_run_writes(tmp_path: Path, town: Config,
+                                                                reference: pipeline.RunResult,
+                                                                caplog: pytest.LogCaptureFixture) -> None:  # fmt: skip
+    caplog.set_level("INFO", logger="notices")
+    result = run(tmp_path, town, Local(workers=2, lots_per_worker=1))
+    assert "rendering 3 lots in 2 worker processes" in caplog.text
+    assert_same_folder(result, reference)
+
+
+def test_a_dask_cluster_writes_the_folder_the_serial_run_writes(tmp_path: Path, town: Config, cluster: str,
+                                                                reference: pipeline.RunResult) -> None:  # fmt: skip
+    assert_same_folder(run(tmp_path, town, Dask(cluster)), reference)
+
+
+def test_a_lost_dask_worker_costs_no_piece_and_duplicates_none(tmp_path: Path, town: Config, cluster: str,
+                                                               reference: pipeline.RunResult) -> None:  # fmt: skip
+    marker = tmp_path / "died"
+    result = run(tmp_path, town, Dask(cluster, task=DieAt(lot=2, marker=marker)))
+    assert marker.is_file()  # a worker did die with lot 2 in hand; Dask ran the lot again elsewhere
+    assert_same_folder(result, reference)
+    with sqlite3.connect(tmp_path / "ledger.sqlite3") as ledger:
+        assert ledger.execute("SELECT COUNT(*), COUNT(DISTINCT piece_id) FROM notices").fetchone() == (5, 5)
+
+
+def test_the_local_pool_recycles_its_workers_after_their_lots(config: Config) -> None:
+    jobs = [LotJob(config, TEMPLATES, (make_piece(Kind.CERT_RENEWAL),), AS_OF)] * 12
+    with Local(workers=2, lots_per_worker=2, task=pid_of).open() as render:
+        pids = list(render(jobs))
+    pools = [set(pids[start:start + 4]) for start in (0, 4, 8)]  # 2 workers × 2 lots, then a fresh pool
+    assert os.getpid() not in pids and all(1 <= len(pool) <= 2 for pool in pools)
+    assert pools[0].isdisjoint(pools[1]) and pools[1].isdisjoint(pools[2]) and pools[0].isdisjoint(pools[2])
+
+
+def test_results_come_in_lot_order_with_a_bounded_number_in_flight() -> None:
+    outstanding, most = set(), 0
+
+    class Late:  # a future whose result is ready only when asked: the worst order for the caller
+        def __init__(self, n: int) -> None:
+            self.n = n
+
+        def result(self) -> int:
+            outstanding.discard(self.n)
+            return self.n
+
+    def submit(n: int) -> Late:
+        nonlocal most
+        outstanding.add(n)
+        most = max(most, len(outstanding))
+        return Late(n)
+
+    assert list(executors._in_order(submit, list(range(50)), 4)) == list(range(50))  # type: ignore[arg-type]
+    assert most == 4
+
+
+def test_a_crashed_pool_worker_is_a_clean_error_and_the_run_seals_nothing(tmp_path: Path, town: Config) -> None:
+    with pytest.raises(WorkerLostError, match="worker process died") as failed:
+        run(tmp_path, town, Local(workers=2, task=DieAt(lot=2)))
+    assert isinstance(failed.value, NoticesError) and failed.value.exit_code == 10
+    assert [p.name for p in (tmp_path / "out").iterdir() if p.is_dir()] == []  # no folder, final or half-built
+    with sqlite3.connect(tmp_path / "ledger.sqlite3") as ledger:
+        assert ledger.execute("SELECT state FROM runs").fetchall() == [("abandoned",)]
+        assert ledger.execute("SELECT COUNT(*) FROM notices").fetchone() == (0,)
+    again = run(tmp_path, town, Local(workers=2))  # the next run mails everyone, once
+    manifest = (again.folder / "manifest.csv").read_text(encoding="utf-8-sig").splitlines()[1:]
+    assert len(manifest) == len({line.split(",")[1] for line in manifest}) == 5
+
+
+@pytest.mark.parametrize("where", ["local", "dask"])
+def test_a_worker_error_keeps_its_type_and_message(where: str, request: pytest.FixtureRequest, config: Config) -> None:
+    no_id = replace(make_piece(Kind.CARD_RENEWAL), application_id="")  # a form without an ID: a RenderError
+    jobs = [LotJob(config, TEMPLATES, (no_id,), AS_OF), LotJob(config, TEMPLATES, (make_piece(Kind.CERT_RENEWAL),), AS_OF)]
+    with pytest.raises(RenderError) as here:
+        executors.render_job(jobs[0])
+    executor = Local(workers=2) if where == "local" else Dask(request.getfixturevalue("cluster"))
+    with executor.open() as render, pytest.raises(RenderError) as there:
+        list(render(jobs))
+    assert type(there.value) is RenderError and str(there.value) == str(here.value) and there.value.exit_code == 9
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--executor", "dask"], "--executor dask needs --scheduler"),
+    (["--scheduler", "tcp://127.0.0.1:8786"], "--scheduler is for --executor dask"),
+    (["--executor", "serial", "--workers", "2"], "--workers is for --executor local"),
+    (["--executor", "dask", "--scheduler", "tcp://127.0.0.1:8786", "--workers", "2"], "--workers is for"),
+])  # fmt: skip
+def test_executor_options_that_do_not_go_together_are_a_configuration_error(tmp_path: Path, args: list[str],
+                                                                            message: str) -> None:  # fmt: skip
+    result = CliRunner().invoke(app, ["run", "--register", str(MINI), "--out", str(tmp_path / "out"),
+                                      "--ledger", str(tmp_path / "l.sqlite3"), *args])  # fmt: skip
+    assert result.exit_code == 3 and message in result.output
+    assert not (tmp_path / "l.sqlite3").exists()
+
+
+def test_an_unreachable_scheduler_is_a_configuration_error() -> None:
+    with pytest.raises(ConfigError, match="cannot reach the Dask scheduler"):
+        with Dask("tcp://127.0.0.1:9", connect_seconds=1).open():
+            pass
+
+
+def start(tmp: Path, lot_size: int, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    """`notices run` with the local pool, in a process group of its own, as the crash tests start it."""
+    config = tmp / "town.toml"
+    text = (ROOT / "config" / "municipality.toml").read_text(encoding="utf-8")
+    config.write_text(text.replace("lot_size = 100", f"lot_size = {lot_size}"), encoding="utf-8")
+    return subprocess.Popen(
+        [sys.executable, "-m", "notices", "run", "--register", str(MINI), "--as-of", AS_OF.isoformat(),
+         "--config", str(config), "--out", str(tmp / "out"), "--ledger", str(tmp / "ledger.sqlite3"),
+         "--executor", "local", "--workers", "2"],
+        cwd=tmp, env={**os.environ, "PYTHONPATH": str(ROOT / "jobs"), **(env or {})}, start_new_session=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+
+
+def group(pgid: int) -> dict[int, int]:
+    """The live processes of a process group: pid → parent pid (zombies are dead)."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if entry.name.isdigit() and int(fields[2]) == pgid and fields[0] != "Z":
+            found[int(entry.name)] = int(fields[1])
+    return found
+
+
+def gone(pgid: int, seconds: float = 10) -> bool:
+    deadline = time.monotonic() + seconds
+    while group(pgid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return not group(pgid)
+
+
+def test_killing_the_run_s_process_group_mid_render_leaves_no_worker(tmp_path: Path) -> None:
+    process = start(tmp_path, 2, {ENV: "lot:1"})
+    process.communicate(timeout=300)
+    assert process.returncode == -signal.SIGKILL
+    assert gone(process.pid)
+
+
+def test_workers_die_with_the_run_when_it_alone_is_killed(tmp_path: Path) -> None:
+    process = start(tmp_path, 1)  # 5 lots of 1
+    assert process.stderr is not None
+    for line in process.stderr:
+        if "lot 1 of 5" in line:
+            break
+    members = group(process.pid)
+    os.kill(process.pid, signal.SIGKILL)
+    process.communicate(timeout=60)
+    workers = [pid for pid, parent in members.items() if pid != process.pid and parent != process.pid]
+    assert len(workers) == 2  # forked by the forkserver, in the run's process group
+    assert gone(process.pid)
