@@ -213,21 +213,22 @@ def _mm(value: float) -> str:
     return f"{value:.4f}".rstrip("0").rstrip(".")
 
 
-def svg(code: CustomerBarcode, *, scale: float = 1.0) -> str:
-    """The symbol as a self-contained SVG in mm, black bars on white, with its quiet zone."""
+def bars_mm(code: CustomerBarcode, *, scale: float = 1.0) -> tuple[float, float, list[tuple[float, float, float, float]]]:
+    """The symbol's width and height with its quiet zone, and its bars as (x, y, width, height), in mm."""
     if not MIN_SCALE <= scale <= MAX_SCALE:  # p12: 8 to 11.5 point
         raise ValueError(f"scale must be between {MIN_SCALE} and {MAX_SCALE} (8-11.5 point)")
     long_, semi, timing = LONG_MM * scale, SEMI_MM * scale, TIMING_MM * scale
     spans = {"F": (0.0, long_), "A": (0.0, semi), "D": (long_ - semi, semi)}
     spans["T"] = ((long_ - timing) / 2, timing)
     q, pitch, width = QUIET_ZONE_MM, PITCH_MM * scale, BAR_WIDTH_MM * scale
-    total_w = 2 * q + (len(code.bars) - 1) * pitch + width
-    total_h = 2 * q + long_
-    rects = [
-        f'<rect x="{_mm(q + k * pitch)}" y="{_mm(q + spans[b][0])}" '
-        f'width="{_mm(width)}" height="{_mm(spans[b][1])}"/>'
-        for k, b in enumerate(code.bars)
-    ]
+    bars = [(q + k * pitch, q + spans[b][0], width, spans[b][1]) for k, b in enumerate(code.bars)]
+    return 2 * q + (len(code.bars) - 1) * pitch + width, 2 * q + long_, bars
+
+
+def svg(code: CustomerBarcode, *, scale: float = 1.0) -> str:
+    """The symbol as a self-contained SVG in mm, black bars on white, with its quiet zone."""
+    total_w, total_h, bars = bars_mm(code, scale=scale)
+    rects = [f'<rect x="{_mm(x)}" y="{_mm(y)}" width="{_mm(w)}" height="{_mm(h)}"/>' for x, y, w, h in bars]
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{_mm(total_w)}mm" '
         f'height="{_mm(total_h)}mm" viewBox="0 0 {_mm(total_w)} {_mm(total_h)}" '

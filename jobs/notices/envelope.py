@@ -19,6 +19,7 @@ from markupsafe import Markup
 from . import barcode, pagecode
 from .config import Config
 from .models import Resident
+from .slots import Drawing
 
 PT_MM = 25.4 / 72
 PAGE_MARGIN_MM = 20.0  # the @page margin of letters.css: absolute boxes are placed from it
@@ -67,7 +68,7 @@ class AddressBlock:
 
     address_pt: float
     name_pt: float
-    barcode: Markup
+    barcode: Drawing | None
 
 
 def geometry(config: Config) -> Geometry:
@@ -105,13 +106,16 @@ def barcode_address(resident: Resident) -> str:
     return " ".join(part for part in (resident.address, resident.address_extra) if part)
 
 
-def customer_barcode(resident: Resident) -> Markup:
-    """The customer barcode of the resident's address as SVG at scale 1; empty if none is printed."""
+def customer_barcode(resident: Resident) -> Drawing | None:
+    """The customer barcode of the resident's address at scale 1; None if none is printed."""
     try:
         code = barcode.encode(resident.postal_code, barcode_address(resident))
     except ValueError:  # not 7 digits: such residents are held for review and never reach a letter
-        return Markup("")
-    return pagecode.svg_image(barcode.svg(code)) if code else Markup("")
+        return None
+    if not code:
+        return None
+    width, height, bars = barcode.bars_mm(code)
+    return Drawing(pagecode.svg_image(barcode.svg(code), "barcode-img"), "barcode-img", width, height, tuple(bars))
 
 
 def address_block(resident: Resident, config: Config) -> AddressBlock:

@@ -22,7 +22,8 @@ from .i18n import css_string
 from .slots import Field
 
 _GENERIC = frozenset({"serif", "sans-serif", "monospace", "cursive", "fantasy", "system-ui"})
-_TOLERANCE = 0.5  # CSS pixels a value may pass its box's edge by (rounding)
+_TOLERANCE = 0.5
+_PT_PX, _PT_MM = 0.75, 72 / 25.4  # PDF points in a CSS pixel and in a millimetre  # CSS pixels a value may pass its box's edge by (rounding)
 
 
 @dataclass(frozen=True)
@@ -118,30 +119,61 @@ def overlay_pages(backgrounds: Sequence[Background], fields: Sequence[Sequence[F
     return pages
 
 
+def _extent(box: object) -> tuple[float, float]:
+    """How far right and down the content of a laid-out box reaches (its own size aside)."""
+    right = bottom = 0.0
+    for child in getattr(box, "children", ()):
+        if getattr(child, "width", None) is None:
+            continue
+        right = max(right, child.position_x + child.margin_width(), _extent(child)[0])  # type: ignore[attr-defined]
+        bottom = max(bottom, child.position_y + child.margin_height(), _extent(child)[1])  # type: ignore[attr-defined]
+    return right, bottom
+
+
 def misfits(document: Document, pages: Sequence[Sequence[OverlayBox]]) -> set[str]:
-    """The anchors of the values that run out of their boxes in the laid-out overlay."""
+    """The anchors of the values that run out of their boxes in the laid-out overlay.
+
+    Read off the laid-out boxes rather than from markers after each value: a marker is one more
+    element to style and lay out for every value of every piece."""
     if len(document.pages) != len(pages):
         raise ValueError(f"the overlay has {len(document.pages)} pages for {len(pages)} background pages")
     out = set()
     for page, placed in zip(document.pages, pages):
-        for item in placed:
-            left, top, right, bottom = page.anchors[item.anchor]
+        wanted = {item.anchor: item for item in placed if not item.field.rects}  # codes have a fixed size
+        for laid in _walk(page._page_box):
+            element = getattr(laid, "element", None)
+            item = wanted.pop(element.get("id", ""), None) if element is not None else None
+            if item is None:
+                continue
+            right, bottom = _extent(laid)
             box = item.box
-            if item.field.inline:
-                over = right > box.left + box.width + _TOLERANCE or bottom > box.top + box.height + _TOLERANCE
-            else:
-                over = top > box.top + box.height + _TOLERANCE
-            if over:
+            if right > box.left + box.width + _TOLERANCE or bottom > box.top + box.height + _TOLERANCE:
                 out.add(item.anchor)
+        if wanted:
+            raise ValueError(f"values {sorted(wanted)} are missing from the laid-out overlay")
     return out
 
 
-def compose(overlay_pdf: bytes, plan: Sequence[tuple[Background, int]]) -> pikepdf.Pdf:
-    """The overlay with page `plan[i][1]` of background `plan[i][0]` under its page i."""
+def _codes(placed: Sequence[OverlayBox], page_height_pt: float) -> bytes:
+    """A content stream that fills the codes' black rectangles, each a path of its own as in the
+    SVG drawing (PDF points, origin bottom-left)."""
+    ops = []
+    for item in placed:
+        left, top = item.box.left * _PT_PX, item.box.top * _PT_PX
+        for x, y, width, height in item.field.rects:
+            ops.append(f"{left + x * _PT_MM:.3f} {page_height_pt - top - (y + height) * _PT_MM:.3f} "
+                       f"{width * _PT_MM:.3f} {height * _PT_MM:.3f} re f")  # fmt: skip
+    return ("q 0 g\n" + "\n".join(ops) + "\nQ\n").encode("ascii") if ops else b""
+
+
+def compose(overlay_pdf: bytes, plan: Sequence[tuple[Background, int]],
+            pages: Sequence[Sequence[OverlayBox]]) -> pikepdf.Pdf:  # fmt: skip
+    """The overlay with page `plan[i][1]` of background `plan[i][0]` under its page i, and the codes
+    of its values (`pages[i]`) drawn over it."""
     out = open_pdf(overlay_pdf)
     sources: dict[int, pikepdf.Pdf] = {}
     forms: dict[tuple[int, int], tuple[pikepdf.Name, pikepdf.Object]] = {}
-    for page, (background, number) in zip(out.pages, plan, strict=True):
+    for page, (background, number), placed in zip(out.pages, plan, pages, strict=True):
         key = (id(background), number)
         if key not in forms:
             if id(background) not in sources:
@@ -152,7 +184,9 @@ def compose(overlay_pdf: bytes, plan: Sequence[tuple[Background, int]]) -> pikep
             forms[key] = (pikepdf.Name(f"/NoticesBackground{len(forms) + 1}"), form)
         name, form = forms[key]
         page.add_resource(form, pikepdf.Name.XObject, name=name)
-        page.contents_add(pikepdf.Stream(out, b"q " + name.unparse() + b" Do Q\n"), prepend=True)
+        # The overlay's own content is wrapped in q…Q, so that the codes are drawn in default space.
+        page.contents_add(pikepdf.Stream(out, b"q " + name.unparse() + b" Do Q\nq\n"), prepend=True)
+        page.contents_add(pikepdf.Stream(out, b"Q\n" + _codes(placed, float(page.mediabox[3]))))
     return out
 
 
@@ -169,13 +203,24 @@ def save(pdf: pikepdf.Pdf) -> bytes:
     return buffer.getvalue()
 
 
-def overlay_markup(item: OverlayBox) -> Markup:
-    """One placed value as HTML: an absolutely placed box with the slot's style and an end anchor."""
+def overlay_styles(pages: Sequence[Sequence[OverlayBox]]) -> tuple[Markup, dict[Box, str]]:
+    """A CSS rule for each distinct slot box of the overlay, and the class name of each box: the
+    boxes of one background recur in every piece of its shape, and one rule costs less than many
+    style attributes."""
+    names: dict[Box, str] = {}
+    rules = []
+    for placed in pages:
+        for item in placed:
+            box = item.box
+            if box not in names:
+                names[box] = f"b{len(names) + 1}"
+                rules.append(f".{names[box]} {{ left: {box.left:.3f}px; top: {box.top:.3f}px; width: {box.width:.3f}px; "
+                             f"height: {box.height:.3f}px; {box.css} }}")  # fmt: skip
+    return Markup("\n".join(rules)), names
+
+
+def overlay_markup(item: OverlayBox, name: str) -> Markup:
+    """One placed value as HTML: an absolutely placed box of class NAME (its place and style)."""
     box = item.box
-    style = (f"left: {box.left:.3f}px; top: {box.top:.3f}px; width: {box.width:.3f}px; "
-             f"height: {box.height:.3f}px; {box.css}")  # fmt: skip
-    if item.field.inline:
-        inner = Markup('<span class="ov-fill" id="{}">{}</span>').format(item.anchor, item.field.html)
-    else:
-        inner = Markup('{}<div class="ov-end" id="{}"></div>').format(item.field.html, item.anchor)
-    return Markup('<div class="ov {}" lang="{}" style="{}">{}</div>').format(box.classes, box.lang, style, inner)
+    lang = Markup(' lang="{}"').format(box.lang) if box.lang != "ja" else ""  # the overlay's own is ja
+    return Markup('<div class="ov {} {}" id="{}"{}>{}</div>').format(name, box.classes, item.anchor, lang, item.field.html)

@@ -9,7 +9,9 @@ from __future__ import annotations
 import base64
 
 import segno
-from markupsafe import Markup, escape
+from markupsafe import Markup
+
+from .slots import Drawing
 
 MODULE_MM = 0.5  # 5.9 pixels at 300 dpi; an M4 Micro QR symbol with its quiet zone is 10.5 mm square
 
@@ -39,18 +41,31 @@ def svg_image(svg_text: str, cls: str = "") -> Markup:
     return Markup('<img class="{}" alt="" src="data:image/svg+xml;base64,{}">').format(cls, data)
 
 
-def svg(text: str) -> Markup:
-    """TEXT's code as an SVG image, sized in mm with its quiet zone (2 modules for Micro QR, 4 for QR)."""
-    code = symbol(text)
-    border = 2 if code.is_micro else 4
-    side = code.symbol_size(scale=1, border=border)[0] * MODULE_MM
+def qr_drawing(code: segno.QRCode, module_mm: float, border: int, cls: str) -> Drawing:
+    """CODE with a quiet zone of BORDER modules of MODULE_MM, as an SVG image of class CLS and as
+    the rectangles of its dark modules (a rectangle for each run of them in a row)."""
+    side = code.symbol_size(scale=1, border=border)[0] * module_mm
     inline = code.svg_inline(scale=1, border=border, omitsize=True, svgclass=None, lineclass=None)
-    size = f"{side:.2f}".rstrip("0").rstrip(".")
+    size = f"{side:.3f}".rstrip("0").rstrip(".")
     sized = inline.replace("<svg ", f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}mm" height="{size}mm" ', 1)
-    return svg_image(sized, "pagecode-qr")
+    rects = []
+    for y, row in enumerate(code.matrix):
+        x = 0
+        while x < len(row):
+            if row[x]:
+                start = x
+                while x < len(row) and row[x]:
+                    x += 1
+                rects.append(((start + border) * module_mm, (y + border) * module_mm, (x - start) * module_mm, module_mm))
+            else:
+                x += 1
+    return Drawing(svg_image(sized, cls), cls, side, side, tuple(rects))
 
 
-def markup(lot: int, piece_id: str, number: int, total: int) -> Markup:
-    """The page code block's content: the code and the same text in small print beside it."""
+def markup(lot: int, piece_id: str, number: int, total: int) -> tuple[Drawing, Markup]:
+    """The page code block's content: the code (2 modules of quiet zone for Micro QR, 4 for QR),
+    and the same text in small print to put after it."""
     text = payload(lot, piece_id, number, total)
-    return Markup('{}<span class="pagecode-text">{}</span>').format(svg(text), escape(text))
+    code = symbol(text)
+    drawing = qr_drawing(code, MODULE_MM, 2 if code.is_micro else 4, "pagecode-qr")
+    return drawing, Markup('<span class="pagecode-text">{}</span>').format(text)

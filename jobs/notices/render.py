@@ -28,7 +28,7 @@ from . import appid, envelope, i18n, layers, pagecode, wareki
 from .config import Config
 from .errors import RenderError
 from .models import Kind, Piece, Placement, Resident
-from .slots import NATURAL, SPLIT, Slots, widest
+from .slots import NATURAL, SPLIT, Drawing, Slots, widest
 
 log = logging.getLogger("notices")
 
@@ -38,6 +38,7 @@ SHEETS = {Kind.CARD_RENEWAL: 3, Kind.CERT_RENEWAL: 2, Kind.RESIDENCE_EXTENSION: 
 INSERT_KINDS = frozenset({Kind.CARD_RENEWAL, Kind.CERT_RENEWAL})
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July",
            "August", "September", "October", "November", "December")
+QR_MM = 30.0  # the application form's QR code, quiet zone included
 _CACHE = 256  # backgrounds kept by a renderer; a run has a few dozen shapes of letter
 
 
@@ -94,11 +95,10 @@ def sheet_plan(piece: Piece) -> tuple[int, int, int]:
     return content, insert, content + content % 2
 
 
-def qr_svg(payload: str) -> Markup:
-    """The QR code of PAYLOAD (error correction M, quiet zone 4) as inline SVG; CSS sets its size."""
+def qr_drawing(payload: str) -> Drawing:
+    """The QR code of PAYLOAD (error correction M, quiet zone 4), QR_MM square."""
     code = segno.make_qr(payload, error="m", boost_error=False)
-    svg = code.svg_inline(scale=1, border=4, omitsize=True, svgclass=None, lineclass=None)
-    return pagecode.svg_image(svg.replace("<svg ", '<svg xmlns="http://www.w3.org/2000/svg" ', 1), "qrcode")
+    return pagecode.qr_drawing(code, QR_MM / code.symbol_size(scale=1, border=4)[0], 4, "qrcode")
 
 
 class _Codes:
@@ -108,8 +108,8 @@ class _Codes:
         self._slots, self._piece, self._total = slots, piece, total
 
     def __getitem__(self, number: int) -> Markup:
-        text = pagecode.markup(self._piece.lot, self._piece.piece_id, number, self._total)
-        return self._slots.block("pagecode", caller=lambda: text)
+        drawing, text = pagecode.markup(self._piece.lot, self._piece.piece_id, number, self._total)
+        return self._slots.code("pagecode", drawing, text)
 
 
 class Renderer:
@@ -176,18 +176,20 @@ class Renderer:
         """The lot's HTML in LAYER and the slots of its pieces."""
         items, all_slots = [], []
         for seq, piece in enumerate(pieces, start=1):
-            qr: Markup | str = ""
+            qr: Drawing | None = None
             if piece.due.has_form:
                 if not piece.qr_payload or not piece.application_id:
                     raise RenderError(
                         f"piece {piece.piece_id}: an application form needs an application ID and a QR payload"
                     )
-                qr = qr_svg(piece.qr_payload)
+                qr = qr_drawing(piece.qr_payload)
             content, insert, total = sheet_plan(piece)
+            # In the split layer every piece is numbered 1, so that its HTML is that of its shape alone.
+            seq = seq if layer == NATURAL else 1
             slots = self._slots(layer, seq, letter_date)
             all_slots.append(slots)
             items.append({"piece": piece, "qr": qr, "codes": _Codes(slots, piece, total), "insert": insert,
-                          "padding": range(content + 1, total + 1), "slots": slots,
+                          "padding": range(content + 1, total + 1), "slots": slots, "seq": seq,
                           "addr": envelope.address_block(piece.due.resident, self.config)})  # fmt: skip
         html = self._lot.render(
             items=items,
@@ -247,21 +249,25 @@ class Renderer:
 
     def _render_fast(self, pieces: Sequence[Piece], letter_date: date) -> RenderedLot:
         """The fast path: backgrounds laid out once a run, the residents' values once a lot."""
-        backgrounds, fields = [], []
-        for piece in pieces:
-            html, (slots,) = self._html([piece], letter_date, SPLIT, lot=0)
-            backgrounds.append(self._background(piece, html))
-            fields.append(slots.fields)
+        html, all_slots = self._html(pieces, letter_date, SPLIT, lot=0)
+        start, end = html.index("<section "), html.rindex("</section>") + len("</section>")
+        sections = html[start:end].split("</section>")[:-1]
+        if len(sections) != len(pieces):
+            raise RenderError(f"lot {pieces[0].lot}: the letters' HTML has {len(sections)} sections for {len(pieces)} pieces")
+        backgrounds = [self._background(piece, html[:start] + section + "</section>" + html[end:])
+                       for piece, section in zip(pieces, sections)]  # fmt: skip
+        fields = [slots.fields for slots in all_slots]
         try:
             pages = layers.overlay_pages(backgrounds, fields)
         except ValueError as exc:
             raise RenderError(f"lot {pieces[0].lot}: {exc}") from None
+        box_rules, box_names = layers.overlay_styles(pages)
         overlay = self._document(self._overlay.render(
-            pages=pages, cfg=self.config, lot=pieces[0].lot, geo=self._geometry, margin=envelope.PAGE_MARGIN_MM,
+            pages=pages, box_rules=box_rules, box_names=box_names, cfg=self.config, lot=pieces[0].lot, geo=self._geometry, margin=envelope.PAGE_MARGIN_MM,
             fonts={"mincho": self.config.mincho_font, "gothic": self.config.gothic_font}))  # fmt: skip
         over = layers.misfits(overlay, pages)
         plan = [(background, number) for background in backgrounds for number in range(background.page_count)]
-        pdf = layers.compose(overlay.write_pdf(), plan)
+        pdf = layers.compose(overlay.write_pdf(), plan, pages)
         misfit = [i for i, values in enumerate(fields) if any(f"v{i}-{f.slot}" in over for f in values)]
         if misfit:  # too long for the slots: these pieces are laid out whole, and their pages replace the overlay's
             log.info("lot %d: %d pieces laid out whole (values longer than their slots)", pieces[0].lot, len(misfit))

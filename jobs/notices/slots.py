@@ -22,6 +22,27 @@ from markupsafe import Markup, escape
 NATURAL, SPLIT = "natural", "split"
 
 
+Rect = tuple[float, float, float, float]  # x, y, width, height in mm from a box's top-left corner
+
+
+@dataclass(frozen=True)
+class Drawing:
+    """A code (QR, barcode): an SVG image in the natural layer, black rectangles drawn straight into
+    the PDF in the split one, which is much faster than laying out and drawing an image."""
+
+    image: Markup  # <img class="CLS"> of its SVG, WIDTH_MM x HEIGHT_MM
+    cls: str
+    width_mm: float
+    height_mm: float
+    rects: tuple[Rect, ...]  # the black parts
+
+    def spacer(self) -> Markup:
+        """An empty box of the image's class (whose rules make it a box) and size, standing in for it."""
+        return Markup('<span class="{}" style="width: {}mm; height: {}mm"></span>').format(
+            self.cls, round(self.width_mm, 3), round(self.height_mm, 3)
+        )
+
+
 @dataclass(frozen=True)
 class Field:
     """One slot's content, collected in the split layer."""
@@ -29,6 +50,7 @@ class Field:
     slot: int  # the slot's number within the piece: its box in the background is id="slot-N"
     html: Markup
     inline: bool  # a value inside a line of text (a date) rather than a box of its own
+    rects: tuple[Rect, ...] = ()  # a code to draw at the box's top-left corner
 
 
 def ems(text: str) -> float:
@@ -79,6 +101,15 @@ class Slots:
             )
         self.fields.append(Field(number, content, inline=False))
         return Markup('<div class="slot fixed {}" id="slot-{}"></div>').format(cls, number)
+
+    def code(self, cls: str, drawing: Drawing, after: Markup | str = "") -> Markup:
+        """A box holding a code (drawn at its top-left corner) and, after it, the markup AFTER."""
+        if self.layer == NATURAL:
+            return self.block(cls, caller=lambda: drawing.image + after)
+        markup = self.block(cls, caller=lambda: drawing.spacer() + after)
+        last = self.fields[-1]
+        self.fields[-1] = Field(last.slot, last.html, last.inline, drawing.rects)
+        return markup
 
 
 def widest(fmt: Callable[..., str], years: range, lang: str | None = None) -> str:
