@@ -142,6 +142,7 @@ class Renderer:
         self._lot = env.get_template("lot.html")
         self._overlay = env.get_template("overlay.html")
         self._backgrounds: dict[str, layers.Background] = {}
+        self.backgrounds_laid_out = 0  # shapes of letter laid out so far (a background each)
         self._widest: dict[tuple[str, str | None, int], str] = {}
 
     def _jdate(self, day: date) -> str:
@@ -241,6 +242,7 @@ class Renderer:
             document = self._document(html)
             pages = list(document.pages)
             self._check_fit(pages, 1, piece, 0, len(pages))
+            self.backgrounds_laid_out += 1
             if len(self._backgrounds) >= _CACHE:
                 self._backgrounds.clear()
             found = self._backgrounds[key] = layers.Background(document.write_pdf(), len(pages),
@@ -251,7 +253,7 @@ class Renderer:
         """The fast path: backgrounds laid out once a run, the residents' values once a lot."""
         html, all_slots = self._html(pieces, letter_date, SPLIT, lot=0)
         start, end = html.index("<section "), html.rindex("</section>") + len("</section>")
-        sections = html[start:end].split("</section>")[:-1]
+        sections = [section.strip() for section in html[start:end].split("</section>")[:-1]]
         if len(sections) != len(pieces):
             raise RenderError(f"lot {pieces[0].lot}: the letters' HTML has {len(sections)} sections for {len(pieces)} pieces")
         backgrounds = [self._background(piece, html[:start] + section + "</section>" + html[end:])
