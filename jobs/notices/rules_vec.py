@@ -1,0 +1,239 @@
+"""The date rules of rules.py over whole columns: numpy datetime64[D] arrays in (NaT for no date), arrays out.
+
+rules.py stays the reference; tests/test_rules_vec.py holds these to it, date by date.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+
+from . import rules
+from .models import Kind
+
+Days = np.ndarray  # datetime64[D]; NaT where there is no date
+NAT = np.datetime64("NaT", "D")
+_FILLER = np.datetime64("2000-01-01", "D")  # stands in for NaT while computing; masked out after
+
+
+def _civil(z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Year, month, day of day numbers (days since 1970-01-01; H. Hinnant's civil_from_days)."""
+    z = z + 719468
+    era = z // 146097
+    doe = z - era * 146097
+    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    month = np.where(mp < 10, mp + 3, mp - 9)
+    return yoe + era * 400 + (month <= 2), month, doy - (153 * mp + 2) // 5 + 1
+
+
+# Year, month and day of every day from 1800 to 2399, packed in one integer: a look-up is cheaper than dividing.
+_FIRST = int(np.datetime64("1800-01-01", "D").view(np.int64))
+_Y, _M, _D = _civil(np.arange(_FIRST, int(np.datetime64("2400-01-01", "D").view(np.int64))))
+_PACKED = ((_Y << 9) | (_M << 5) | _D).astype(np.int32)
+
+
+def _ymd(day: Days) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    z = day.view(np.int64) - _FIRST
+    if len(z) and (z.min() < 0 or z.max() >= len(_PACKED)):
+        return _civil(day.view(np.int64))
+    packed = _PACKED[z]
+    return packed >> 9, (packed >> 5) & 15, packed & 31
+
+
+def _date(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> Days:
+    """The dates of years, months and days (H. Hinnant's days_from_civil; int32 is enough, and faster)."""
+    year = year.astype(np.int32) - (month <= 2)
+    era = year // 400
+    yoe = year - era * 400
+    doy = (153 * np.where(month > 2, month - 3, month + 9).astype(np.int32) + 2) // 5 + day - 1
+    return (era * 146097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719468).astype(np.int64).view("datetime64[D]")
+
+
+def _month_length(year: np.ndarray, month: np.ndarray) -> np.ndarray:
+    return np.where(month == 2, 28 + _is_leap(year), 30 + ((month + (month > 7)) % 2))
+
+
+def _is_leap(year: np.ndarray) -> np.ndarray:
+    return (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+
+
+def _filled(day: Days) -> Days:
+    return np.where(np.isnat(day), _FILLER, day)
+
+
+class _Births:
+    """Dates of birth taken apart once, for the birthdays of many years."""
+
+    def __init__(self, birth: Days, leap_day: str) -> None:
+        self.known, self.leap_day = ~np.isnat(birth), leap_day
+        self.year, self.month, self.day = _ymd(_filled(birth))
+        self.feb29 = (self.month == 2) & (self.day == 29)
+
+    def on(self, year: np.ndarray) -> Days:
+        """The birthday in each year; meaningless where the birth date is NaT."""
+        moved = self.feb29 & ~_is_leap(year)
+        if self.leap_day == "mar1":
+            return _date(year, np.where(moved, 3, self.month), np.where(moved, 1, self.day))
+        return _date(year, self.month, np.where(moved, 28, self.day))
+
+    def around(self, issued: Days) -> tuple[np.ndarray, Days]:
+        """The year of each issue date, and the birthday in it."""
+        year = _ymd(_filled(issued))[0]
+        return year, self.on(year)
+
+    def nth_after(self, issued: Days, n: np.ndarray | int, around: tuple[np.ndarray, Days] | None = None) -> Days:
+        """The n-th birthday strictly after each issue date; NaT where a date is missing."""
+        year, birthday = around or self.around(issued)
+        found = self.on(np.where(birthday > issued, year, year + 1) + n - 1)
+        return np.where(self.known & ~np.isnat(issued), found, NAT)
+
+    def card_expiry(self, issued: Days) -> Days:
+        """The card's expiry by the birthday rule: 10 years, 5 for a minor (18; 20 before 2022-04-01)."""
+        year, birthday = around = self.around(issued)
+        age = year - self.year - (issued < birthday)
+        adult_age = np.where(issued < np.datetime64(rules.ADULT_AGE_SWITCH, "D"), 20, 18)
+        return self.nth_after(issued, np.where(age < adult_age, 5, 10), around)
+
+
+def birthday_in(birth: Days, year: np.ndarray, leap_day: str = "feb28") -> Days:
+    """The birthday in each year; 29 Feb falls on 28 Feb or 1 Mar in common years (rules.birthday_in)."""
+    return np.where(np.isnat(birth), NAT, _Births(birth, leap_day).on(year))
+
+
+def age_on(birth: Days, day: Days, leap_day: str = "feb28") -> np.ndarray:
+    """Age on each day, one year older from the birthday on (rules.age_on); meaningless where a date is NaT."""
+    births = _Births(birth, leap_day)
+    year, birthday = births.around(day)
+    return year - births.year - (day < birthday)
+
+
+def nth_birthday_after(birth: Days, issued: Days, n: np.ndarray | int, leap_day: str = "feb28") -> Days:
+    """The n-th birthday strictly after each issue date (rules.nth_birthday_after)."""
+    return _Births(birth, leap_day).nth_after(issued, n)
+
+
+def card_expiry_by_birthday(birth: Days, issued: Days, leap_day: str = "feb28") -> Days:
+    """The card's expiry by the birthday rule alone: 10 years, 5 for a minor (rules.card_expiry_by_birthday)."""
+    return _Births(birth, leap_day).card_expiry(issued)
+
+
+def stay_caps_card(foreign: np.ndarray, uncapped: np.ndarray, residence_expires_on: Days) -> np.ndarray:
+    """True where a foreign resident's period of stay can end the card early (rules.stay_caps_card)."""
+    return foreign & ~np.isnat(residence_expires_on) & ~uncapped
+
+
+def add_months(day: Days, months: int) -> Days:
+    """Each day moved by whole months, clamped at month end (relativedelta(months=...))."""
+    year, month, dom = _ymd(_filled(day))
+    total = year * 12 + month - 1 + months
+    year, month = total // 12, total % 12 + 1
+    return np.where(np.isnat(day), NAT, _date(year, month, np.minimum(dom, _month_length(year, month))))
+
+
+def renewal_from(expires_on: Days) -> Days:
+    """First day renewal is possible: the day after expiry minus 3 months (rules.renewal_from)."""
+    return add_months(expires_on, -3) + np.timedelta64(1, "D")
+
+
+def grace_end(expires_on: Days) -> Days:
+    """End of the 3rd month after the month of expiry (rules.grace_end)."""
+    year, month, _ = _ymd(_filled(expires_on))
+    total = year * 12 + month + 2
+    year, month = total // 12, total % 12 + 1
+    return np.where(np.isnat(expires_on), NAT, _date(year, month, _month_length(year, month)))
+
+
+def in_window(day: Days, run_date: date) -> np.ndarray:
+    """True where a date falls in the run date's notice window (rules.in_window)."""
+    low, high = (np.datetime64(d, "D") for d in rules.window(run_date))
+    return (day >= low) & (day <= high)
+
+
+def days_before(day: Days, run_date: date, days: int) -> np.ndarray:
+    """True where run date - days <= day < run date."""
+    run = np.datetime64(run_date, "D")
+    return (day >= run - np.timedelta64(days, "D")) & (day < run)
+
+
+@dataclass(frozen=True)
+class Expiries:
+    """Effective and computed expiries of many residents (rules.Expiries, column by column)."""
+
+    card: Days
+    cert: Days
+    card_computed: Days
+    cert_computed: Days
+    stay_capped: np.ndarray
+
+
+@dataclass(frozen=True)
+class Holders:
+    """The columns of the register the expiry rules read."""
+
+    birth_date: Days
+    card_issued_on: Days
+    card_expires_on: Days
+    cert_issued_on: Days
+    cert_expires_on: Days
+    residence_expires_on: Days
+    foreign: np.ndarray  # nationality is not Japanese
+    uncapped: np.ndarray  # residence status among rules.UNCAPPED_STATUSES
+
+
+def expiries(h: Holders, leap_day: str = "feb28") -> Expiries:
+    """Effective expiries: a recorded date wins over a computed one (rules.expiries)."""
+    births = _Births(h.birth_date, leap_day)
+    by_birthday = births.card_expiry(h.card_issued_on)
+    caps = stay_caps_card(h.foreign, h.uncapped, h.residence_expires_on)
+    card_computed = np.where(caps & (h.residence_expires_on < by_birthday), h.residence_expires_on, by_birthday)
+    card = np.where(np.isnat(h.card_expires_on), card_computed, h.card_expires_on)
+    stay_capped = (card == h.residence_expires_on) & caps & (np.isnat(by_birthday) | (card < by_birthday))
+    by_5 = births.nth_after(h.cert_issued_on, 5)
+    cert_computed = np.where(~np.isnat(card) & (card < by_5), card, by_5)
+    cert = np.where(np.isnat(h.cert_expires_on), cert_computed, h.cert_expires_on)
+    return Expiries(card, cert, card_computed, cert_computed, stay_capped)
+
+
+def differs(recorded: Days, computed: Days) -> np.ndarray:
+    """True where a recorded expiry and the computed one are both known and differ (selection._quality)."""
+    return ~np.isnat(recorded) & ~np.isnat(computed) & (recorded != computed)
+
+
+KINDS = tuple(Kind)  # a notice's kind as its index here; -1 for none
+LAPSING = ("", "card", "cert")
+
+
+@dataclass(frozen=True)
+class Notices:
+    """The notice each resident is due on a run date, if any (rules.due_notice, then rules.due_reminder)."""
+
+    kind: np.ndarray  # index into KINDS, -1 when none is due
+    expires_on: Days
+    lapsing: np.ndarray  # index into LAPSING
+
+
+def due(e: Expiries, run_date: date, reminder_days: int | None) -> Notices:
+    """A renewal in its window first; else, when reminders are on, a card (else certificate) expired lately."""
+    card, cert = in_window(e.card, run_date), in_window(e.cert, run_date)
+    kind = np.where(card, np.where(e.stay_capped, KINDS.index(Kind.RESIDENCE_EXTENSION), KINDS.index(Kind.CARD_RENEWAL)),
+                    np.where(cert, KINDS.index(Kind.CERT_RENEWAL), -1))  # fmt: skip
+    expires_on = np.where(card, e.card, np.where(cert, e.cert, NAT))
+    lapsing = np.zeros(len(kind), np.int8)
+    if reminder_days is not None:
+        card_lapsed = (kind == -1) & days_before(e.card, run_date, reminder_days)
+        cert_lapsed = (kind == -1) & ~card_lapsed & days_before(e.cert, run_date, reminder_days)
+        lapsing = np.where(card_lapsed, 1, np.where(cert_lapsed, 2, 0))
+        kind = np.where(lapsing > 0, KINDS.index(Kind.GRACE_REMINDER), kind)
+        expires_on = np.where(card_lapsed, e.card, np.where(cert_lapsed, e.cert, expires_on))
+    return Notices(kind.astype(np.int8), expires_on, lapsing.astype(np.int8))
+
+
+def lapsed(e: Expiries, run_date: date, days: int) -> tuple[np.ndarray, np.ndarray]:
+    """Where the card's, and the certificate's, grace period ended 1 to `days` days ago (rules.lapsed)."""
+    card = days_before(grace_end(e.card), run_date, days)
+    cert = days_before(grace_end(e.cert), run_date, days) & (e.cert != e.card)
+    return card, cert

@@ -1,0 +1,139 @@
+"""The vectorised date rules (rules_vec.py) against the scalar reference (rules.py), date by date."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, timedelta
+
+import numpy as np
+import pytest
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
+from notices import rules, rules_vec
+from notices.models import CardState, Resident, Status
+
+# Birthdays, issue dates and expiries close to 29 Feb, month ends and the 2022-04-01 switch, and anywhere else.
+SPECIAL = [date(y, m, d) for y in (1868, 1900, 1999, 2000, 2002, 2004, 2020, 2021, 2022, 2024, 2100, 2199)
+           for m, d in ((2, 28), (2, 29), (3, 1), (3, 31), (4, 1), (5, 31), (8, 31), (11, 30), (12, 31)) if (m, d) != (2, 29) or y % 4 == 0 and y != 1900 and y != 2100]  # fmt: skip
+dates = st.one_of(st.sampled_from(SPECIAL), st.dates(min_value=date(1868, 1, 25), max_value=date(2199, 12, 31)),
+                  st.dates(min_value=date(2014, 1, 1), max_value=date(2036, 12, 31)))  # near the run dates: due, lapsed
+maybe = st.one_of(st.none(), dates)
+RUN_DATES = st.one_of(st.sampled_from([date(2026, 11, 30), date(2027, 2, 28), date(2028, 2, 29), date(2026, 12, 31)]),
+                      st.dates(min_value=date(2020, 1, 1), max_value=date(2035, 12, 31)))  # fmt: skip
+LEAP_DAYS = st.sampled_from(["feb28", "mar1"])
+
+BASE = Resident(line=2, resident_id="1", household_id="", name="名", name_kana="", birth_date=None, sex="",
+                postal_code="9990001", address="所", address_extra="", status=Status.RESIDENT, nationality="",
+                residence_status="", residence_expires_on=None, card_issued_on=None, card_expires_on=None,
+                card_state=CardState.ACTIVE, cert_issued_on=None, cert_expires_on=None, support_measure=False,
+                support_measure_unclear=False, application_id="", language="")  # fmt: skip
+
+
+
+@st.composite
+def residents(draw: st.DrawFn, run_date: date) -> Resident:
+    """A resident with dates anywhere, or close to what makes them due or lapsed on the run date."""
+    def near(years: int = 0) -> st.SearchStrategy[date]:
+        return st.one_of(st.integers(55, 97), st.integers(-150, 120)).map(lambda d: run_date.replace(year=run_date.year - years, day=min(run_date.day, 28))
+                                          + timedelta(days=d))  # fmt: skip
+    some = st.one_of(dates, near(), near(), near(5), near(10))
+    maybe_some = st.one_of(st.none(), some)
+    stay = draw(maybe_some)
+    return replace(BASE, birth_date=draw(maybe), card_issued_on=draw(maybe_some),
+                   card_expires_on=draw(st.one_of(st.none(), st.none(), some, st.just(stay))), cert_issued_on=draw(maybe_some),
+                   cert_expires_on=draw(st.one_of(st.none(), st.none(), some)), residence_expires_on=stay,
+                   nationality=draw(st.sampled_from(["", "VN"])),
+                   residence_status=draw(st.sampled_from(["", "留学", "永住者", "高度専門職2号"])))  # fmt: skip
+
+
+def days(values: list[date | None]) -> np.ndarray:
+    return np.array([v if v is not None else "NaT" for v in values], dtype="datetime64[D]")
+
+
+def back(values: np.ndarray) -> list[date | None]:
+    return list(values.astype(object))
+
+
+def holders(rs: list[Resident]) -> rules_vec.Holders:
+    return rules_vec.Holders(
+        days([r.birth_date for r in rs]), days([r.card_issued_on for r in rs]), days([r.card_expires_on for r in rs]),
+        days([r.cert_issued_on for r in rs]), days([r.cert_expires_on for r in rs]),
+        days([r.residence_expires_on for r in rs]), np.array([r.nationality != "" for r in rs], bool),
+        np.array([r.residence_status in rules.UNCAPPED_STATUSES for r in rs], bool))  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(dates, dates), min_size=1, max_size=40), LEAP_DAYS, st.integers(1, 11))
+def test_birthday_rules(pairs: list[tuple[date, date]], leap_day: str, n: int) -> None:
+    birth, issued = days([b for b, _ in pairs]), days([i for _, i in pairs])
+    year = np.array([i.year for _, i in pairs])
+    assert back(rules_vec.birthday_in(birth, year, leap_day)) == [rules.birthday_in(b, i.year, leap_day) for b, i in pairs]
+    assert list(rules_vec.age_on(birth, issued, leap_day)) == [rules.age_on(b, i, leap_day) for b, i in pairs]
+    assert back(rules_vec.nth_birthday_after(birth, issued, n, leap_day)) == [
+        rules.nth_birthday_after(b, i, n, leap_day) for b, i in pairs]
+    assert back(rules_vec.card_expiry_by_birthday(birth, issued, leap_day)) == [
+        rules.card_expiry_by_birthday(b, i, leap_day) for b, i in pairs]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(maybe, min_size=1, max_size=40))
+def test_month_arithmetic(values: list[date | None]) -> None:
+    expected_from = [rules.renewal_from(v) if v else None for v in values]
+    expected_end = [rules.grace_end(v) if v else None for v in values]
+    assert back(rules_vec.renewal_from(days(values))) == expected_from
+    assert back(rules_vec.grace_end(days(values))) == expected_end
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.data(), LEAP_DAYS, RUN_DATES, st.sampled_from([None, 1, 30, 90]), st.integers(1, 60))
+def test_expiries_notices_and_lapses(data: st.DataObject, leap_day: str, run_date: date, reminder_days: int | None,
+                                     lapsed_days: int) -> None:  # fmt: skip
+    rs = data.draw(st.lists(residents(run_date), min_size=1, max_size=30))
+    e = rules_vec.expiries(holders(rs), leap_day)
+    notices = rules_vec.due(e, run_date, reminder_days)
+    card_lapsed, cert_lapsed = rules_vec.lapsed(e, run_date, lapsed_days)
+    for i, r in enumerate(rs):
+        known = rules.expiries(r, leap_day)
+        event(f"kind {notices.kind[i]}, lapsed {card_lapsed[i] or cert_lapsed[i]}")
+        got = rules.Expiries(*(back(a[i : i + 1])[0] for a in (e.card, e.cert, e.card_computed, e.cert_computed)),
+                             bool(e.stay_capped[i]))  # fmt: skip
+        assert got == known, r
+        assert bool(rules_vec.differs(days([r.card_expires_on]), e.card_computed[i : i + 1])[0]) == bool(
+            r.card_expires_on and known.card_computed and r.card_expires_on != known.card_computed)
+        due = rules.due_notice(r, run_date, leap_day, known)
+        if due is None and reminder_days is not None:
+            due = rules.due_reminder(r, run_date, reminder_days, leap_day, known)
+        kind = notices.kind[i]
+        assert (rules_vec.KINDS[kind] if kind >= 0 else None) == (due.kind if due else None), r
+        if due:
+            assert back(notices.expires_on[i : i + 1])[0] == due.expires_on
+            assert rules_vec.LAPSING[notices.lapsing[i]] == due.lapsing
+            assert back(rules_vec.renewal_from(notices.expires_on[i : i + 1]))[0] == due.renewal_from
+            assert back(rules_vec.grace_end(notices.expires_on[i : i + 1]))[0] == due.grace_end
+        ended = [subject for subject, _, _ in rules.lapsed(r, run_date, lapsed_days, leap_day)]
+        assert [s for s, hit in (("card", card_lapsed[i]), ("cert", cert_lapsed[i])) if hit] == ended, r
+
+
+@pytest.mark.parametrize(("birth", "issued", "leap_day", "expected"), [
+    (date(1980, 10, 10), date(2020, 5, 15), "feb28", date(2029, 10, 10)),  # domain.md 2.1
+    (date(1980, 10, 10), date(2020, 10, 10), "feb28", date(2030, 10, 10)),  # a birthday on the issue date does not count
+    (date(2004, 2, 29), date(2021, 3, 1), "feb28", date(2026, 2, 28)),  # 17 (under 20 before 2022-04-01): 5 years
+    (date(2004, 2, 29), date(2021, 3, 1), "mar1", date(2026, 3, 1)),
+    (date(2004, 2, 29), date(2022, 4, 1), "feb28", date(2032, 2, 29)),  # 18 on the switch: 10 years, a leap year
+    (date(2004, 4, 2), date(2022, 4, 1), "feb28", date(2026, 4, 2)),  # 17, the day before the birthday: a minor
+    (date(2003, 4, 1), date(2021, 4, 1), "feb28", date(2026, 4, 1)),  # 18 on issue before the switch: 20 applies
+])  # fmt: skip
+def test_card_expiry_table(birth: date, issued: date, leap_day: str, expected: date) -> None:
+    got = back(rules_vec.card_expiry_by_birthday(days([birth]), days([issued]), leap_day))[0]
+    assert got == rules.card_expiry_by_birthday(birth, issued, leap_day) == expected
+
+
+def test_month_ends_and_nat() -> None:
+    values = [date(2025, 5, 31), date(2025, 11, 30), date(2024, 2, 29), None, date(2199, 12, 31)]
+    assert back(rules_vec.renewal_from(days(values))) == [date(2025, 3, 1), date(2025, 8, 31), date(2023, 11, 30), None,
+                                                          date(2199, 10, 1)]  # fmt: skip
+    assert back(rules_vec.grace_end(days(values))) == [date(2025, 8, 31), date(2026, 2, 28), date(2024, 5, 31), None,
+                                                       date(2200, 3, 31)]  # fmt: skip
+    assert rules_vec.in_window(days([date(2027, 1, 26), date(2027, 2, 26), None]), date(2026, 11, 26)).tolist() == [
+        True, True, False]
+    assert back(rules_vec.add_months(days([date(2026, 11, 30)]), 3)) == [date(2027, 2, 28)]
