@@ -9,8 +9,10 @@ from __future__ import annotations
 import codecs
 import csv
 import sys
-from collections.abc import Iterator
+from collections.abc import Container, Iterator, Sequence
 from dataclasses import dataclass
+
+import numpy as np
 
 from .errors import RegisterError
 
@@ -44,24 +46,66 @@ def detect_encoding(lines: list[bytes]) -> str:
     return "utf-8" if bad * 2 <= non_ascii else "cp932"
 
 
-def _decode(lines: list[bytes], encoding: str) -> tuple[list[str], set[int]]:
-    text, bad = [], set()
+def _decode_all(lines: list[bytes], encoding: str) -> tuple[list[str], set[int]]:
+    bad: set[int] = set()
     codec = "utf-8" if encoding == "utf-8-sig" else encoding
-    for index, raw in enumerate(lines):
-        if index == 0 and raw.startswith(BOM):
-            raw = raw[len(BOM):]
-        try:
-            text.append(raw.decode(codec))
-        except UnicodeDecodeError:
-            text.append(raw.decode(codec, errors="replace"))
-            bad.add(index)
-    return text, bad
+    return [_decode(raw, index, codec, bad) for index, raw in enumerate(lines)], bad
+
+
+def _decode(raw: bytes, index: int, codec: str, bad: set[int]) -> str:
+    if index == 0 and raw.startswith(BOM):
+        raw = raw[len(BOM):]
+    try:
+        return raw.decode(codec)
+    except UnicodeDecodeError:
+        bad.add(index)
+        return raw.decode(codec, errors="replace")
+
+
+class DecodedLines(Sequence[str]):
+    """The physical lines of a file, decoded one by one when first read; lines not in the encoding go to `bad`."""
+
+    def __init__(self, data: bytes, ends: np.ndarray, encoding: str, bad: set[int]) -> None:
+        self.data, self.ends, self.bad = data, ends, bad
+        self.codec = "utf-8" if encoding == "utf-8-sig" else encoding
+        self.cache: dict[int, str] = {}
+
+    def __len__(self) -> int:
+        return len(self.ends)
+
+    def __getitem__(self, index: int) -> str:  # type: ignore[override]
+        if index not in self.cache:
+            raw = self.data[int(self.ends[index - 1]) if index else 0 : int(self.ends[index])]
+            self.cache[index] = _decode(raw, index, self.codec, self.bad)
+        return self.cache[index]
+
+
+def line_ends(data: bytes) -> np.ndarray:
+    """Where each physical line ends (after its terminator), split as bytes.splitlines does: LF, CR LF, lone CR."""
+    ends = _positions(data, b"\n") + 1
+    if data.count(b"\r") != data.count(b"\r\n"):
+        crs = _positions(data, b"\r")
+        lone = crs[np.frombuffer(data + b"\0", np.uint8)[crs + 1] != 10]
+        ends = np.union1d(ends, lone + 1)
+    if len(data) and (not len(ends) or ends[-1] != len(data)):
+        ends = np.append(ends, len(data))
+    return ends
+
+
+def _positions(data: bytes, byte: bytes, chunk: int = 1 << 22) -> np.ndarray:
+    # In chunks, reusing one mask: a mask of the whole file costs more in page faults than in comparing.
+    view, mask, found = np.frombuffer(data, np.uint8), np.empty(min(chunk, len(data)), bool), [np.empty(0, np.int64)]
+    for start in range(0, len(data), chunk):
+        part = view[start : start + chunk]
+        np.equal(part, ord(byte), out=mask[: len(part)])
+        found.append(np.flatnonzero(mask[: len(part)]) + start)
+    return np.concatenate(found)
 
 
 class _Lines:
     """An iterator over the decoded lines that can be rewound to any line."""
 
-    def __init__(self, lines: list[str], position: int) -> None:
+    def __init__(self, lines: Sequence[str], position: int) -> None:
         self.lines, self.position = lines, position
 
     def __iter__(self) -> _Lines:
@@ -83,7 +127,7 @@ def read_records(data: bytes, source: str, encoding: str | None = None) -> tuple
         except LookupError:
             raise RegisterError(f"{source}: unknown encoding {encoding!r}") from None
     used = encoding or detect_encoding(lines)
-    text, bad = _decode(lines, used)
+    text, bad = _decode_all(lines, used)
     if not text:
         raise RegisterError(f"{source}: line 1: the file is empty: no header row")
     if 0 in bad:
@@ -93,7 +137,14 @@ def read_records(data: bytes, source: str, encoding: str | None = None) -> tuple
 
 
 def _records(text: list[str], bad: set[int], width: int, encoding: str) -> Iterator[Record]:
-    source = _Lines(text, 1)
+    for record, _ in records_from(text, bad, width, encoding, 1):
+        yield record
+
+
+def records_from(text: Sequence[str], bad: Container[int], width: int, encoding: str,
+                 start: int) -> Iterator[tuple[Record, int]]:  # fmt: skip
+    """The records from line index `start` on, each with the index of the line the next one starts on."""
+    source = _Lines(text, start)
     reader = csv.reader(source)
     while True:
         start, cells = source.position, []
@@ -110,9 +161,9 @@ def _records(text: list[str], bad: set[int], width: int, encoding: str) -> Itera
             elif source.position - start > 1 and len(cells) != width:
                 problem = "a quote is not closed"
             else:
-                yield Record(start + 1, cells, "")
+                yield Record(start + 1, cells, ""), source.position
                 continue
-        yield Record(start + 1, cells, problem)
+        yield Record(start + 1, cells, problem), start + 1
         # The record is rejected at its first line; reading goes on from the next physical line.
         source.position = start + 1
         reader = csv.reader(source)

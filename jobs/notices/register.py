@@ -3,73 +3,26 @@
 from __future__ import annotations
 
 import hashlib
+import heapq
 import logging
 import re
 import unicodedata
-from collections import Counter
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-import jaconv
-
-from .appid import normalise as normalise_app_id
+from . import register_cells as cells
 from .csvfile import Record, read_records
 from .errors import RegisterError
 from .models import CardState, QualityNote, Reject, Resident, Status
 from .privacy import quote
-from .wareki import parse_date
+from .register_cells import ALIASES, DATE_COLUMNS, REQUIRED
+from .register_frame import NotPlain, normalise, read_plain, row_records
+from .register_scan import NotBulk, scan
+from .residents import ResidentTable
 
 log = logging.getLogger("notices")
-
-ALIASES: dict[str, tuple[str, ...]] = {
-    "resident_id": ("住民票コード", "住民コード", "住民id", "住民番号", "宛名番号", "宛名コード", "個人コード"),
-    "household_id": ("世帯番号", "世帯コード", "世帯id"),
-    "name": ("氏名", "名前", "氏名(漢字)", "漢字氏名"),
-    "name_kana": ("フリガナ", "ふりがな", "氏名カナ", "カナ氏名", "氏名フリガナ", "氏名(カナ)", "よみ"),
-    "birth_date": ("生年月日",),
-    "sex": ("性別",),
-    "postal_code": ("郵便番号",),
-    "address": ("住所",),
-    "address_extra": ("方書", "方書き"),
-    "status": ("住民状態", "状態", "住民区分", "異動区分"),
-    "nationality": ("国籍",),
-    "residence_status": ("在留資格",),
-    "residence_expires_on": ("在留期間満了日", "在留期間の満了日", "在留期限"),
-    "card_issued_on": ("カード発行日", "カード交付日", "マイナンバーカード発行日", "発行日"),
-    "card_expires_on": ("カード有効期限", "マイナンバーカード有効期限", "有効期限"),
-    "card_state": ("カード状態", "カード状況"),
-    "cert_issued_on": ("電子証明書発行日", "利用者証明用電子証明書発行日"),
-    "cert_expires_on": ("電子証明書有効期限", "利用者証明用電子証明書有効期限"),
-    "support_measure": ("支援措置", "支援措置対象", "支援措置有無", "dv等支援措置", "dv支援措置", "dv等支援措置対象"),
-    "application_id": ("申請書id", "交付申請書id"),
-    "language": ("言語", "使用言語"),
-    "my_number": ("個人番号", "マイナンバー"),
-}
-REQUIRED = ("resident_id", "name", "birth_date", "postal_code", "address", "status")
-DATE_COLUMNS = ("birth_date", "residence_expires_on", "card_issued_on", "card_expires_on", "cert_issued_on", "cert_expires_on")
-
-STATUSES = {
-    "resident": Status.RESIDENT, "住民": Status.RESIDENT, "住登者": Status.RESIDENT,
-    "moved_out": Status.MOVED_OUT, "転出": Status.MOVED_OUT,
-    "deceased": Status.DECEASED, "死亡": Status.DECEASED,
-    "removed": Status.REMOVED, "消除": Status.REMOVED, "職権消除": Status.REMOVED,
-    "abroad": Status.ABROAD, "国外転出": Status.ABROAD,
-}  # fmt: skip
-CARD_STATES = {
-    "": CardState.ACTIVE, "active": CardState.ACTIVE, "有効": CardState.ACTIVE,
-    "suspended": CardState.SUSPENDED, "一時停止": CardState.SUSPENDED, "停止": CardState.SUSPENDED,
-    "revoked": CardState.REVOKED, "廃止": CardState.REVOKED, "失効": CardState.REVOKED,
-    "returned": CardState.RETURNED, "返納": CardState.RETURNED,
-}  # fmt: skip
-FLAG_TRUE = {"1", "true", "yes", "y", "有", "有り", "あり", "○", "◯", "対象"}
-FLAG_FALSE = {"", "0", "false", "no", "n", "無", "無し", "なし", "×", "対象外"}
-SEXES = {"1": "男", "男": "男", "m": "男", "male": "男", "2": "女", "女": "女", "f": "女", "female": "女"}
-# Dates outside these are typing errors; they would also break the date arithmetic of the rules.
-EARLIEST, LATEST = date(1868, 1, 25), date(2199, 12, 31)
-JAPANESE_NATIONALITY = {"", "jp", "jpn", "japan", "日本", "日本国"}
-
 
 def _key(header: str) -> str:
     return re.sub(r"[\s_\-]", "", unicodedata.normalize("NFKC", header).lower())
@@ -86,10 +39,22 @@ class RegisterRead:
     encoding: str
     sha256: str
     rows_read: int
-    residents: tuple[Resident, ...]
+    table: ResidentTable = field(repr=False, compare=False)  # the residents read in bulk, as columns
+    others: tuple[Resident, ...]  # the residents read row by row (all of them when read that way)
     rejects: tuple[Reject, ...]
     protected_households: frozenset[str]
     quality: tuple[QualityNote, ...]
+
+    @property
+    def residents(self) -> tuple[Resident, ...]:
+        """Every usable resident in line order, built all at once: for small registers (and tests)."""
+        return tuple(heapq.merge(self.table.residents(), self.others, key=lambda r: r.line))
+
+    def find(self, resident_id: str) -> Resident | None:
+        """The usable resident with this ID, if there is one."""
+        found = [*self.table.residents(self.table.positions_of({resident_id})),
+                 *(r for r in self.others if r.resident_id == resident_id)]  # fmt: skip
+        return min(found, key=lambda r: r.line, default=None)
 
 
 class _RowError(Exception):
@@ -122,70 +87,110 @@ def _columns(header: list[str], source: str) -> dict[str, int]:
     return columns
 
 
-def read_register(path: Path, encoding: str | None = None) -> RegisterRead:
-    """Read a register file; raise RegisterError only when the file cannot be read at all."""
+def read_register(path: Path, encoding: str | None = None, *, row_by_row: bool = False) -> RegisterRead:
+    """Read a register file; raise RegisterError only when the file cannot be read at all.
+
+    The plain lines are read in bulk; `row_by_row` reads every line with the per-row code (the reference).
+    """
     source = str(path)
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise RegisterError(f"{source}: cannot read the register: {exc.strerror}") from None
+    sha256 = hashlib.sha256(data).hexdigest()
+    if not row_by_row:
+        try:
+            return _read_bulk(data, source, encoding, sha256)
+        except NotBulk:
+            pass
     used, header, records = read_records(data, source, encoding)
     columns = _columns(header, source)
+    return _finish(source, used, sha256, *_parse_rows(records, columns, len(header)))
+
+
+def _read_bulk(data: bytes, source: str, encoding: str | None, sha256: str) -> RegisterRead:
+    found = scan(data, source, encoding, plain=True)
+    columns = _columns(found.header, source)
+    try:
+        frame = read_plain(found, columns)
+    except NotPlain:
+        found = scan(data, source, encoding, plain=False)
+        try:
+            frame = read_plain(found, columns)
+        except NotPlain:
+            raise NotBulk from None
+    bulk = normalise(frame, found.lines)
+    others = row_records(found, frame, bulk.others, found.lines, columns)
+    del frame
+    parsed, flags, quality = _parse_rows(heapq.merge(found.records, others, key=lambda r: r.line), columns,
+                                         len(found.header))  # fmt: skip
+    quality += [QualityNote(line, resident_id, "sex", detail) for line, resident_id, detail in bulk.sex_notes]
+    return _finish(source, found.encoding, sha256, parsed, flags, sorted(quality, key=lambda q: q.line), bulk.table,
+                   bulk.protected)  # fmt: skip
+
+
+def _parse_rows(records: Iterable[Record], columns: dict[str, int], width: int
+                ) -> tuple[list[tuple[int, Resident | Reject]], list[tuple[str, bool]], list[QualityNote]]:  # fmt: skip
     parsed: list[tuple[int, Resident | Reject]] = []
     flags: list[tuple[str, bool]] = []  # (household_id, flagged) of every row, rejected or not
     quality: list[QualityNote] = []
     for record in records:
         if not any(c.strip() for c in record.cells) and not record.problem:
             continue  # a blank line holds no one
-        parsed.append((record.line, _parse_row(record, columns, len(header), flags, quality)))
-    return _finish(source, used, hashlib.sha256(data).hexdigest(), parsed, flags, quality)
+        parsed.append((record.line, _parse_row(record, columns, width, flags, quality)))
+    return parsed, flags, quality
 
 
 def _finish(
     source: str, encoding: str, sha256: str, parsed: list[tuple[int, Resident | Reject]],
-    flags: list[tuple[str, bool]], quality: list[QualityNote],
+    flags: list[tuple[str, bool]], quality: list[QualityNote], table: ResidentTable | None = None,
+    protected: frozenset[str] = frozenset(),
 ) -> RegisterRead:  # fmt: skip
-    ids = Counter(item.resident_id for _, item in parsed if item.resident_id)
+    table = table if table is not None else ResidentTable.empty()
+    ids = table.repeated("resident_id", [item.resident_id for _, item in parsed])
     residents: list[Resident] = []
     rejects: list[Reject] = []
     for line, item in parsed:
         if isinstance(item, Reject):
             rejects.append(item)
         elif ids[item.resident_id] > 1:
-            # Every row of a duplicated ID is rejected: nobody can tell which is right (domain.md 2.6).
-            rejects.append(Reject(line, item.resident_id, "duplicate_resident_id", "resident_id",
-                                  f"resident_id appears on {ids[item.resident_id]} rows"))  # fmt: skip
+            rejects.append(_duplicate(line, item.resident_id, ids[item.resident_id]))
         else:
             residents.append(item)
-    protected = frozenset(household for household, flagged in flags if flagged and household)
-    return RegisterRead(source, encoding, sha256, len(parsed), tuple(residents), tuple(rejects), protected, tuple(quality))
+    twice = table.positions_of(set(ids))
+    for line, resident_id in zip(table.lines()[twice].tolist(), table.texts("resident_id", twice), strict=True):
+        rejects.append(_duplicate(line, resident_id, ids[resident_id]))
+    rejects.sort(key=lambda j: j.line)
+    protected |= frozenset(household for household, flagged in flags if flagged and household)
+    return RegisterRead(source, encoding, sha256, len(parsed) + len(table), table.without(twice), tuple(residents),
+                        tuple(rejects), protected, tuple(quality))  # fmt: skip
 
 
-def _flag(value: str) -> bool | None:
-    v = unicodedata.normalize("NFKC", value).strip().lower()
-    return True if v in FLAG_TRUE else False if v in FLAG_FALSE else None
+def _duplicate(line: int, resident_id: str, count: int) -> Reject:
+    # Every row of a duplicated ID is rejected: nobody can tell which is right (domain.md 2.6).
+    return Reject(line, resident_id, "duplicate_resident_id", "resident_id", f"resident_id appears on {count} rows")
 
 
 def _parse_row(
     record: Record, columns: dict[str, int], width: int, flags: list[tuple[str, bool]], quality: list[QualityNote],
 ) -> Resident | Reject:  # fmt: skip
-    cells, line = record.cells, record.line
+    values, line = record.cells, record.line
 
     def cell(column: str) -> str:
         index = columns.get(column)
-        return cells[index].strip() if index is not None and index < len(cells) else ""
+        return values[index].strip() if index is not None and index < len(values) else ""
 
-    resident_id = unicodedata.normalize("NFKC", cell("resident_id"))
-    household_id = unicodedata.normalize("NFKC", cell("household_id"))
-    flag = _flag(cell("support_measure"))
-    sound = not record.problem and len(cells) == width
+    resident_id = cells.identifier(cell("resident_id"))
+    household_id = cells.identifier(cell("household_id"))
+    flag = cells.flag(cell("support_measure"))
+    sound = not record.problem and len(values) == width
     # Read the protection flag first, from every row: a rejected row still protects its household,
     # and a row whose cells cannot be trusted protects it whatever its flag cell says.
     flags.append((household_id, flag is not False or not sound))
     if record.problem:
         return Reject(line, resident_id, "malformed_row", "", record.problem)
     if not sound:
-        return Reject(line, resident_id, "malformed_row", "", f"expected {width} fields, found {len(cells)}")
+        return Reject(line, resident_id, "malformed_row", "", f"expected {width} fields, found {len(values)}")
     try:
         return _resident(cell, line, resident_id, household_id, flag, quality)
     except _RowError as exc:
@@ -196,10 +201,7 @@ def _date(cell_value: str, column: str, needed: bool) -> date | None:
     if not cell_value:
         return None
     try:
-        day = parse_date(cell_value)
-        if not EARLIEST <= day <= LATEST:
-            raise ValueError("out of range")
-        return day
+        return cells.read_date(cell_value)
     except ValueError:
         if needed:
             raise _RowError("bad_date", column, f"{column}: cannot read {quote(cell_value)} as a date") from None
@@ -210,11 +212,11 @@ def _resident(cell: Callable[[str], str], line: int, resident_id: str, household
               quality: list[QualityNote]) -> Resident:  # fmt: skip
     if not resident_id:
         raise _RowError("missing_resident_id", "resident_id", "resident_id is empty")
-    status = STATUSES.get(cell("status").lower())
+    status = cells.status(cell("status"))
     if status is None:
         raise _RowError("unknown_status", "status", f"status: unknown value {quote(cell('status'))}")
     has_card = bool(cell("card_issued_on") or cell("card_expires_on"))
-    card_state = CARD_STATES.get(cell("card_state").lower()) if has_card else None
+    card_state = cells.card_state(cell("card_state")) if has_card else None
     if status is Status.RESIDENT and has_card and card_state is None:
         raise _RowError("unknown_card_state", "card_state", f"card_state: unknown value {quote(cell('card_state'))}")
     # Dates matter only for a resident with an active card; others are not mailed whatever their dates say.
@@ -226,32 +228,31 @@ def _resident(cell: Callable[[str], str], line: int, resident_id: str, household
     dates = {column: _date(cell(column), column, needed) for column in DATE_COLUMNS}
     if needed and dates["card_issued_on"] is None and dates["card_expires_on"] is None:
         raise _RowError("missing_value", "card_issued_on", "card_issued_on is empty")
-    sex = SEXES.get(unicodedata.normalize("NFKC", cell("sex")).lower(), "")
-    if cell("sex") and not sex:
-        quality.append(QualityNote(line, resident_id, "sex", f"sex: unknown value {quote(cell('sex'))}, left blank"))
-    nationality = unicodedata.normalize("NFKC", cell("nationality"))
+    note = cells.sex_note(cell("sex"))
+    if note:
+        quality.append(QualityNote(line, resident_id, "sex", note))
     return Resident(
         line=line,
         resident_id=resident_id,
         household_id=household_id,
         name=cell("name"),
-        name_kana=jaconv.h2z(cell("name_kana"), kana=True, ascii=False, digit=False),
+        name_kana=cells.kana(cell("name_kana")),
         birth_date=dates["birth_date"],
-        sex=sex,
-        postal_code=re.sub(r"[〒\-‐－ー\s]", "", unicodedata.normalize("NFKC", cell("postal_code"))),
+        sex=cells.sex(cell("sex")),
+        postal_code=cells.postal_code(cell("postal_code")),
         address=cell("address"),
         address_extra=cell("address_extra"),
         status=status,
-        nationality="" if nationality.lower() in JAPANESE_NATIONALITY else nationality.upper(),
-        residence_status=unicodedata.normalize("NFKC", cell("residence_status")).replace(" ", ""),
+        nationality=cells.nationality(cell("nationality")),
+        residence_status=cells.residence_status(cell("residence_status")),
         residence_expires_on=dates["residence_expires_on"],
         card_issued_on=dates["card_issued_on"],
         card_expires_on=dates["card_expires_on"],
-        card_state=card_state if has_card else None,
+        card_state=card_state,
         cert_issued_on=dates["cert_issued_on"],
         cert_expires_on=dates["cert_expires_on"],
         support_measure=flag is not False,
         support_measure_unclear=flag is None,
-        application_id=normalise_app_id(cell("application_id")),
-        language=cell("language").lower(),
+        application_id=cells.application_id(cell("application_id")),
+        language=cells.language(cell("language")),
     )

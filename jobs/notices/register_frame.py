@@ -1,0 +1,187 @@
+"""The plain lines of a register read all at once: pandas with the pyarrow engine, cells normalised column by column.
+
+Each cell gets exactly what register._parse_row gives it: the same function of register_cells, run
+once per distinct value of a column (dates, codes, flags), or a vectorised operation equal to it
+(trimming, NFKC of ASCII text, kana widening only where there is half-width kana). A row that the
+per-row code would reject, or that it must look at for another reason, is handed back to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from . import register_cells as cells
+from .csvfile import Record
+from .models import CardState, Status
+from .register_scan import Scan, plain_records
+from .residents import ResidentTable
+
+# str.strip()'s whitespace: every c with c.isspace() (tests/test_register_fast.py checks it), for utf8_trim.
+WHITESPACE = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u2028\u2029\u202f\u205f\u3000"
+HALF_WIDTH_KANA = "[\uff61-\uff9f]"  # register_cells.kana changes no text without one of these
+TEXTS = ("resident_id", "household_id", "name", "name_kana", "address", "address_extra")
+RESIDENT, ACTIVE = Status.RESIDENT, CardState.ACTIVE
+
+
+class NotPlain(Exception):
+    """pandas did not read one row per plain line: the lines must be sorted one by one after all."""
+
+
+@dataclass(frozen=True)
+class Bulk:
+    """What the plain lines held: usable residents for certain, and the rows left to the per-row code."""
+
+    table: ResidentTable
+    protected: frozenset[str]  # households flagged on the usable rows
+    others: np.ndarray  # positions (among the plain lines) of the rows the per-row code must read
+    sex_notes: list[tuple[int, str, str]]  # (line, resident_id, detail) of an unknown sex on a usable row
+
+
+def read_plain(scan: Scan, columns: dict[str, int]) -> pd.DataFrame:
+    """The plain lines as text, one column for each register column used (never the My Number)."""
+    used = {index: name for name, index in columns.items() if name != "my_number"}
+    if scan.body.size == 0:
+        return pd.DataFrame({name: pd.Series([], dtype=pd.ArrowDtype(pa.string())) for name in used.values()})
+    invalid: list[object] = []
+    try:
+        frame = pd.read_csv(pa.BufferReader(scan.body), engine="pyarrow", header=None, usecols=sorted(used),
+                            dtype=pd.ArrowDtype(pa.string()), keep_default_na=False, na_values=[],
+                            on_bad_lines=lambda row: invalid.append(row) or "skip", dtype_backend="pyarrow",
+                            skip_blank_lines=False)  # fmt: skip
+    except (pa.ArrowException, pd.errors.EmptyDataError, pd.errors.ParserError, ValueError):
+        raise NotPlain from None  # the first line has too few fields, say: pandas cannot even count the columns
+    if invalid or len(frame) != len(scan.lines):
+        raise NotPlain
+    frame.columns = [used[index] for index in sorted(used)]  # pandas numbers the columns read 0, 1, …
+    return frame
+
+
+def _text(frame: pd.DataFrame, column: str) -> pa.ChunkedArray:
+    """A text column trimmed as str.strip() trims ("" for every row when the register lacks the column)."""
+    if column not in frame:
+        return pa.chunked_array([pa.array(np.full(len(frame), ""), pa.string())])
+    return pc.utf8_trim(frame[column].array.__arrow_array__(), characters=WHITESPACE)
+
+
+def _per_value(frame: pd.DataFrame, column: str, function: Callable[[str], Any]) -> tuple[np.ndarray, list[Any]]:
+    """(code of each row, function(cell) of each distinct cell): the function runs once per distinct value."""
+    if column not in frame:
+        return np.zeros(len(frame), np.intp), [function("")]
+    encoded = pc.dictionary_encode(frame[column].array.__arrow_array__().combine_chunks())
+    return encoded.indices.to_numpy(), [function(value.strip()) for value in encoded.dictionary.to_pylist()]
+
+
+def _typed(found: tuple[np.ndarray, list[Any]], dtype: Any) -> np.ndarray:
+    codes, results = found
+    return np.array(results, dtype=dtype).reshape(len(results))[codes]
+
+
+def _categories(found: tuple[np.ndarray, list[str]]) -> pd.Categorical:
+    """Text results as a categorical: each distinct result once, however many cells gave it."""
+    codes, results = found
+    categories = sorted(set(results))
+    position = {value: i for i, value in enumerate(categories)}
+    return pd.Categorical.from_codes(np.array([position[r] for r in results], np.intp)[codes], categories=categories)
+
+
+def _replaced(array: pa.ChunkedArray, where: pa.ChunkedArray, function: Callable[[str], str]) -> pa.ChunkedArray:
+    """function(value) in the rows `where` says, the others as they are."""
+    if not pc.any(where).as_py():
+        return array
+    changed = [function(v) for v in pc.filter(array, where).to_pylist()]
+    replaced = pc.replace_with_mask(array.combine_chunks(), where.combine_chunks(), pa.array(changed, pa.string()))
+    return pa.chunked_array([replaced])
+
+
+def _dates(frame: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(empty, the date or NaT, unreadable) of each cell of a date column."""
+    codes, found = _per_value(frame, column, _read_date)
+    empty, day, bad = zip(*found, strict=True)
+    return (np.array(empty, bool)[codes], np.array(day, "datetime64[D]")[codes], np.array(bad, bool)[codes])
+
+
+def _read_date(cell: str) -> tuple[bool, Any, bool]:
+    if not cell:
+        return True, "NaT", False
+    try:
+        return False, cells.read_date(cell), False
+    except ValueError:
+        return False, "NaT", True
+
+
+def normalise(frame: pd.DataFrame, lines: np.ndarray) -> Bulk:
+    """Every plain row as the per-row code reads it; the rows it would reject or must see are left to it."""
+    if not len(frame):
+        return Bulk(ResidentTable.empty(), frozenset(), np.empty(0, np.int64), [])
+    status = _typed(_per_value(frame, "status", lambda c: _code(cells.status(c), Status)), np.int8)
+    state = _typed(_per_value(frame, "card_state", lambda c: _code(cells.card_state(c), CardState)), np.int8)
+    dates = {column: _dates(frame, column) for column in cells.DATE_COLUMNS}
+    has_card = ~dates["card_issued_on"][0] | ~dates["card_expires_on"][0]
+    resident = status == _code(RESIDENT, Status)
+    needed = resident & has_card & (state == _code(ACTIVE, CardState))
+    texts = {column: _text(frame, column) for column in TEXTS}
+    empty = {c: pc.equal(pc.binary_length(texts[c]), 0).to_numpy(zero_copy_only=False) for c in ("resident_id", "name")}
+    # What _resident would reject (and a blank resident ID, which may also be a blank line).
+    odd = empty["resident_id"] | (status < 0) | (resident & has_card & (state < 0))
+    odd |= needed & (empty["name"] | dates["birth_date"][0])
+    for column in cells.DATE_COLUMNS:
+        odd |= needed & dates[column][2]
+    usable = np.flatnonzero(~odd)
+    flag = _per_value(frame, "support_measure", cells.flag)
+    sex_notes = _typed(_per_value(frame, "sex", cells.sex_note), object)
+    ids = {c: _replaced(texts[c], pc.invert(pc.string_is_ascii(texts[c])), cells.identifier) for c in TEXTS[:2]}
+    columns = {
+        "line": lines, **ids, "name": texts["name"],
+        "name_kana": _replaced(texts["name_kana"], pc.match_substring_regex(texts["name_kana"], HALF_WIDTH_KANA),
+                               cells.kana),
+        "sex": _categories(_per_value(frame, "sex", cells.sex)),
+        "postal_code": _categories(_per_value(frame, "postal_code", cells.postal_code)),
+        "address": texts["address"], "address_extra": texts["address_extra"], "status": status,
+        "nationality": _categories(_per_value(frame, "nationality", cells.nationality)),
+        "residence_status": _categories(_per_value(frame, "residence_status", cells.residence_status)),
+        "card_state": np.where(has_card, state, -1).astype(np.int8),
+        "support_measure": _typed((flag[0], [f is not False for f in flag[1]]), bool),
+        "support_measure_unclear": _typed((flag[0], [f is None for f in flag[1]]), bool),
+        "application_id": _categories(_per_value(frame, "application_id", cells.application_id)),
+        "language": _categories(_per_value(frame, "language", cells.language)),
+        **{column: np.where(dates[column][2], np.datetime64("NaT", "D"), dates[column][1]) for column in cells.DATE_COLUMNS},
+    }  # fmt: skip
+    flagged = usable[columns["support_measure"][usable]]
+    protected = frozenset(ids["household_id"].take(pa.array(flagged, pa.int64())).to_pylist()) - {""}
+    noted = usable[sex_notes[usable] != ""]
+    notes = list(zip(lines[noted].tolist(), ids["resident_id"].take(pa.array(noted, pa.int64())).to_pylist(),
+                     sex_notes[noted].tolist(), strict=True))  # fmt: skip
+    return Bulk(ResidentTable.of(columns, usable), protected, np.flatnonzero(odd), notes)
+
+
+def _code(value: Any, kind: Any) -> int:
+    return -1 if value is None else list(kind).index(value)
+
+
+def row_records(scan: Scan, frame: pd.DataFrame, positions: np.ndarray, lines: np.ndarray,
+                columns: dict[str, int]) -> list[Record]:  # fmt: skip
+    """The records of some plain lines, for the per-row code: their cells as pandas read them.
+
+    A row whose cells read are all blank is read from the file again: only its other cells
+    (the My Number's, one pandas never reads) tell a blank line from a row without a resident ID.
+    """
+    width = len(scan.header)
+    part = frame.take(positions)
+    found: list[Record] = []
+    for line, values in zip(lines[positions].tolist(), zip(*(part[c].tolist() for c in part.columns)), strict=True):
+        row = [""] * width
+        for column, value in zip(part.columns, values, strict=True):
+            row[columns[column]] = value
+        found.append(Record(line, row, ""))
+    blank = [r.line for r in found if not any(c.strip() for c in r.cells)]
+    if blank:
+        again = {r.line: r for r in plain_records(scan, blank)}
+        found = [again.get(r.line, r) for r in found]
+    return found

@@ -1,0 +1,172 @@
+"""The register's bytes sorted for reading in bulk: the encoding, the plain lines, and the records left to csvfile.
+
+A plain line is one CSV record by itself: valid in the file's encoding, quotes well formed, exactly
+as many fields as the header, no NUL. pandas reads those, all at once. Every other line is read
+by csvfile's record reader from that line on, exactly as for a file read row by row, until it
+stands at a plain line again; so a broken quote or a bad byte spoils what it spoils there too.
+"""
+
+from __future__ import annotations
+
+import bisect
+import codecs
+import csv
+import functools
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .csvfile import BOM, DecodedLines, Record, _decode, line_ends, records_from
+from .errors import RegisterError
+
+BULK_CODECS = ("utf-8", "cp932")  # ASCII-compatible: a comma, a quote and a line break are those bytes
+_FIELD = r'(?:[^",\r\n\x00]*|"(?:[^"\x00]|"")*")'
+_state = threading.local()
+
+
+class NotBulk(Exception):
+    """The file is read row by row instead (an encoding other than UTF-8 or CP932, an empty file)."""
+
+
+@dataclass(frozen=True)
+class Scan:
+    """The register split for reading: header, plain lines for pandas (UTF-8), the other records."""
+
+    encoding: str  # as reported: the one given, or the one detected
+    header: list[str]
+    body: pa.Buffer  # the plain lines, UTF-8, one record each
+    lines: np.ndarray  # the physical line number of each plain line
+    records: list[Record]  # the records of all other lines, in file order
+    data: bytes = field(repr=False)  # the file as it is
+
+
+def _skip_line(exc: UnicodeDecodeError) -> tuple[str, int]:
+    """Codec error handler: note the bad line, and go on from its end (its line break)."""
+    data = exc.object
+    breaks = [i for i in (data.find(b"\n", exc.start), data.find(b"\r", exc.start)) if i >= 0]
+    _state.errors.append(exc.start)
+    if _state.limit is not None and len(_state.errors) > _state.limit():
+        raise _Enough
+    return "\ufffd", min(breaks, default=len(data))
+
+
+class _Enough(Exception):
+    pass
+
+
+codecs.register_error("notices-skip-line", _skip_line)
+
+
+def _decode_lines(data: bytes, codec: str, limit: Callable[[], int] | None = None) -> tuple[str | None, list[int]]:
+    """The text, and where each line that is not valid in the codec first goes wrong (None: more than limit())."""
+    _state.errors, _state.limit = [], functools.cache(limit) if limit else None
+    try:
+        return data.decode(codec, "notices-skip-line"), _state.errors
+    except _Enough:
+        return None, _state.errors
+
+
+def detect(data: bytes) -> tuple[str, list[int] | None]:
+    """csvfile.detect_encoding, sooner; for UTF-8 also where its bad lines go wrong (None: not looked at)."""
+    if data.startswith(BOM):
+        return "utf-8-sig", None
+    def half() -> int:  # half as many lines as there are at most: counted only once a line is not UTF-8
+        return (data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n") + 1) // 2
+
+    text, bad = _decode_lines(data, "utf-8", limit=half)
+    if text is None:
+        return "cp932", None  # most lines are not UTF-8
+    if not bad or len(bad) * 2 <= len(_decode_lines(data, "ascii")[1]):
+        return "utf-8", bad
+    return "cp932", None
+
+
+def scan(data: bytes, source: str, encoding: str | None, plain: bool) -> Scan:
+    """Sort a register's lines; `plain`: take every line after the header as plain (the caller checks it)."""
+    if encoding:
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise RegisterError(f"{source}: unknown encoding {encoding!r}") from None
+    if not data:
+        raise NotBulk
+    used, errors = (encoding, None) if encoding else detect(data)
+    codec = "utf-8" if used == "utf-8-sig" else codecs.lookup(used).name
+    if codec not in BULK_CODECS:
+        raise NotBulk
+    header = _header(data, used, source)
+    if codec == "utf-8":
+        utf8 = data
+        if errors is None:
+            errors = _decode_lines(data, codec)[1]
+    else:
+        text, errors = _decode_lines(data, codec)
+        utf8 = text.encode("utf-8")  # type: ignore[union-attr]
+        del text
+    end = utf8.find(b"\n") + 1 or len(utf8)
+    # Plain throughout, as far as a glance shows: no bad byte, quote or NUL, no BOM pandas might drop. A blank
+    # line, a wrong number of fields or a lone CR (a line break to pandas and to csvfile, not one that a count
+    # of LFs sees) make pandas complain or read another number of rows than counted here: read_plain checks.
+    if (plain and not errors and b'"' not in utf8 and b"\0" not in utf8 and not utf8.startswith(BOM, end)
+            and utf8.find(b"\r", 0, end) in (-1, end - 2)):  # the header ends at its LF  # fmt: skip
+        rows = utf8.count(b"\n", end) + (not utf8.endswith(b"\n") and end < len(utf8))
+        return Scan(used, header, pa.py_buffer(utf8).slice(end), np.arange(2, rows + 2), [], data)
+    return _sorted(data, utf8, used, header, errors)
+
+
+def _header(data: bytes, used: str, source: str) -> list[str]:
+    first = data[: int(line_ends(data[: (data.find(b"\n") + 1 or len(data))])[0])]
+    bad: set[int] = set()
+    text = _decode(first, 0, "utf-8" if used == "utf-8-sig" else used, bad)
+    if bad:
+        raise RegisterError(f"{source}: line 1: the header is not valid {used} (use --encoding)")
+    return next(csv.reader([text]), [])
+
+
+def _sorted(data: bytes, utf8: bytes, used: str, header: list[str], errors: list[int]) -> Scan:
+    """The general case: each line sorted by a regular expression over all lines at once."""
+    ends = line_ends(utf8)
+    raw_ends = ends if utf8 is data else line_ends(data)
+    offsets = np.concatenate([[0], ends]).astype(np.int64)
+    lines = pa.Array.from_buffers(pa.large_binary(), len(ends), [None, pa.py_buffer(offsets), pa.py_buffer(utf8)])
+    pattern = f"^{_FIELD}(?:,{_FIELD}){{{len(header) - 1}}}(?:\r\n|\n|\r)?$"
+    plain = pc.match_substring_regex(lines, pattern).to_numpy(zero_copy_only=False)
+    plain[0] = False  # the header
+    plain[np.searchsorted(raw_ends, np.array(errors, np.int64), side="right")] = False
+    first = np.flatnonzero(plain)[:1]
+    if len(first) and utf8.startswith(BOM, int(offsets[first[0]])):
+        plain[first[0]] = False  # pandas would drop a BOM at the start of what it reads
+    records, taken = _records(DecodedLines(data, raw_ends, used, set()), plain, len(header), used)
+    plain &= ~taken
+    runs = np.flatnonzero(np.diff(np.concatenate([[False], plain, [False]]).astype(np.int8)))
+    view = memoryview(utf8)
+    body = b"".join(view[offsets[a] : offsets[b]] for a, b in zip(runs[::2], runs[1::2], strict=True))
+    return Scan(used, header, pa.py_buffer(body), np.flatnonzero(plain) + 1, records, data)
+
+
+def _records(lines: DecodedLines, plain: np.ndarray, width: int, used: str) -> tuple[list[Record], np.ndarray]:
+    """Read every stretch that starts at a line that is not plain, up to the next plain line a record starts on."""
+    others = np.flatnonzero(~plain[1:]) + 1
+    records, taken = [], np.zeros(len(plain), bool)
+    position = int(others[0]) if len(others) else len(plain)
+    while position < len(plain):
+        start = position
+        for record, position in records_from(lines, lines.bad, width, used, start):
+            records.append(record)
+            if position >= len(plain) or plain[position]:
+                break
+        position = max(position, start + 1)
+        taken[start:position] = True
+        following = bisect.bisect_left(others, position)
+        position = int(others[following]) if following < len(others) else len(plain)
+    return records, taken
+
+
+def plain_records(scan: Scan, numbers: list[int]) -> list[Record]:
+    """The records on some plain lines (by line number), read from the file as csvfile reads them."""
+    lines = DecodedLines(scan.data, line_ends(scan.data), scan.encoding, set())
+    return [next(records_from(lines, lines.bad, len(scan.header), scan.encoding, n - 1))[0] for n in numbers]
