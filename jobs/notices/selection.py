@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from functools import partial
 
-from . import fonts, review, rules
+from . import fonts, review, rules, selection_bulk
 from .config import Config
 from .ledger import Ledger, address_hash
 from .models import CardState, Due, QualityNote, Reject, Resident, Review, Status
 from .privacy import mask
 from .register import RegisterRead
 
-NOT_MAILED_REASONS = ("moved_out", "deceased", "removed", "abroad", "no_card", "card_inactive", "not_due")
+NOT_MAILED_REASONS = selection_bulk.NOT_MAILED_REASONS
+Outcome = tuple[int, str, str, str, str, str]  # (line, resident_id, outcome, kind, expires_on, reason)
 
 
 @dataclass
@@ -26,10 +28,15 @@ class Selection:
     reviews: list[Review] = field(default_factory=list)
     not_mailed: Counter[str] = field(default_factory=Counter)
     rejects: list[Reject] = field(default_factory=list)
-    # (line, resident_id, outcome, kind, expires_on, reason) of every resident, for `notices plan`
-    outcomes: list[tuple[int, str, str, str, str, str]] = field(default_factory=list)
     already_notified: int = 0
     quality: list[QualityNote] = field(default_factory=list)
+    settled: list[Outcome] = field(default_factory=list)  # the outcomes of the residents settled one by one
+    in_bulk: selection_bulk.NotMailed | None = None  # the residents not mailed, decided all at once
+
+    @property
+    def outcomes(self) -> list[Outcome]:
+        """The outcome of every resident, in line order, for `notices plan`."""
+        return list(heapq.merge(self.settled, self.in_bulk.outcomes() if self.in_bulk else []))
 
 
 def _quality(e: rules.Expiries, line: int, resident_id: str) -> list[QualityNote]:
@@ -41,53 +48,90 @@ def _quality(e: rules.Expiries, line: int, resident_id: str) -> list[QualityNote
     return notes
 
 
+def _glyph_check(config: Config) -> review.GlyphCheck:
+    """fonts.missing_glyphs, skipping texts made only of characters already found drawable on their own."""
+    families, drawable = (config.mincho_font, config.gothic_font), set()
+
+    def check(text: str) -> list[str]:
+        if drawable.issuperset(text):
+            return []
+        # A character drawable alone is drawable anywhere (a variation selector never is alone).
+        drawable.update(c for c in set(text) - drawable if not fonts.missing_glyphs(c, families))
+        return fonts.missing_glyphs(text, families)
+
+    return check
+
+
+@dataclass(frozen=True)
+class _Context:
+    as_of: date
+    config: Config
+    ledger: Ledger
+    protected: frozenset[str]
+    glyph_check: review.GlyphCheck
+    supplied: Counter[str]
+
+
 def select(read: RegisterRead, as_of: date, config: Config, ledger: Ledger) -> Selection:
     """Sort every usable resident into mailed, held for review, already notified or not mailed."""
-    glyph_check = partial(fonts.missing_glyphs, families=(config.mincho_font, config.gothic_font))
-    supplied = Counter(r.application_id for r in read.residents if r.application_id)
-    out = Selection(quality=list(read.quality))
-    for r in read.residents:
+    supplied = read.table.repeated("application_id", [r.application_id for r in read.others])
+    run = _Context(as_of, config, ledger, read.protected_households, _glyph_check(config), supplied)
+    plan = selection_bulk.plan(read.table, as_of, config)
+    out = Selection(quality=list(read.quality), in_bulk=plan.not_mailed)
+    out.not_mailed.update(plan.not_mailed.counts())
+    others: Iterator[tuple[Resident, Due | None, list[QualityNote] | None]] = ((r, None, None) for r in read.others)
+    for r, due, notes in heapq.merge(others, plan.settled(), key=lambda item: item[0].line):
         try:
-            _sort(r, as_of, config, ledger, read.protected_households, glyph_check, supplied, out)
+            if notes is None:  # read row by row: the reference rules, one resident at a time
+                _sort(r, run, out)
+            else:
+                _settle(r, due, notes, run, out)
         except (ValueError, OverflowError) as exc:  # dates the rules cannot compute with: this row only
             out.rejects.append(Reject(r.line, r.resident_id, "bad_date", "", f"dates cannot be used: {mask(str(exc))}"))
     return out
 
 
-def _sort(r: Resident, as_of: date, config: Config, ledger: Ledger, protected: frozenset[str],
-          glyph_check: review.GlyphCheck, supplied: Counter[str], out: Selection) -> None:  # fmt: skip
+def _sort(r: Resident, run: _Context, out: Selection) -> None:
     """Put one resident into exactly one outcome of the selection."""
     reason = rules.not_mailed_reason(r)
     if reason:
         out.not_mailed[reason] += 1
-        out.outcomes.append((r.line, r.resident_id, "not_mailed", "", "", reason))
+        out.settled.append((r.line, r.resident_id, "not_mailed", "", "", reason))
         return
-    known = rules.expiries(r, config.leap_day)
+    known = rules.expiries(r, run.config.leap_day)
     notes = _quality(known, r.line, r.resident_id)
-    due = rules.due_notice(r, as_of, config.leap_day, known)
-    if due is None and config.reminder_enabled:
+    due = rules.due_notice(r, run.as_of, run.config.leap_day, known)
+    if due is None and run.config.reminder_enabled:
         # While a renewal is in its window, that notice says it all (a new card brings new certificates).
-        due = rules.due_reminder(r, as_of, config.reminder_days, config.leap_day, known)
+        due = rules.due_reminder(r, run.as_of, run.config.reminder_days, run.config.leap_day, known)
+    _settle(r, due, notes, run, out)
+
+
+def _settle(r: Resident, due: Due | None, notes: list[QualityNote], run: _Context, out: Selection) -> None:
+    """Put a mailable resident into one outcome, given the notice due (if any) and the data-quality notes."""
     out.quality += notes
+    ledger = run.ledger
     if due is None:
         out.not_mailed["not_due"] += 1
-        out.outcomes.append((r.line, r.resident_id, "not_mailed", "", "", "not_due"))
+        out.settled.append((r.line, r.resident_id, "not_mailed", "", "", "not_due"))
     elif ledger.notified(r.resident_id, due.kind.value, due.expires_on):
         out.already_notified += 1
-        out.outcomes.append((r.line, r.resident_id, "already_notified", due.kind.value, due.expires_on.isoformat(), ""))
+        out.settled.append((r.line, r.resident_id, "already_notified", due.kind.value, due.expires_on.isoformat(), ""))
     else:
         owner = ledger.application_id_owner(r.application_id) if r.application_id else None
-        here = address_hash(r.postal_code, r.address, r.address_extra)
-        found = (review.support_measure(due, protected) + review.address(due) + review.layout(due)
-                 + review.glyphs(due, glyph_check) + review.application_id(due, owner, supplied[r.application_id] > 1)
-                 + review.returned(due, ledger.returned_addresses(r.resident_id), here))
+        returned = ledger.returned_addresses(r.resident_id)
+        here = address_hash(r.postal_code, r.address, r.address_extra) if returned else ""  # never looked up if none
+        found = (review.support_measure(due, run.protected) + review.address(due) + review.layout(due)
+                 + review.glyphs(due, run.glyph_check)
+                 + review.application_id(due, owner, run.supplied[r.application_id] > 1)
+                 + review.returned(due, returned, here))  # fmt: skip
         if found:
             out.held.append(due)
             out.reviews += found
         else:
             out.mail.append(due)
-        out.outcomes.append((r.line, r.resident_id, "review" if found else "mail", due.kind.value,
-                             due.expires_on.isoformat(), " ".join(f.reason for f in found)))  # fmt: skip
+        out.settled.append((r.line, r.resident_id, "review" if found else "mail", due.kind.value,
+                            due.expires_on.isoformat(), " ".join(f.reason for f in found)))  # fmt: skip
 
 
 LAPSED_COLUMNS = ("resident_id", "household_id", "lapsed", "expires_on", "grace_end", "notified_on", "reminded_on")
@@ -95,17 +139,20 @@ LAPSED_COLUMNS = ("resident_id", "household_id", "lapsed", "expires_on", "grace_
 
 def lapsed(read: RegisterRead, as_of: date, config: Config, ledger: Ledger) -> list[tuple[str, ...]]:
     """Residents whose insurance grace period ended lately without renewal, with what the ledger sent them."""
-    rows = []
-    for r in read.residents:
+    ended = []
+    for r in read.others:
         if r.status is not Status.RESIDENT or r.card_state not in (CardState.ACTIVE, CardState.REVOKED):
             continue  # a card marked 失効 (revoked) after its expiry has lapsed all the same
         try:
-            ended = rules.lapsed(r, as_of, config.lapsed_days, config.leap_day)
+            ended += [(r.line, r.resident_id, r.household_id, *found)
+                      for found in rules.lapsed(r, as_of, config.lapsed_days, config.leap_day)]  # fmt: skip
         except (ValueError, OverflowError):
             continue  # select() rejects the row
-        for subject, expired, grace_end in ended:
-            sent = ledger.history(r.resident_id, expired)
-            notice = ("card_renewal", "residence_extension", "cert_renewal")
-            rows.append((r.resident_id, r.household_id, subject, expired.isoformat(), grace_end.isoformat(),
-                         next((sent[k] for k in notice if k in sent), ""), sent.get("grace_reminder", "")))  # fmt: skip
+    rows = []
+    for _, resident_id, household_id, subject, expired, grace_end in heapq.merge(
+            ended, selection_bulk.lapsed(read.table, as_of, config), key=lambda row: row[0]):  # fmt: skip
+        sent = ledger.history(resident_id, expired)
+        notice = ("card_renewal", "residence_extension", "cert_renewal")
+        rows.append((resident_id, household_id, subject, expired.isoformat(), grace_end.isoformat(),
+                     next((sent[k] for k in notice if k in sent), ""), sent.get("grace_reminder", "")))  # fmt: skip
     return rows

@@ -1,0 +1,121 @@
+"""Who gets what, for the residents read in bulk: all sorted at once by rules_vec, settled one by one only when due.
+
+A resident who is not mailed whatever the dates, or not due and without a data-quality note, is
+done here, as a count and an outcome row. Every other one (due, or with a note) is built into a
+Resident and a Due and settled by selection.py exactly like a resident read row by row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+
+from . import rules, rules_vec
+from .config import Config
+from .models import CardState, Due, QualityNote, Resident, Status
+from .residents import CARD_STATE_CODES, STATUS_CODES, ResidentTable
+
+NOT_MAILED_REASONS = ("moved_out", "deceased", "removed", "abroad", "no_card", "card_inactive", "not_due")
+_BY_STATUS = np.array([NOT_MAILED_REASONS.index(rules.NOT_MAILED_BY_STATUS[s]) if s in rules.NOT_MAILED_BY_STATUS
+                       else -1 for s in STATUS_CODES], np.int8)  # fmt: skip
+_ACTIVE, _REVOKED = CARD_STATE_CODES.index(CardState.ACTIVE), CARD_STATE_CODES.index(CardState.REVOKED)
+
+
+def expiries(table: ResidentTable, leap_day: str) -> rules_vec.Expiries:
+    """Everyone's effective expiries, computed once per table and leap-day policy."""
+    key = ("expiries", leap_day)
+    if key not in table.cache:
+        table.cache[key] = rules_vec.expiries(table.holders(), leap_day)
+    return table.cache[key]  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True)
+class NotMailed:
+    """The residents of a table not mailed, decided in bulk: positions among its residents, and why."""
+
+    table: ResidentTable
+    positions: np.ndarray
+    reasons: np.ndarray  # index into NOT_MAILED_REASONS
+
+    def counts(self) -> dict[str, int]:
+        """How many for each reason (reasons with none left out)."""
+        found = np.bincount(self.reasons, minlength=len(NOT_MAILED_REASONS))
+        return {reason: int(n) for reason, n in zip(NOT_MAILED_REASONS, found, strict=True) if n}
+
+    def outcomes(self) -> list[tuple[int, str, str, str, str, str]]:
+        """Their rows for `notices plan`, in line order."""
+        lines = self.table.lines()[self.positions].tolist()
+        ids = self.table.texts("resident_id", self.positions)
+        return [(line, rid, "not_mailed", "", "", NOT_MAILED_REASONS[reason])
+                for line, rid, reason in zip(lines, ids, self.reasons.tolist(), strict=True)]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A table's residents sorted on a run date: those to settle one by one, and those not mailed."""
+
+    table: ResidentTable
+    settle: np.ndarray  # positions of the residents due or with a quality note, in line order
+    not_mailed: NotMailed
+    expiries: rules_vec.Expiries
+    notices: rules_vec.Notices
+    notes: tuple[np.ndarray, np.ndarray]  # where the recorded card, and certificate, expiry differ from computed
+    renewal_from: np.ndarray  # of the notice due
+    grace_end: np.ndarray  # of the notice due
+
+    def settled(self) -> Iterator[tuple[Resident, Due | None, list[QualityNote]]]:
+        """The residents to settle one by one, in line order, each with the notice due (as rules.due_notice and
+        rules.due_reminder give it) and the data-quality notes (as selection._quality gives them)."""
+        at, e, notices = self.settle, self.expiries, self.notices
+        kinds, lapsing = notices.kind[at].tolist(), notices.lapsing[at].tolist()
+        expires_on, renewal_from, grace_end, card, cert = (_days(a[at]) for a in (
+            notices.expires_on, self.renewal_from, self.grace_end, e.card, e.cert))  # fmt: skip
+        notes = [(column, note[at].tolist(), _days(recorded[at]), _days(computed[at])) for column, note, recorded, computed
+                 in (("card_expires_on", self.notes[0], e.card, e.card_computed),
+                     ("cert_expires_on", self.notes[1], e.cert, e.cert_computed))]  # fmt: skip
+        for i, r in enumerate(self.table.residents(at)):
+            due = None if kinds[i] < 0 else Due(r, rules_vec.KINDS[kinds[i]], expires_on[i], renewal_from[i],
+                                                grace_end[i], card[i], cert[i], rules_vec.LAPSING[lapsing[i]])  # fmt: skip
+            yield r, due, [QualityNote(r.line, r.resident_id, column, f"recorded {recorded[i]} differs from computed "
+                                       f"{computed[i]}; recorded used")
+                           for column, noted, recorded, computed in notes if noted[i]]  # fmt: skip
+
+
+def _days(days: np.ndarray) -> list[date | None]:
+    return days.astype(object).tolist()  # type: ignore[no-any-return]
+
+
+def plan(table: ResidentTable, as_of: date, config: Config) -> Plan:
+    """Sort a table's residents on a run date (rules.not_mailed_reason, expiries, due_notice, due_reminder)."""
+    status, state = table.values("status").astype(np.int8), table.values("card_state").astype(np.int8)
+    reason = np.where(_BY_STATUS[status] >= 0, _BY_STATUS[status],
+                      np.where(state < 0, NOT_MAILED_REASONS.index("no_card"),
+                               np.where(state != _ACTIVE, NOT_MAILED_REASONS.index("card_inactive"), -1)))  # fmt: skip
+    e = expiries(table, config.leap_day)
+    notices = rules_vec.due(e, as_of, config.reminder_days if config.reminder_enabled else None)
+    notes = (rules_vec.differs(table.days("card_expires_on"), e.card_computed),
+             rules_vec.differs(table.days("cert_expires_on"), e.cert_computed))  # fmt: skip
+    mailable = reason < 0
+    settle = mailable & ((notices.kind >= 0) | notes[0] | notes[1])
+    reason = np.where(mailable, NOT_MAILED_REASONS.index("not_due"), reason)
+    rest = np.flatnonzero(~settle)
+    return Plan(table, np.flatnonzero(settle), NotMailed(table, rest, reason[rest]), e, notices, notes,
+                rules_vec.renewal_from(notices.expires_on), rules_vec.grace_end(notices.expires_on))
+
+
+def lapsed(table: ResidentTable, as_of: date, config: Config) -> list[tuple[int, str, str, str, date, date]]:
+    """(line, resident_id, household_id, card or cert, expiry, grace end) of each grace that ended lately."""
+    status, state = table.values("status"), table.values("card_state")
+    holder = (status == STATUS_CODES.index(Status.RESIDENT)) & ((state == _ACTIVE) | (state == _REVOKED))
+    e = expiries(table, config.leap_day)
+    card, cert = rules_vec.lapsed(e, as_of, config.lapsed_days)
+    found = []
+    for subject, hit, expired in (("card", card, e.card), ("cert", cert, e.cert)):
+        positions = np.flatnonzero(holder & hit)
+        found += zip(table.lines()[positions].tolist(), table.texts("resident_id", positions),
+                     table.texts("household_id", positions), [subject] * len(positions), _days(expired[positions]),
+                     _days(rules_vec.grace_end(expired[positions])), strict=True)  # fmt: skip
+    return sorted(found, key=lambda row: (row[0], row[3] != "card"))
