@@ -258,12 +258,11 @@ def preview(register: Path, resident_id: str, as_of: date, config: Config, out_d
             kind: Kind | None = None, encoding: str | None = None) -> list[Path]:  # fmt: skip
     """Render one resident's piece to a PDF and PNG pages; no ledger, no application ID issued."""
     read = read_register(register, encoding)
-    found = [r for r in read.residents if r.resident_id == resident_id]
-    if not found:
+    resident = read.find(resident_id)
+    if resident is None:
         rejected = [j for j in read.rejects if j.resident_id == resident_id]
         why = f"rejected at line {rejected[0].line} ({rejected[0].reason})" if rejected else "not in the register"
         raise NotFoundError(f"{register}: resident {resident_id} is {why}")
-    resident = found[0]
     reason = rules.not_mailed_reason(resident)
     if reason and not kind:
         raise NotFoundError(f"resident {resident_id} gets no notice ({reason}); use --kind to preview anyway")
