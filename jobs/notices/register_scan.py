@@ -114,7 +114,8 @@ def scan(data: bytes, source: str, encoding: str | None, plain: bool) -> Scan:
     if (plain and not errors and b'"' not in utf8 and b"\0" not in utf8 and not utf8.startswith(BOM, end)
             and utf8.find(b"\r", 0, end) in (-1, end - 2)):  # the header ends at its LF  # fmt: skip
         rows = utf8.count(b"\n", end) + (not utf8.endswith(b"\n") and end < len(utf8))
-        return Scan(used, header, pa.py_buffer(utf8).slice(end), np.arange(2, rows + 2), [], data)
+        body = pa.py_buffer(utf8).slice(end) if rows != 1 else pa.py_buffer(_ended(utf8[end:]))
+        return Scan(used, header, body, np.arange(2, rows + 2), [], data)
     return _sorted(data, utf8, used, header, errors)
 
 
@@ -137,15 +138,22 @@ def _sorted(data: bytes, utf8: bytes, used: str, header: list[str], errors: list
     plain = pc.match_substring_regex(lines, pattern).to_numpy(zero_copy_only=False)
     plain[0] = False  # the header
     plain[np.searchsorted(raw_ends, np.array(errors, np.int64), side="right")] = False
-    first = np.flatnonzero(plain)[:1]
-    if len(first) and utf8.startswith(BOM, int(offsets[first[0]])):
-        plain[first[0]] = False  # pandas would drop a BOM at the start of what it reads
+    at = utf8.find(BOM)
+    while at >= 0:  # pandas would drop a BOM at the start of what it reads: such a line is left to csvfile
+        line = int(np.searchsorted(offsets, at, side="right")) - 1
+        plain[line] &= offsets[line] != at
+        at = utf8.find(BOM, at + 1)
     records, taken = _records(DecodedLines(data, raw_ends, used, set()), plain, len(header), used)
     plain &= ~taken
     runs = np.flatnonzero(np.diff(np.concatenate([[False], plain, [False]]).astype(np.int8)))
     view = memoryview(utf8)
     body = b"".join(view[offsets[a] : offsets[b]] for a, b in zip(runs[::2], runs[1::2], strict=True))
-    return Scan(used, header, pa.py_buffer(body), np.flatnonzero(plain) + 1, records, data)
+    return Scan(used, header, pa.py_buffer(_ended(body)), np.flatnonzero(plain) + 1, records, data)
+
+
+def _ended(body: bytes) -> bytes:
+    """The lines with a line break after the last (pandas reads no lone line without one)."""
+    return body if not body or body.endswith(b"\n") else body + b"\n"
 
 
 def _records(lines: DecodedLines, plain: np.ndarray, width: int, used: str) -> tuple[list[Record], np.ndarray]:
