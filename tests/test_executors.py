@@ -3,6 +3,7 @@ workers, survives (Dask) or reports (pool) a lost worker, and leaves no worker b
 
 from __future__ import annotations
 
+import logging
 import os
 import random
 import signal
@@ -16,8 +17,6 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
-
 from conftest import make_piece
 from notices import executors, pipeline
 from notices.cli import app
@@ -27,6 +26,7 @@ from notices.errors import ConfigError, NoticesError, RenderError
 from notices.executors import Dask, Local, LotJob, Serial, WorkerLostError
 from notices.models import Kind
 from notices.render import RenderedLot
+from typer.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parents[1]
 MINI = ROOT / "tests" / "registers" / "mini.csv"  # 5 pieces: 3 lots of 2 pieces at most
@@ -73,6 +73,13 @@ def cluster() -> Iterator[str]:
 def pid_of(job: LotJob) -> int:
     """A stand-in task: which process ran the job."""
     return os.getpid()
+
+
+def chatty(job: LotJob) -> int:
+    """A stand-in task that logs, as the renderer may."""
+    logging.getLogger("notices.render").warning("lot %d says hello", job.pieces[0].lot)
+    logging.getLogger("weasyprint").warning("noise the run does not log")
+    return job.pieces[0].lot
 
 
 @dataclass(frozen=True)
@@ -122,6 +129,19 @@ def test_the_local_pool_recycles_its_workers_after_their_lots(config: Config) ->
     pools = [set(pids[start:start + 4]) for start in (0, 4, 8)]  # 2 workers × 2 lots, then a fresh pool
     assert os.getpid() not in pids and all(1 <= len(pool) <= 2 for pool in pools)
     assert pools[0].isdisjoint(pools[1]) and pools[1].isdisjoint(pools[2]) and pools[0].isdisjoint(pools[2])
+
+
+@pytest.mark.parametrize("where", ["local", "dask"])
+def test_what_workers_log_is_logged_by_the_run_in_lot_order(where: str, request: pytest.FixtureRequest, config: Config,
+                                                            caplog: pytest.LogCaptureFixture) -> None:  # fmt: skip
+    jobs = [LotJob(config, TEMPLATES, (replace(make_piece(Kind.CERT_RENEWAL), lot=lot),), AS_OF) for lot in range(1, 7)]
+    executor = Local(workers=2, task=chatty) if where == "local" else Dask(request.getfixturevalue("cluster"), task=chatty)
+    caplog.set_level("ERROR", logger="weasyprint")  # as `notices run` sets it
+    caplog.set_level("INFO", logger="notices")  # last: the level of caplog's handler too
+    with executor.open() as render:
+        assert list(render(jobs)) == [1, 2, 3, 4, 5, 6]
+    said = [r.getMessage() for r in caplog.records if r.name in ("notices.render", "weasyprint")]
+    assert said == [f"lot {lot} says hello" for lot in range(1, 7)]
 
 
 def test_results_come_in_lot_order_with_a_bounded_number_in_flight() -> None:
@@ -185,9 +205,8 @@ def test_executor_options_that_do_not_go_together_are_a_configuration_error(tmp_
 
 
 def test_an_unreachable_scheduler_is_a_configuration_error() -> None:
-    with pytest.raises(ConfigError, match="cannot reach the Dask scheduler"):
-        with Dask("tcp://127.0.0.1:9", connect_seconds=1).open():
-            pass
+    with pytest.raises(ConfigError, match="cannot reach the Dask scheduler"), Dask("tcp://127.0.0.1:9", connect_seconds=1).open():
+        pass
 
 
 def start(tmp: Path, lot_size: int, env: dict[str, str] | None = None) -> subprocess.Popen[str]:

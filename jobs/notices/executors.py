@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 from .config import Config
 from .errors import ConfigError, NoticesError
@@ -36,8 +36,8 @@ log = logging.getLogger("notices")
 
 # What the forkserver imports once for every worker: the slow part of starting one (~0.6 s; a worker
 # then starts in ~0.1 s). Not this package: the forkserver of Python 3.11 ignores the run's sys.path.
-PRELOAD = ["weasyprint", "jinja2", "segno", "fontTools.ttLib"]
-LOTS_PER_WORKER = 10  # lots of 100 take ~25 s each: a fresh worker costs well under 1 % of that
+PRELOAD = ["weasyprint", "jinja2", "segno", "fontTools.ttLib", "pikepdf"]
+LOTS_PER_WORKER = 20  # a worker grows ~2 MiB a lot, then flat (~385 MiB); a fresh one costs ~1.5 s, <1 % of 20 lots
 
 
 class WorkerLostError(NoticesError):
@@ -83,6 +83,49 @@ def _in_order(submit: Callable[[LotJob], Any], jobs: Sequence[LotJob], window: i
         yield pending.popleft().result()
 
 
+class _Records(logging.Handler):
+    """Keeps the log records of the lot its thread is rendering, for the run to log in their place."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.lot = threading.local()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Keep RECORD if this thread is rendering a lot."""
+        kept = getattr(self.lot, "kept", None)
+        if kept is not None:
+            try:
+                kept.append((record.name, record.levelno, record.getMessage()))
+            except Exception:  # noqa: BLE001 - a bad log call must not fail the lot
+                self.handleError(record)
+
+
+_records: _Records | None = None
+
+
+def in_worker(task: Task, job: LotJob) -> tuple[Any, list[tuple[str, int, str]]]:
+    """Run TASK on JOB in a worker: its result, and the log records it made (name, level, message)."""
+    global _records
+    if _records is None:
+        _records = _Records()
+        logging.getLogger().addHandler(_records)
+        logging.getLogger("notices").setLevel(logging.INFO)
+    _records.lot.kept = kept = []
+    try:
+        return task(job), kept
+    finally:
+        _records.lot.kept = None
+
+
+def _logged(results: Iterator[tuple[Any, list[tuple[str, int, str]]]]) -> Iterator[Any]:
+    """The results, each after its worker's log records, logged here as the run's logging is set."""
+    for result, records in results:
+        for name, level, message in records:
+            if logging.getLogger(name).isEnabledFor(level):
+                logging.getLogger(name).log(level, "%s", message)
+        yield result
+
+
 def _worker_start(run_pid: int) -> None:
     """In a new pool worker: leave Ctrl-C to the run, and die with the run even if it is killed alone."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -126,8 +169,8 @@ class Serial:
 
 @dataclass(frozen=True)
 class Local:
-    """A pool of worker processes on this machine, one a core, forked from a forkserver that has
-    imported the renderer (never from this process, which may hold Pango's threads). A pool serves
+    """A pool of worker processes on this machine, one a core, forked from a forkserver that has imported
+    WeasyPrint but never rendered (never from this process, which may hold Pango's threads). A pool serves
     LOTS_PER_WORKER lots a worker, then a fresh pool takes over, so no worker grows for a whole run.
     (The pool recycles itself: max_tasks_per_child can hang on CPython before 3.14.6, gh-115634.)"""
 
@@ -137,7 +180,8 @@ class Local:
 
     def __post_init__(self) -> None:
         if self.workers < 1 or self.lots_per_worker < 1:
-            raise ConfigError(f"a pool needs a worker and a lot a worker at least (not {self.workers}, {self.lots_per_worker})")
+            raise ConfigError(f"a pool needs a worker and a lot a worker at least (not {self.workers}, "
+                              f"{self.lots_per_worker})")  # fmt: skip
 
     @contextmanager
     def open(self) -> Iterator[RenderLots]:
@@ -166,10 +210,10 @@ class Local:
                 pools.append(ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_start,
                                                  initargs=(os.getpid(),)))  # fmt: skip
             submitted += 1
-            return pools[-1].submit(self.task, job)
+            return pools[-1].submit(in_worker, self.task, job)
 
         try:
-            yield from _in_order(submit, jobs, 2 * workers)
+            yield from _logged(_in_order(submit, jobs, 2 * workers))
             finished = True
         except BrokenProcessPool:
             raise WorkerLostError("a rendering worker process died (killed, out of memory or crashed): "
@@ -215,15 +259,15 @@ class Dask:
         run = uuid.uuid4().hex[:8]
 
         def submit(job: LotJob) -> Any:
-            return client.submit(self.task, job, key=f"notices-lot-{job.pieces[0].lot:04d}-{run}")
+            return client.submit(in_worker, self.task, job, key=f"notices-lot-{job.pieces[0].lot:04d}-{run}")
 
         try:
-            yield from _in_order(submit, jobs, 2 * max(threads, 1))
+            yield from _logged(_in_order(submit, jobs, 2 * max(threads, 1)))
         except KilledWorker as exc:  # the scheduler reruns a lost worker's task, but not without end
             raise WorkerLostError(f"Dask lost a worker on each try of a lot ({exc}): this run mails nothing") from None
 
 
-Executor = Union[Serial, Local, Dask]
+Executor = Serial | Local | Dask
 
 
 def from_options(executor: str, workers: int | None, scheduler: str | None) -> Executor:
