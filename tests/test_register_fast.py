@@ -193,7 +193,7 @@ def test_lines_sorted_one_by_one_read_the_same(tmp_path: Path, made: tuple[Any, 
     path = tmp_path / "register.csv"
     path.write_bytes(register_bytes(*made))
     scan = register_scan.scan
-    with mock.patch.object(register, "scan", lambda data, source, enc, plain: scan(data, source, enc, False)):
+    with mock.patch.object(register, "scan", lambda decoded, plain: scan(decoded, False)):
         fast, reference = read_both(path, encoding)
     assert type(fast) is type(reference)
     if isinstance(fast, str):

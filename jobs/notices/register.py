@@ -8,6 +8,7 @@ import logging
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -19,7 +20,7 @@ from .models import CardState, QualityNote, Reject, Resident, Status
 from .privacy import quote
 from .register_cells import ALIASES, DATE_COLUMNS, REQUIRED
 from .register_frame import NotPlain, normalise, read_plain, row_records
-from .register_scan import NotBulk, scan
+from .register_scan import NotBulk, decode, scan
 from .residents import ResidentTable
 
 log = logging.getLogger("notices")
@@ -97,36 +98,39 @@ def read_register(path: Path, encoding: str | None = None, *, row_by_row: bool =
         data = path.read_bytes()
     except OSError as exc:
         raise RegisterError(f"{source}: cannot read the register: {exc.strerror}") from None
-    sha256 = hashlib.sha256(data).hexdigest()
-    if not row_by_row:
-        try:
-            return _read_bulk(data, source, encoding, sha256)
-        except NotBulk:
-            pass
-    used, header, records = read_records(data, source, encoding)
-    columns = _columns(header, source)
-    return _finish(source, used, sha256, *_parse_rows(records, columns, len(header)))
+    with ThreadPoolExecutor(max_workers=1) as pool:  # hashing lets go of the GIL: it runs beside the reading
+        sha256 = pool.submit(lambda: hashlib.sha256(data).hexdigest())
+        if not row_by_row:
+            try:
+                return _read_bulk(data, source, encoding, sha256)
+            except NotBulk:
+                pass
+        used, header, records = read_records(data, source, encoding)
+        columns = _columns(header, source)
+        return _finish(source, used, sha256.result(), *_parse_rows(records, columns, len(header)))
 
 
-def _read_bulk(data: bytes, source: str, encoding: str | None, sha256: str) -> RegisterRead:
-    found = scan(data, source, encoding, plain=True)
+def _read_bulk(data: bytes, source: str, encoding: str | None, sha256: Future[str]) -> RegisterRead:
+    decoded = decode(data, source, encoding)
+    found = scan(decoded, plain=True)
     columns = _columns(found.header, source)
     try:
         frame = read_plain(found, columns)
     except NotPlain:
-        found = scan(data, source, encoding, plain=False)
+        found = scan(decoded, plain=False)
         try:
             frame = read_plain(found, columns)
         except NotPlain:
             raise NotBulk from None
+    del decoded
     bulk = normalise(frame, found.lines)
     others = row_records(found, frame, bulk.others, found.lines, columns)
     del frame
     parsed, flags, quality = _parse_rows(heapq.merge(found.records, others, key=lambda r: r.line), columns,
                                          len(found.header))  # fmt: skip
     quality += [QualityNote(line, resident_id, "sex", detail) for line, resident_id, detail in bulk.sex_notes]
-    return _finish(source, found.encoding, sha256, parsed, flags, sorted(quality, key=lambda q: q.line), bulk.table,
-                   bulk.protected)  # fmt: skip
+    return _finish(source, found.encoding, sha256.result(), parsed, flags, sorted(quality, key=lambda q: q.line),
+                   bulk.table, bulk.protected)  # fmt: skip
 
 
 def _parse_rows(records: Iterable[Record], columns: dict[str, int], width: int

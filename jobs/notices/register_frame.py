@@ -8,7 +8,8 @@ per-row code would reject, or that it must look at for another reason, is handed
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,12 +22,14 @@ from . import register_cells as cells
 from .csvfile import Record
 from .models import CardState, Status
 from .register_scan import Scan, plain_records
-from .residents import ResidentTable
+from .residents import Coded, ResidentTable
 
 # str.strip()'s whitespace: every c with c.isspace() (tests/test_register_fast.py checks it), for utf8_trim.
 WHITESPACE = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u2028\u2029\u202f\u205f\u3000"
 HALF_WIDTH_KANA = "[\uff61-\uff9f]"  # register_cells.kana changes no text without one of these
 TEXTS = ("resident_id", "household_id", "name", "name_kana", "address", "address_extra")
+PER_VALUE = ("status", "card_state", "sex", "postal_code", "nationality", "residence_status", "support_measure",
+             "application_id", "language")  # fmt: skip
 RESIDENT, ACTIVE = Status.RESIDENT, CardState.ACTIVE
 
 
@@ -54,9 +57,11 @@ def read_plain(scan: Scan, columns: dict[str, int]) -> pd.DataFrame:
         frame = pd.read_csv(pa.BufferReader(scan.body), engine="pyarrow", header=None, usecols=sorted(used),
                             dtype=pd.ArrowDtype(pa.string()), keep_default_na=False, na_values=[],
                             on_bad_lines=lambda row: invalid.append(row) or "skip", dtype_backend="pyarrow",
-                            skip_blank_lines=False)  # fmt: skip
+                            skip_blank_lines=False, encoding=scan.codec)  # fmt: skip
     except (pa.ArrowException, pd.errors.EmptyDataError, pd.errors.ParserError, ValueError):
-        raise NotPlain from None  # the first line has too few fields, say: pandas cannot even count the columns
+        # A line not in the encoding (UnicodeDecodeError is a ValueError), or a first line with too few
+        # fields: pandas cannot even count the columns.
+        raise NotPlain from None
     if invalid or len(frame) != len(scan.lines):
         raise NotPlain
     frame.columns = [used[index] for index in sorted(used)]  # pandas numbers the columns read 0, 1, …
@@ -67,28 +72,48 @@ def _text(frame: pd.DataFrame, column: str) -> pa.ChunkedArray:
     """A text column trimmed as str.strip() trims ("" for every row when the register lacks the column)."""
     if column not in frame:
         return pa.chunked_array([pa.array(np.full(len(frame), ""), pa.string())])
-    return pc.utf8_trim(frame[column].array.__arrow_array__(), characters=WHITESPACE)
+    raw = frame[column].array.__arrow_array__()
+    trimmed = pc.utf8_trim(raw, characters=WHITESPACE)
+    # Trimming only ever shortens: the same length is the same text, and the column read is kept instead of a copy.
+    same = pc.sum(pc.binary_length(trimmed)).as_py() == pc.sum(pc.binary_length(raw)).as_py()
+    return raw if same else trimmed
 
 
-def _per_value(frame: pd.DataFrame, column: str, function: Callable[[str], Any]) -> tuple[np.ndarray, list[Any]]:
-    """(code of each row, function(cell) of each distinct cell): the function runs once per distinct value."""
-    if column not in frame:
-        return np.zeros(len(frame), np.intp), [function("")]
-    encoded = pc.dictionary_encode(frame[column].array.__arrow_array__().combine_chunks())
-    return encoded.indices.to_numpy(), [function(value.strip()) for value in encoded.dictionary.to_pylist()]
+class _Values:
+    """The distinct values of some of the frame's columns, each found once (cells stripped)."""
 
+    def __init__(self, frame: pd.DataFrame, columns: Sequence[str], pool: ThreadPoolExecutor) -> None:
+        self.frame = frame
+        present = [column for column in columns if column in frame]
+        self.found = dict(zip(present, pool.map(self._encode, present), strict=True))
 
-def _typed(found: tuple[np.ndarray, list[Any]], dtype: Any) -> np.ndarray:
-    codes, results = found
-    return np.array(results, dtype=dtype).reshape(len(results))[codes]
+    def _encode(self, column: str) -> tuple[np.ndarray, list[str]]:
+        encoded = pc.dictionary_encode(self.frame[column].array.__arrow_array__().combine_chunks())
+        return encoded.indices.to_numpy(), [v.strip() for v in encoded.dictionary.to_pylist()]
 
+    def of(self, column: str, function: Callable[[str], Any]) -> tuple[np.ndarray, list[Any]]:
+        """(code of each row, function(cell) of each distinct cell): the function runs once per distinct value."""
+        if column not in self.found:
+            return np.zeros(len(self.frame), np.intp), [function("")]
+        codes, values = self.found[column]
+        return codes, [function(value) for value in values]
 
-def _categories(found: tuple[np.ndarray, list[str]]) -> pd.Categorical:
-    """Text results as a categorical: each distinct result once, however many cells gave it."""
-    codes, results = found
-    categories = sorted(set(results))
-    position = {value: i for i, value in enumerate(categories)}
-    return pd.Categorical.from_codes(np.array([position[r] for r in results], np.intp)[codes], categories=categories)
+    def typed(self, column: str, function: Callable[[str], Any], dtype: Any) -> np.ndarray:
+        """function(cell) of every row, as a numpy array."""
+        codes, results = self.of(column, function)
+        return np.array(results, dtype=dtype).reshape(len(results))[codes]
+
+    def coded(self, column: str, function: Callable[[str], str]) -> Coded:
+        """function(cell) of every row, kept as codes and values."""
+        codes, results = self.of(column, function)
+        return Coded(codes, np.array(results, dtype=object).reshape(len(results)))
+
+    def dates(self, column: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(empty, the date or NaT, unreadable) of each cell of a date column."""
+        codes, found = self.of(column, _read_date)
+        what, day = zip(*found, strict=True)
+        what = np.array(what, np.int8)[codes]
+        return what == _EMPTY, np.array(day, "datetime64[D]")[codes], what == _UNREADABLE
 
 
 def _replaced(array: pa.ChunkedArray, where: pa.ChunkedArray, function: Callable[[str], str]) -> pa.ChunkedArray:
@@ -100,33 +125,31 @@ def _replaced(array: pa.ChunkedArray, where: pa.ChunkedArray, function: Callable
     return pa.chunked_array([replaced])
 
 
-def _dates(frame: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(empty, the date or NaT, unreadable) of each cell of a date column."""
-    codes, found = _per_value(frame, column, _read_date)
-    empty, day, bad = zip(*found, strict=True)
-    return (np.array(empty, bool)[codes], np.array(day, "datetime64[D]")[codes], np.array(bad, bool)[codes])
+_EMPTY, _READ, _UNREADABLE = 0, 1, 2
 
 
-def _read_date(cell: str) -> tuple[bool, Any, bool]:
+def _read_date(cell: str) -> tuple[int, Any]:
     if not cell:
-        return True, "NaT", False
+        return _EMPTY, "NaT"
     try:
-        return False, cells.read_date(cell), False
+        return _READ, cells.read_date(cell)
     except ValueError:
-        return False, "NaT", True
+        return _UNREADABLE, "NaT"
 
 
 def normalise(frame: pd.DataFrame, lines: np.ndarray) -> Bulk:
     """Every plain row as the per-row code reads it; the rows it would reject or must see are left to it."""
     if not len(frame):
         return Bulk(ResidentTable.empty(), frozenset(), np.empty(0, np.int64), [])
-    status = _typed(_per_value(frame, "status", lambda c: _code(cells.status(c), Status)), np.int8)
-    state = _typed(_per_value(frame, "card_state", lambda c: _code(cells.card_state(c), CardState)), np.int8)
-    dates = {column: _dates(frame, column) for column in cells.DATE_COLUMNS}
+    with ThreadPoolExecutor(max_workers=2) as pool:  # pyarrow's compute functions let go of the GIL: two at a time
+        values = _Values(frame, (*PER_VALUE, *cells.DATE_COLUMNS), pool)
+        texts = dict(zip(TEXTS, pool.map(lambda column: _text(frame, column), TEXTS), strict=True))
+    status = values.typed("status", lambda c: _code(cells.status(c), Status), np.int8)  # -1: unknown
+    state = values.typed("card_state", lambda c: _code(cells.card_state(c), CardState), np.int8)
+    dates = {column: values.dates(column) for column in cells.DATE_COLUMNS}
     has_card = ~dates["card_issued_on"][0] | ~dates["card_expires_on"][0]
     resident = status == _code(RESIDENT, Status)
     needed = resident & has_card & (state == _code(ACTIVE, CardState))
-    texts = {column: _text(frame, column) for column in TEXTS}
     empty = {c: pc.equal(pc.binary_length(texts[c]), 0).to_numpy(zero_copy_only=False) for c in ("resident_id", "name")}
     # What _resident would reject (and a blank resident ID, which may also be a blank line).
     odd = empty["resident_id"] | (status < 0) | (resident & has_card & (state < 0))
@@ -134,23 +157,21 @@ def normalise(frame: pd.DataFrame, lines: np.ndarray) -> Bulk:
     for column in cells.DATE_COLUMNS:
         odd |= needed & dates[column][2]
     usable = np.flatnonzero(~odd)
-    flag = _per_value(frame, "support_measure", cells.flag)
-    sex_notes = _typed(_per_value(frame, "sex", cells.sex_note), object)
+    sex_notes = values.typed("sex", cells.sex_note, object)
     ids = {c: _replaced(texts[c], pc.invert(pc.string_is_ascii(texts[c])), cells.identifier) for c in TEXTS[:2]}
     columns = {
         "line": lines, **ids, "name": texts["name"],
         "name_kana": _replaced(texts["name_kana"], pc.match_substring_regex(texts["name_kana"], HALF_WIDTH_KANA),
                                cells.kana),
-        "sex": _categories(_per_value(frame, "sex", cells.sex)),
-        "postal_code": _categories(_per_value(frame, "postal_code", cells.postal_code)),
+        "sex": values.coded("sex", cells.sex), "postal_code": values.coded("postal_code", cells.postal_code),
         "address": texts["address"], "address_extra": texts["address_extra"], "status": status,
-        "nationality": _categories(_per_value(frame, "nationality", cells.nationality)),
-        "residence_status": _categories(_per_value(frame, "residence_status", cells.residence_status)),
+        "nationality": values.coded("nationality", cells.nationality),
+        "residence_status": values.coded("residence_status", cells.residence_status),
         "card_state": np.where(has_card, state, -1).astype(np.int8),
-        "support_measure": _typed((flag[0], [f is not False for f in flag[1]]), bool),
-        "support_measure_unclear": _typed((flag[0], [f is None for f in flag[1]]), bool),
-        "application_id": _categories(_per_value(frame, "application_id", cells.application_id)),
-        "language": _categories(_per_value(frame, "language", cells.language)),
+        "support_measure": values.typed("support_measure", lambda c: cells.flag(c) is not False, bool),
+        "support_measure_unclear": values.typed("support_measure", lambda c: cells.flag(c) is None, bool),
+        "application_id": values.coded("application_id", cells.application_id),
+        "language": values.coded("language", cells.language),
         **{column: np.where(dates[column][2], np.datetime64("NaT", "D"), dates[column][1]) for column in cells.DATE_COLUMNS},
     }  # fmt: skip
     flagged = usable[columns["support_measure"][usable]]
@@ -158,7 +179,7 @@ def normalise(frame: pd.DataFrame, lines: np.ndarray) -> Bulk:
     noted = usable[sex_notes[usable] != ""]
     notes = list(zip(lines[noted].tolist(), ids["resident_id"].take(pa.array(noted, pa.int64())).to_pylist(),
                      sex_notes[noted].tolist(), strict=True))  # fmt: skip
-    return Bulk(ResidentTable.of(columns, usable), protected, np.flatnonzero(odd), notes)
+    return Bulk(ResidentTable(columns, usable), protected, np.flatnonzero(odd), notes)
 
 
 def _code(value: Any, kind: Any) -> int:

@@ -25,7 +25,6 @@ from .errors import RegisterError
 
 BULK_CODECS = ("utf-8", "cp932")  # ASCII-compatible: a comma, a quote and a line break are those bytes
 _FIELD = r'(?:[^",\r\n\x00]*|"(?:[^"\x00]|"")*")'
-_state = threading.local()
 
 
 class NotBulk(Exception):
@@ -37,56 +36,90 @@ class Scan:
     """The register split for reading: header, plain lines for pandas (UTF-8), the other records."""
 
     encoding: str  # as reported: the one given, or the one detected
+    codec: str  # what the body is in: "utf-8", or "cp932" for pandas to decode
     header: list[str]
-    body: pa.Buffer  # the plain lines, UTF-8, one record each
+    body: pa.Buffer  # the plain lines, one record each
     lines: np.ndarray  # the physical line number of each plain line
     records: list[Record]  # the records of all other lines, in file order
     data: bytes = field(repr=False)  # the file as it is
-
-
-def _skip_line(exc: UnicodeDecodeError) -> tuple[str, int]:
-    """Codec error handler: note the bad line, and go on from its end (its line break)."""
-    data = exc.object
-    breaks = [i for i in (data.find(b"\n", exc.start), data.find(b"\r", exc.start)) if i >= 0]
-    _state.errors.append(exc.start)
-    if _state.limit is not None and len(_state.errors) > _state.limit():
-        raise _Enough
-    return "\ufffd", min(breaks, default=len(data))
 
 
 class _Enough(Exception):
     pass
 
 
-codecs.register_error("notices-skip-line", _skip_line)
-
-
 def _decode_lines(data: bytes, codec: str, limit: Callable[[], int] | None = None) -> tuple[str | None, list[int]]:
     """The text, and where each line that is not valid in the codec first goes wrong (None: more than limit())."""
-    _state.errors, _state.limit = [], functools.cache(limit) if limit else None
+    errors: list[int] = []
+    most = [-1]
+
+    def skip_line(exc: UnicodeDecodeError, find: Callable[..., int] = bytes.find) -> tuple[str, int]:
+        # Note the bad line, and go on from its end (its line break): one call a bad line, however bad.
+        start = exc.start
+        end = find(data, b"\n", start)
+        end = len(data) if end < 0 else end
+        cr = find(data, b"\r", start, end)
+        errors.append(start)
+        if limit is not None:
+            most[0] = limit() if most[0] < 0 else most[0]
+            if len(errors) > most[0]:
+                raise _Enough
+        return "\ufffd", end if cr < 0 else cr
+
+    name = f"notices-skip-line-{threading.get_ident()}"  # a handler of its own for each thread
+    codecs.register_error(name, skip_line)
     try:
-        return data.decode(codec, "notices-skip-line"), _state.errors
+        return data.decode(codec, name), errors
     except _Enough:
-        return None, _state.errors
+        return None, errors
+
+
+def valid_utf8(data: bytes) -> bool:
+    """True when all of data is UTF-8: pyarrow's check, as strict as Python's decoder and quicker (no text made)."""
+    offsets = pa.py_buffer(np.array([0, len(data)], np.int64))
+    try:
+        pa.Array.from_buffers(pa.large_string(), 1, [None, offsets, pa.py_buffer(data)]).validate(full=True)
+    except pa.ArrowInvalid:
+        return False
+    return True
 
 
 def detect(data: bytes) -> tuple[str, list[int] | None]:
     """csvfile.detect_encoding, sooner; for UTF-8 also where its bad lines go wrong (None: not looked at)."""
     if data.startswith(BOM):
         return "utf-8-sig", None
-    def half() -> int:  # half as many lines as there are at most: counted only once a line is not UTF-8
-        return (data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n") + 1) // 2
-
-    text, bad = _decode_lines(data, "utf-8", limit=half)
+    if valid_utf8(data):
+        return "utf-8", []
+    # Once more lines are bad than half of all (LFs and CRs bound their number), most are: CP932.
+    text, bad = _decode_lines(data, "utf-8", limit=lambda: (data.count(b"\n") + data.count(b"\r") + 1) // 2)
     if text is None:
-        return "cp932", None  # most lines are not UTF-8
-    if not bad or len(bad) * 2 <= len(_decode_lines(data, "ascii")[1]):
+        return "cp932", None
+    if len(bad) * 2 <= len(_decode_lines(data, "ascii")[1]):
         return "utf-8", bad
     return "cp932", None
 
 
-def scan(data: bytes, source: str, encoding: str | None, plain: bool) -> Scan:
-    """Sort a register's lines; `plain`: take every line after the header as plain (the caller checks it)."""
+@dataclass(frozen=True)
+class Decoded:
+    """A register, its encoding and header; as UTF-8 when read as UTF-8, else made so only when asked."""
+
+    data: bytes = field(repr=False)  # the file as it is
+    encoding: str  # as reported: the one given, or the one detected
+    codec: str  # "utf-8" or "cp932"
+    header: list[str]
+    errors: list[int] | None  # where in `data` each line that is not in the encoding goes wrong, if known
+
+    @functools.cached_property
+    def utf8(self) -> tuple[bytes, list[int]]:
+        """The same lines in UTF-8 (a bad one's text replaced, its line break kept), and where bad lines go wrong."""
+        if self.codec == "utf-8":
+            return self.data, self.errors if self.errors is not None else _decode_lines(self.data, "utf-8")[1]
+        text, errors = _decode_lines(self.data, self.codec)
+        return text.encode("utf-8"), errors  # type: ignore[union-attr]
+
+
+def decode(data: bytes, source: str, encoding: str | None) -> Decoded:
+    """The register's encoding and header; NotBulk for an encoding other than UTF-8 and CP932, or an empty file."""
     if encoding:
         try:
             codecs.lookup(encoding)
@@ -98,25 +131,29 @@ def scan(data: bytes, source: str, encoding: str | None, plain: bool) -> Scan:
     codec = "utf-8" if used == "utf-8-sig" else codecs.lookup(used).name
     if codec not in BULK_CODECS:
         raise NotBulk
-    header = _header(data, used, source)
-    if codec == "utf-8":
-        utf8 = data
-        if errors is None:
-            errors = _decode_lines(data, codec)[1]
-    else:
-        text, errors = _decode_lines(data, codec)
-        utf8 = text.encode("utf-8")  # type: ignore[union-attr]
-        del text
-    end = utf8.find(b"\n") + 1 or len(utf8)
-    # Plain throughout, as far as a glance shows: no bad byte, quote or NUL, no BOM pandas might drop. A blank
-    # line, a wrong number of fields or a lone CR (a line break to pandas and to csvfile, not one that a count
-    # of LFs sees) make pandas complain or read another number of rows than counted here: read_plain checks.
-    if (plain and not errors and b'"' not in utf8 and b"\0" not in utf8 and not utf8.startswith(BOM, end)
-            and utf8.find(b"\r", 0, end) in (-1, end - 2)):  # the header ends at its LF  # fmt: skip
-        rows = utf8.count(b"\n", end) + (not utf8.endswith(b"\n") and end < len(utf8))
-        body = pa.py_buffer(utf8).slice(end) if rows != 1 else pa.py_buffer(_ended(utf8[end:]))
-        return Scan(used, header, body, np.arange(2, rows + 2), [], data)
-    return _sorted(data, utf8, used, header, errors)
+    if codec == "utf-8" and errors is None and valid_utf8(data):
+        errors = []
+    return Decoded(data, used, codec, _header(data, used, source), errors)
+
+
+def scan(decoded: Decoded, plain: bool) -> Scan:
+    """Sort a register's lines; `plain`: take every line after the header as plain (the caller checks it)."""
+    data, header = decoded.data, decoded.header
+    end = data.find(b"\n") + 1 or len(data)
+    # Plain throughout, as far as a glance shows: no bad byte (known of in UTF-8; pandas decodes CP932 and
+    # fails on one), quote or NUL, no BOM pandas might drop, as many fields on the first line as in the header
+    # (pandas counts the columns there). Another number of fields, a blank line or a lone CR (a line break to
+    # pandas and to csvfile, not one that a count of LFs sees) make pandas complain or read another number of
+    # rows than counted here: read_plain checks. (These bytes are the same in CP932: no second byte is ASCII.)
+    first = data[end : (data.find(b"\n", end) + 1 or len(data))]
+    known_good = decoded.errors == [] if decoded.codec == "utf-8" else decoded.errors is None
+    if (plain and known_good and b'"' not in data and b"\0" not in data and not first.startswith(BOM)
+            and first.count(b",") == len(header) - 1 and data.find(b"\r", 0, end) in (-1, end - 2)):  # fmt: skip
+        rows = data.count(b"\n", end) + (not data.endswith(b"\n") and end < len(data))
+        body = pa.py_buffer(data).slice(end) if rows != 1 else pa.py_buffer(_ended(data[end:]))
+        return Scan(decoded.encoding, decoded.codec, header, body, np.arange(2, rows + 2), [], data)
+    utf8, errors = decoded.utf8
+    return _sorted(data, utf8, decoded.encoding, header, errors)
 
 
 def _header(data: bytes, used: str, source: str) -> list[str]:
@@ -148,7 +185,7 @@ def _sorted(data: bytes, utf8: bytes, used: str, header: list[str], errors: list
     runs = np.flatnonzero(np.diff(np.concatenate([[False], plain, [False]]).astype(np.int8)))
     view = memoryview(utf8)
     body = b"".join(view[offsets[a] : offsets[b]] for a, b in zip(runs[::2], runs[1::2], strict=True))
-    return Scan(used, header, pa.py_buffer(_ended(body)), np.flatnonzero(plain) + 1, records, data)
+    return Scan(used, "utf-8", header, pa.py_buffer(_ended(body)), np.flatnonzero(plain) + 1, records, data)
 
 
 def _ended(body: bytes) -> bytes:

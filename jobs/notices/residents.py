@@ -1,13 +1,13 @@
-"""Usable residents held as columns (a pandas frame backed by Arrow), built into Resident objects only on demand."""
+"""Usable residents held as columns (Arrow text, numpy values), built into Resident objects only on demand."""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -22,64 +22,64 @@ DATE_COLUMNS = ("birth_date", "residence_expires_on", "card_issued_on", "card_ex
 FIELDS = tuple(Resident.__dataclass_fields__)
 
 
-def _column(values: object) -> object:
-    """A frame column: Arrow text as it is, a column of few distinct texts as a categorical, others as they are."""
-    if isinstance(values, (pa.Array, pa.ChunkedArray)):
-        return pd.arrays.ArrowExtensionArray(values)
-    if isinstance(values, np.ndarray) and values.dtype == object:
-        categories, codes = np.unique(values, return_inverse=True)
-        return pd.Categorical.from_codes(codes.reshape(-1), categories=categories)
-    return values
+@dataclass(frozen=True)
+class Coded:
+    """A column of few distinct values: each row's code, and the value of each code."""
+
+    codes: np.ndarray
+    values: np.ndarray  # object array; a value may stand under more than one code
+
+    def __getitem__(self, rows: np.ndarray) -> np.ndarray:
+        return self.values[self.codes[rows]]  # type: ignore[no-any-return]
+
+    def test(self, predicate: Callable[[Any], bool], rows: np.ndarray) -> np.ndarray:
+        """predicate(value) for some rows, asked once per code."""
+        return np.array([predicate(v) for v in self.values], bool).reshape(len(self.values))[self.codes[rows]]
+
+
+Column = pa.ChunkedArray | Coded | np.ndarray
 
 
 @dataclass(frozen=True)
 class ResidentTable:
-    """Residents as columns: `frame` holds every row read in bulk, `rows` the positions of the usable ones."""
+    """Residents as columns: `columns` hold every row read in bulk, `rows` the positions of the usable ones."""
 
-    frame: pd.DataFrame
+    columns: dict[str, Column]
     rows: np.ndarray
     cache: dict[object, object] = field(default_factory=dict, compare=False, repr=False)  # what the rules made of it
 
     @classmethod
-    def of(cls, columns: dict[str, object], rows: np.ndarray) -> ResidentTable:
-        """A table from whole columns (Arrow text, numpy values, datetime64[D] dates) and the usable rows."""
-        return cls(pd.DataFrame({name: _column(values) for name, values in columns.items()}), rows)
-
-    @classmethod
     def empty(cls) -> ResidentTable:
         """A table with no one in it."""
-        return cls(pd.DataFrame(), np.empty(0, np.int64))
+        return cls({}, np.empty(0, np.int64))
 
     def __len__(self) -> int:
         return len(self.rows)
 
-    def values(self, column: str) -> np.ndarray:
-        """A numeric or flag column for the usable rows."""
-        return self.frame[column].to_numpy()[self.rows] if len(self.rows) else np.empty(0)
+    def values(self, column: str, positions: np.ndarray | None = None) -> np.ndarray:
+        """A numeric, flag or date (datetime64[D]) column, or a coded one, for the usable rows (or some of them)."""
+        rows = self.rows if positions is None else self.rows[positions]
+        if not len(rows):
+            return np.empty(0, "datetime64[D]" if column in DATE_COLUMNS else np.int64)
+        return self.columns[column][rows]  # type: ignore[index,no-any-return]
 
     def lines(self) -> np.ndarray:
         """The line number of each usable resident."""
-        return self.values("line").astype(np.int64) if len(self.rows) else np.empty(0, np.int64)
-
-    def days(self, column: str) -> np.ndarray:
-        """A date column for the usable rows, as datetime64[D] (NaT: no date)."""
-        if not len(self.rows):
-            return np.empty(0, "datetime64[D]")
-        return self.frame[column].to_numpy()[self.rows].astype("datetime64[D]")
+        return self.values("line")
 
     def texts(self, column: str, positions: Sequence[int] | np.ndarray) -> list[str]:
         """A text column for some usable residents (positions among them)."""
-        if not len(positions):
-            return []
-        return self.frame[column].take(self.rows[np.asarray(positions, np.int64)]).tolist()
+        return self._pick(column, self.rows[np.asarray(positions, np.int64)])  # type: ignore[return-value]
 
     def holders(self) -> Holders:
         """The columns the expiry rules read."""
-        nationality = self.frame["nationality"].to_numpy()[self.rows] if len(self.rows) else np.empty(0, object)
-        residence = self.frame["residence_status"].to_numpy()[self.rows] if len(self.rows) else np.empty(0, object)
-        return Holders(*(self.days(column) for column in ("birth_date", "card_issued_on", "card_expires_on",
-                                                          "cert_issued_on", "cert_expires_on", "residence_expires_on")),
-                       nationality != "", np.isin(residence, list(UNCAPPED_STATUSES)))  # fmt: skip
+        nationality, residence_status = self.columns.get("nationality"), self.columns.get("residence_status")
+        if not isinstance(nationality, Coded) or not isinstance(residence_status, Coded):
+            return Holders(*(np.empty(0, "datetime64[D]"),) * 6, np.empty(0, bool), np.empty(0, bool))
+        return Holders(*(self.values(column) for column in ("birth_date", "card_issued_on", "card_expires_on",
+                                                            "cert_issued_on", "cert_expires_on", "residence_expires_on")),
+                       nationality.test(bool, self.rows),
+                       residence_status.test(UNCAPPED_STATUSES.__contains__, self.rows))  # fmt: skip
 
     def residents(self, positions: Sequence[int] | np.ndarray | None = None) -> list[Resident]:
         """Resident objects for some usable residents (positions among them), or for all."""
@@ -91,40 +91,40 @@ class ResidentTable:
         columns["card_state"] = [CARD_STATE_CODES[c] if c >= 0 else None for c in columns["card_state"]]
         return [Resident(*values) for values in zip(*(columns[name] for name in FIELDS), strict=True)]
 
-    def _pick(self, name: str, picked: np.ndarray) -> list[object]:
-        """Some rows of a column, as Python values."""
-        values = self.frame[name].array
-        if isinstance(values, pd.Categorical):
-            return np.asarray(values.categories, dtype=object)[values.codes[picked]].tolist()  # type: ignore[no-any-return]
-        if isinstance(values, pd.arrays.ArrowExtensionArray):
-            return values.__arrow_array__().take(pa.array(picked)).to_pylist()  # type: ignore[no-any-return]
-        found = np.asarray(values)[picked]
-        return (found.astype("datetime64[D]").astype(object) if name in DATE_COLUMNS else found).tolist()  # type: ignore[no-any-return]
+    def _pick(self, name: str, rows: np.ndarray) -> list[Any]:
+        """Some rows of a column, as Python values (datetime.date for dates, None for none)."""
+        if not len(rows):
+            return []
+        column = self.columns[name]
+        if isinstance(column, pa.ChunkedArray):
+            return column.take(pa.array(rows)).to_pylist()  # type: ignore[no-any-return]
+        found = column[rows]
+        return (found.astype(object) if name in DATE_COLUMNS else found).tolist()  # type: ignore[no-any-return]
 
     def positions_of(self, resident_ids: set[str]) -> np.ndarray:
         """The positions of the usable residents with one of these IDs."""
         if not resident_ids or not len(self.rows):
             return np.empty(0, np.int64)
-        ids = self.frame["resident_id"].array.__arrow_array__().take(pa.array(self.rows))
+        ids = self.columns["resident_id"].take(pa.array(self.rows))  # type: ignore[union-attr]
         return np.flatnonzero(pc.is_in(ids, value_set=pa.array(sorted(resident_ids))).to_numpy(zero_copy_only=False))
 
     def without(self, positions: np.ndarray) -> ResidentTable:
         """The table without some usable residents."""
-        return ResidentTable(self.frame, np.delete(self.rows, positions)) if len(positions) else self
+        return ResidentTable(self.columns, np.delete(self.rows, positions)) if len(positions) else self
 
     def repeated(self, column: str, more: Sequence[str]) -> Counter[str]:
         """How often each non-empty value of a text column occurs here and in `more`, for those that repeat."""
         counts = Counter(v for v in more if v)
-        if len(self.rows):
-            values = self.frame[column].array
-            if isinstance(values, pd.Categorical):
-                found = np.bincount(values.codes[self.rows], minlength=len(values.categories))
-                here = {values.categories[i]: int(found[i]) for i in np.flatnonzero(found)
-                        if found[i] > 1 or values.categories[i] in counts}  # fmt: skip
-            else:
-                found = pc.value_counts(values.__arrow_array__().take(pa.array(self.rows)))
-                found = pc.filter(found, pc.or_(pc.greater(found.field("counts"), 1),
-                                                pc.is_in(found.field("values"), value_set=pa.array(list(counts), pa.string()))))
-                here = dict(zip(found.field("values").to_pylist(), found.field("counts").to_pylist(), strict=True))
-            counts.update(here)
+        values = self.columns.get(column)
+        if isinstance(values, Coded):
+            found = np.bincount(values.codes[self.rows], minlength=len(values.values))
+            here: Counter[str] = Counter()
+            for code in np.flatnonzero(found):
+                here[values.values[code]] += int(found[code])
+            counts.update({value: n for value, n in here.items() if n > 1 or value in counts})
+        elif values is not None and len(self.rows):
+            found = pc.value_counts(values.take(pa.array(self.rows)))  # type: ignore[union-attr]
+            found = pc.filter(found, pc.or_(pc.greater(found.field("counts"), 1),
+                                            pc.is_in(found.field("values"), value_set=pa.array(list(counts), pa.string()))))
+            counts.update(dict(zip(found.field("values").to_pylist(), found.field("counts").to_pylist(), strict=True)))
         return Counter({value: n for value, n in counts.items() if n > 1 and value})

@@ -96,8 +96,8 @@ def plan(table: ResidentTable, as_of: date, config: Config) -> Plan:
                                np.where(state != _ACTIVE, NOT_MAILED_REASONS.index("card_inactive"), -1)))  # fmt: skip
     e = expiries(table, config.leap_day)
     notices = rules_vec.due(e, as_of, config.reminder_days if config.reminder_enabled else None)
-    notes = (rules_vec.differs(table.days("card_expires_on"), e.card_computed),
-             rules_vec.differs(table.days("cert_expires_on"), e.cert_computed))  # fmt: skip
+    notes = (rules_vec.differs(table.values("card_expires_on"), e.card_computed),
+             rules_vec.differs(table.values("cert_expires_on"), e.cert_computed))  # fmt: skip
     mailable = reason < 0
     settle = mailable & ((notices.kind >= 0) | notes[0] | notes[1])
     reason = np.where(mailable, NOT_MAILED_REASONS.index("not_due"), reason)
