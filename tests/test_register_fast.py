@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from unittest import mock
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
@@ -291,3 +292,42 @@ def test_a_register_with_every_line_unusual_still_reads(tmp_path: Path) -> None:
     fast, reference = read_both(path)
     assert_same_read(fast, reference)
     assert len(fast.table) == 0 and len(fast.others) == 5
+
+
+utf8_pieces = st.sampled_from([b"a", b",", b"\n", b"\r\n", b"\r", "山".encode(), "﨑".encode(), "山".encode("cp932"),
+                               "ｱ".encode("cp932"), b"\xed\xa0\x80", b"\xc0\x80", b"\xe0\x80\x80", b"\xf4\x90\x80\x80",
+                               b"\xf0\x9f\x98\x80", b"\xef\xbb\xbf", b"\x80", b"\xff", b"\xc3", b"\xe3\x81"])  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(utf8_pieces, max_size=40))
+def test_pyarrows_utf8_check_is_pythons(pieces: list[bytes]) -> None:
+    data = b"".join(pieces)
+    try:
+        data.decode("utf-8")
+        python = True
+    except UnicodeDecodeError:
+        python = False
+    assert register_scan.valid_utf8(data) is python
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.lists(utf8_pieces, max_size=8).map(b"".join), max_size=12).map(b"\n".join))
+def test_detection_is_csvfiles(data: bytes) -> None:
+    """The same encoding as csvfile.detect_encoding, and the same bad lines as decoding line by line."""
+    from notices.csvfile import detect_encoding, line_ends
+
+    lines = data.splitlines(keepends=True)
+    found, errors = register_scan.detect(data)
+    assert found == detect_encoding(lines)
+    if errors is not None and data:
+        bad = {i for i, line in enumerate(lines) if not _decodes(line)}
+        assert {int(i) for i in np.searchsorted(line_ends(data), errors, side="right")} == bad
+
+
+def _decodes(line: bytes) -> bool:
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
