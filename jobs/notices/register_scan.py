@@ -90,8 +90,11 @@ def detect(data: bytes) -> tuple[str, list[int] | None]:
         return "utf-8-sig", None
     if valid_utf8(data):
         return "utf-8", []
-    # Once more lines are bad than half of all (LFs and CRs bound their number), most are: CP932.
-    text, bad = _decode_lines(data, "utf-8", limit=lambda: (data.count(b"\n") + data.count(b"\r") + 1) // 2)
+
+    def half() -> int:  # half as many lines as there are at most, counted once a line is not UTF-8
+        return (data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n") + 1) // 2
+
+    text, bad = _decode_lines(data, "utf-8", limit=half)  # once more lines are bad than that, most are: CP932
     if text is None:
         return "cp932", None
     if len(bad) * 2 <= len(_decode_lines(data, "ascii")[1]):

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pyarrow as pa
@@ -20,6 +20,22 @@ CARD_STATE_CODES = tuple(CardState)  # -1: no card
 DATE_COLUMNS = ("birth_date", "residence_expires_on", "card_issued_on", "card_expires_on", "cert_issued_on",
                 "cert_expires_on")  # fmt: skip
 FIELDS = tuple(Resident.__dataclass_fields__)
+T = TypeVar("T")
+
+
+def built(cls: type[T], fields: tuple[str, ...], rows: Iterable[tuple[Any, ...]]) -> list[T]:
+    """Instances of a frozen dataclass (no __post_init__), one per row of field values.
+
+    They are the very objects cls(*row) makes, built at a third of the cost: a frozen dataclass's
+    __init__ sets each field through object.__setattr__, which counts for tens of thousands of them.
+    """
+    new = object.__new__
+    found = []
+    for row in rows:
+        instance = new(cls)
+        instance.__dict__.update(zip(fields, row))
+        found.append(instance)
+    return found
 
 
 @dataclass(frozen=True)
@@ -89,7 +105,7 @@ class ResidentTable:
         columns = {name: self._pick(name, picked) for name in FIELDS}
         columns["status"] = [STATUS_CODES[c] for c in columns["status"]]
         columns["card_state"] = [CARD_STATE_CODES[c] if c >= 0 else None for c in columns["card_state"]]
-        return [Resident(*values) for values in zip(*(columns[name] for name in FIELDS), strict=True)]
+        return built(Resident, FIELDS, zip(*(columns[name] for name in FIELDS), strict=True))
 
     def _pick(self, name: str, rows: np.ndarray) -> list[Any]:
         """Some rows of a column, as Python values (datetime.date for dates, None for none)."""

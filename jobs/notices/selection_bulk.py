@@ -16,12 +16,13 @@ import numpy as np
 from . import rules, rules_vec
 from .config import Config
 from .models import CardState, Due, QualityNote, Resident, Status
-from .residents import CARD_STATE_CODES, STATUS_CODES, ResidentTable
+from .residents import CARD_STATE_CODES, STATUS_CODES, ResidentTable, built
 
 NOT_MAILED_REASONS = ("moved_out", "deceased", "removed", "abroad", "no_card", "card_inactive", "not_due")
 _BY_STATUS = np.array([NOT_MAILED_REASONS.index(rules.NOT_MAILED_BY_STATUS[s]) if s in rules.NOT_MAILED_BY_STATUS
                        else -1 for s in STATUS_CODES], np.int8)  # fmt: skip
 _ACTIVE, _REVOKED = CARD_STATE_CODES.index(CardState.ACTIVE), CARD_STATE_CODES.index(CardState.REVOKED)
+DUE_FIELDS = tuple(Due.__dataclass_fields__)
 
 
 def expiries(table: ResidentTable, leap_day: str) -> rules_vec.Expiries:
@@ -63,25 +64,26 @@ class Plan:
     expiries: rules_vec.Expiries
     notices: rules_vec.Notices
     notes: tuple[np.ndarray, np.ndarray]  # where the recorded card, and certificate, expiry differ from computed
-    renewal_from: np.ndarray  # of the notice due
-    grace_end: np.ndarray  # of the notice due
 
     def settled(self) -> Iterator[tuple[Resident, Due | None, list[QualityNote]]]:
         """The residents to settle one by one, in line order, each with the notice due (as rules.due_notice and
         rules.due_reminder give it) and the data-quality notes (as selection._quality gives them)."""
         at, e, notices = self.settle, self.expiries, self.notices
         kinds, lapsing = notices.kind[at].tolist(), notices.lapsing[at].tolist()
-        expires_on, renewal_from, grace_end, card, cert = (_days(a[at]) for a in (
-            notices.expires_on, self.renewal_from, self.grace_end, e.card, e.cert))  # fmt: skip
+        due_on = notices.expires_on[at]
+        expires_on, renewal_from, grace_end, card, cert = (_days(a) for a in (
+            due_on, rules_vec.renewal_from(due_on), rules_vec.grace_end(due_on), e.card[at], e.cert[at]))  # fmt: skip
         notes = [(column, note[at].tolist(), _days(recorded[at]), _days(computed[at])) for column, note, recorded, computed
                  in (("card_expires_on", self.notes[0], e.card, e.card_computed),
                      ("cert_expires_on", self.notes[1], e.cert, e.cert_computed))]  # fmt: skip
-        for i, r in enumerate(self.table.residents(at)):
-            due = None if kinds[i] < 0 else Due(r, rules_vec.KINDS[kinds[i]], expires_on[i], renewal_from[i],
-                                                grace_end[i], card[i], cert[i], rules_vec.LAPSING[lapsing[i]])  # fmt: skip
-            yield r, due, [QualityNote(r.line, r.resident_id, column, f"recorded {recorded[i]} differs from computed "
-                                       f"{computed[i]}; recorded used")
-                           for column, noted, recorded, computed in notes if noted[i]]  # fmt: skip
+        residents = self.table.residents(at)
+        dues = iter(built(Due, DUE_FIELDS, (
+            (r, rules_vec.KINDS[kinds[i]], expires_on[i], renewal_from[i], grace_end[i], card[i], cert[i],
+             rules_vec.LAPSING[lapsing[i]]) for i, r in enumerate(residents) if kinds[i] >= 0)))  # fmt: skip
+        for i, r in enumerate(residents):
+            yield r, next(dues) if kinds[i] >= 0 else None, [
+                QualityNote(r.line, r.resident_id, column, f"recorded {recorded[i]} differs from computed {computed[i]}; "
+                            "recorded used") for column, noted, recorded, computed in notes if noted[i]]  # fmt: skip
 
 
 def _days(days: np.ndarray) -> list[date | None]:
@@ -102,8 +104,7 @@ def plan(table: ResidentTable, as_of: date, config: Config) -> Plan:
     settle = mailable & ((notices.kind >= 0) | notes[0] | notes[1])
     reason = np.where(mailable, NOT_MAILED_REASONS.index("not_due"), reason)
     rest = np.flatnonzero(~settle)
-    return Plan(table, np.flatnonzero(settle), NotMailed(table, rest, reason[rest]), e, notices, notes,
-                rules_vec.renewal_from(notices.expires_on), rules_vec.grace_end(notices.expires_on))
+    return Plan(table, np.flatnonzero(settle), NotMailed(table, rest, reason[rest]), e, notices, notes)
 
 
 def lapsed(table: ResidentTable, as_of: date, config: Config) -> list[tuple[int, str, str, str, date, date]]:
