@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import heapq
+import threading
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -48,13 +50,23 @@ def _quality(e: rules.Expiries, line: int, resident_id: str) -> list[QualityNote
     return notes
 
 
+def _read_fonts(families: tuple[str, str]) -> None:
+    with contextlib.suppress(Exception):  # raised again where it belongs, at the first check
+        fonts.missing_glyphs("", families)
+
+
 def _glyph_check(config: Config) -> review.GlyphCheck:
     """fonts.missing_glyphs, skipping texts made only of characters already found drawable on their own."""
     families, drawable = (config.mincho_font, config.gothic_font), set()
+    # Reading the fonts' character maps takes a while: begun now, it runs while numpy sorts the residents.
+    # (A font that cannot be read raises where it did, at the first check: only then is it cached.)
+    preload = threading.Thread(target=_read_fonts, args=(families,), daemon=True)
+    preload.start()
 
     def check(text: str) -> list[str]:
         if drawable.issuperset(text):
             return []
+        preload.join()
         # A character drawable alone is drawable anywhere (a variation selector never is alone).
         drawable.update(c for c in set(text) - drawable if not fonts.missing_glyphs(c, families))
         return fonts.missing_glyphs(text, families)
