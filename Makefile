@@ -20,7 +20,7 @@ test: setup
 
 # Figures for selection (1,000,000 rows) and rendering (1,000 letters) against the naive baseline.
 bench: setup
-	$(VENV)/bin/notices bench --out output/bench.json
+	$(VENV)/bin/notices bench --large 5000 --out output/bench.json
 
 setup: system-deps $(VENV)/.installed
 

@@ -12,11 +12,12 @@ from notices.cli import app
 
 def test_bench_reports_every_figure(tmp_path: Path) -> None:
     out = tmp_path / "bench.json"
-    result = CliRunner().invoke(app, ["bench", "--rows", "400", "--due", "4", "--work", str(tmp_path / "w"), "--out", str(out)])
+    result = CliRunner().invoke(app, ["bench", "--rows", "400", "--due", "4", "--large", "6", "--work", str(tmp_path / "w"), "--out", str(out)])
     assert result.exit_code == 0, result.output
     figures = json.loads(out.read_text(encoding="utf-8"))
     for encoding in ("utf-8", "cp932"):
         assert figures[f"selection_{encoding}"]["rows"] == 400 and figures[f"selection_{encoding}"]["seconds"] > 0
     assert figures["rendering"]["packets"] == figures["baseline"]["packets"] == 4
     assert figures["rendering"]["bytes_per_packet"] > 1000 and figures["ratio"] > 0
+    assert figures["rendering_large"]["packets"] == 6 and figures["rendering"]["worker_peak_mib"] >= 0
     assert "rendering / baseline" in result.output

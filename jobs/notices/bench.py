@@ -15,6 +15,7 @@ import resource
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from datetime import date, timedelta
 from pathlib import Path
@@ -28,6 +29,51 @@ AS_OF = date(2026, 11, 26)
 
 def _peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+class _WorkerMemory(threading.Thread):
+    """Samples the resident memory of this process's descendants (the render workers) until stopped."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.peak_each = self.peak_sum = 0.0  # MiB
+        self._done = threading.Event()
+
+    def run(self) -> None:
+        while not self._done.wait(0.2):
+            sizes = [_rss_mib(pid) for pid in _descendants(os.getpid())]
+            self.peak_each = max([self.peak_each, *sizes])
+            self.peak_sum = max(self.peak_sum, sum(sizes))
+
+    def stop(self) -> None:
+        self._done.set()
+        self.join()
+
+
+def _descendants(root: int) -> list[int]:
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit():
+                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+    found, frontier = [], [root]
+    while frontier:
+        children = [pid for pid, parent in parents.items() if parent in frontier]
+        found += children
+        frontier = children
+    return found
+
+
+def _rss_mib(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
 
 
 def write_big_register(path: Path, rows: int, encoding: str) -> None:
@@ -100,14 +146,18 @@ def _rendering(register: str, work: str) -> dict[str, float]:
 
     root = Path(__file__).resolve().parents[2]
     executor = Local()  # what `notices run` uses: a worker process a core
+    sampler = _WorkerMemory()
+    sampler.start()
     start = time.perf_counter()
     result = run(Path(register), AS_OF, load_config(root / "config" / "municipality.toml"), Path(work) / "out",
                  Path(work) / "ledger.sqlite3", root / "templates", executor=executor)  # fmt: skip
     seconds = time.perf_counter() - start
+    sampler.stop()
     pieces, pages = int(result.summary["mailed"]), int(result.summary["pages"])  # type: ignore[call-overload]
     size = sum(p.stat().st_size for p in result.folder.glob("lot-*.pdf"))
     return {"seconds": seconds, "packets": pieces, "packets_per_s": pieces / seconds, "pages_per_s": pages / seconds,
-            "bytes_per_packet": size / max(pieces, 1), "peak_mib": _peak_mib(), "workers": executor.workers}  # fmt: skip
+            "bytes_per_packet": size / max(pieces, 1), "peak_mib": _peak_mib(), "workers": executor.workers,
+            "worker_peak_mib": sampler.peak_each, "all_workers_peak_mib": sampler.peak_sum}  # fmt: skip
 
 
 def _baseline(register: str) -> dict[str, float]:
@@ -133,8 +183,9 @@ def _baseline(register: str) -> dict[str, float]:
     return {"seconds": seconds, "packets": len(mail), "packets_per_s": len(mail) / seconds, "peak_mib": _peak_mib()}
 
 
-def bench(work: Path, rows: int, due: int) -> dict[str, object]:
-    """Every figure of the benchmark, measured in `work`."""
+def bench(work: Path, rows: int, due: int, large: int = 0) -> dict[str, object]:
+    """Every figure of the benchmark, measured in `work`; with LARGE, a run of LARGE due residents
+    too, to show whether memory grows with the number of pieces."""
     work.mkdir(parents=True, exist_ok=True)
     figures: dict[str, object] = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
                                               "platform": platform.platform()}, "rows": rows, "due": due}  # fmt: skip
@@ -147,6 +198,10 @@ def bench(work: Path, rows: int, due: int) -> dict[str, object]:
     figures["rendering"] = measure("_rendering", str(work / "due.csv"), str(work / "run"))
     figures["baseline"] = measure("_baseline", str(work / "due.csv"))
     figures["ratio"] = figures["rendering"]["packets_per_s"] / figures["baseline"]["packets_per_s"]  # type: ignore[index]
+    if large:
+        write_due_register(work / "due-large.csv", large)
+        shutil.rmtree(work / "run-large", ignore_errors=True)
+        figures["rendering_large"] = measure("_rendering", str(work / "due-large.csv"), str(work / "run-large"))
     return figures
 
 

@@ -262,6 +262,7 @@ def returned(
 def benchmark(
     rows: Annotated[int, typer.Option(help="Residents in the register for the selection figures.")] = 1_000_000,
     due: Annotated[int, typer.Option(help="Due residents for the rendering figures.")] = 1000,
+    large: Annotated[int, typer.Option(help="Due residents of a second, larger run, for memory growth (0: none).")] = 0,
     work: Annotated[Path, typer.Option(help="Scratch folder for the synthetic registers and runs.")] = Path("output/bench"),
     out: Annotated[Path, typer.Option(help="Where the figures go (JSON).")] = Path("output/bench.json"),
 ) -> None:
@@ -269,7 +270,7 @@ def benchmark(
     from .bench import bench as run_bench
 
     with _errors_to_exit_codes():
-        figures = run_bench(work, rows, due)
+        figures = run_bench(work, rows, due, large)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
     table = Table(title=f"notices bench ({figures['machine']['cpus']} CPUs, Python {figures['machine']['python']})")  # type: ignore[index]
@@ -279,10 +280,13 @@ def benchmark(
         f = figures[f"selection_{encoding}"]
         table.add_row(f"selection, {rows:,} rows, {encoding}", f"{f['seconds']:.1f}", f"{f['rows'] / f['seconds']:,.0f} rows/s",
                       f"{f['peak_mib']:.0f}", f"{f['due']} due")  # type: ignore[index]  # fmt: skip
-    r, b = figures["rendering"], figures["baseline"]
-    table.add_row(f"rendering, notices run, {due} due", f"{r['seconds']:.1f}", f"{r['packets_per_s']:.1f} packets/s",
-                  f"{r['peak_mib']:.0f}", f"{r['pages_per_s']:.1f} pages/s, {r['bytes_per_packet'] / 1000:.1f} KB/packet, "
-                  f"{r['workers']} workers")  # type: ignore[index]  # fmt: skip
+    b = figures["baseline"]
+    for key, count in (("rendering", due), ("rendering_large", large)):
+        if key in figures:
+            r = figures[key]
+            table.add_row(f"rendering, notices run, {count:,} due", f"{r['seconds']:.1f}", f"{r['packets_per_s']:.1f} packets/s",
+                          f"{r['peak_mib']:.0f} + {r['workers']} x {r['worker_peak_mib']:.0f}",
+                          f"{r['pages_per_s']:.1f} pages/s, {r['bytes_per_packet'] / 1000:.1f} KB/packet")  # type: ignore[index]  # fmt: skip
     table.add_row("baseline, one document per packet", f"{b['seconds']:.1f}", f"{b['packets_per_s']:.1f} packets/s",
                   f"{b['peak_mib']:.0f}", "")  # type: ignore[index]  # fmt: skip
     out_console = Console(width=140)
