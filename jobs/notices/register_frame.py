@@ -80,12 +80,11 @@ def _text(frame: pd.DataFrame, column: str) -> pa.ChunkedArray:
 
 
 class _Values:
-    """The distinct values of some of the frame's columns, each found once (cells stripped)."""
+    """The distinct values of some of the frame's columns, each found once (cells stripped), by a thread pool."""
 
     def __init__(self, frame: pd.DataFrame, columns: Sequence[str], pool: ThreadPoolExecutor) -> None:
         self.frame = frame
-        present = [column for column in columns if column in frame]
-        self.found = dict(zip(present, pool.map(self._encode, present), strict=True))
+        self.found = {column: pool.submit(self._encode, column) for column in columns if column in frame}
 
     def _encode(self, column: str) -> tuple[np.ndarray, list[str]]:
         encoded = pc.dictionary_encode(self.frame[column].array.__arrow_array__().combine_chunks())
@@ -95,7 +94,7 @@ class _Values:
         """(code of each row, function(cell) of each distinct cell): the function runs once per distinct value."""
         if column not in self.found:
             return np.zeros(len(self.frame), np.intp), [function("")]
-        codes, values = self.found[column]
+        codes, values = self.found[column].result()
         return codes, [function(value) for value in values]
 
     def typed(self, column: str, function: Callable[[str], Any], dtype: Any) -> np.ndarray:
@@ -116,12 +115,32 @@ class _Values:
         return what == _EMPTY, np.array(day, "datetime64[D]")[codes], what == _UNREADABLE
 
 
-def _replaced(array: pa.ChunkedArray, where: pa.ChunkedArray, function: Callable[[str], str]) -> pa.ChunkedArray:
-    """function(value) in the rows `where` says, the others as they are."""
-    if not pc.any(where).as_py():
-        return array
-    changed = [function(v) for v in pc.filter(array, where).to_pylist()]
-    replaced = pc.replace_with_mask(array.combine_chunks(), where.combine_chunks(), pa.array(changed, pa.string()))
+@dataclass(frozen=True)
+class _Text:
+    """A text column trimmed, and which of its rows are empty, and which need a closer look."""
+
+    values: pa.ChunkedArray
+    empty: np.ndarray
+    closer: pa.ChunkedArray | None  # rows whose value a Python function may change; None: no row
+
+
+def _texts(frame: pd.DataFrame, column: str) -> _Text:
+    values = _text(frame, column)
+    empty = pc.equal(pc.binary_length(values), 0).to_numpy(zero_copy_only=False)
+    closer = None
+    if column in ("resident_id", "household_id"):
+        closer = pc.invert(pc.string_is_ascii(values))  # NFKC changes no ASCII text
+    elif column == "name_kana":
+        closer = pc.match_substring_regex(values, HALF_WIDTH_KANA)
+    return _Text(values, empty, closer if closer is not None and pc.any(closer).as_py() else None)
+
+
+def _replaced(text: _Text, function: Callable[[str], str]) -> pa.ChunkedArray:
+    """function(value) in the rows that need a closer look, the others as they are."""
+    if text.closer is None:
+        return text.values
+    changed = [function(v) for v in pc.filter(text.values, text.closer).to_pylist()]
+    replaced = pc.replace_with_mask(text.values.combine_chunks(), text.closer.combine_chunks(), pa.array(changed, pa.string()))
     return pa.chunked_array([replaced])
 
 
@@ -142,29 +161,26 @@ def normalise(frame: pd.DataFrame, lines: np.ndarray) -> Bulk:
     if not len(frame):
         return Bulk(ResidentTable.empty(), frozenset(), np.empty(0, np.int64), [])
     with ThreadPoolExecutor(max_workers=2) as pool:  # pyarrow's compute functions let go of the GIL: two at a time
-        values = _Values(frame, (*PER_VALUE, *cells.DATE_COLUMNS), pool)
-        texts = dict(zip(TEXTS, pool.map(lambda column: _text(frame, column), TEXTS), strict=True))
-    status = values.typed("status", lambda c: _code(cells.status(c), Status), np.int8)  # -1: unknown
-    state = values.typed("card_state", lambda c: _code(cells.card_state(c), CardState), np.int8)
-    dates = {column: values.dates(column) for column in cells.DATE_COLUMNS}
+        values = _Values(frame, (*PER_VALUE[:2], *cells.DATE_COLUMNS, *PER_VALUE[2:]), pool)  # in the order used
+        found = {column: pool.submit(_texts, frame, column) for column in TEXTS}
+        status = values.typed("status", lambda c: _code(cells.status(c), Status), np.int8)  # -1: unknown
+        state = values.typed("card_state", lambda c: _code(cells.card_state(c), CardState), np.int8)
+        dates = {column: values.dates(column) for column in cells.DATE_COLUMNS}
+        texts = {column: future.result() for column, future in found.items()}
     has_card = ~dates["card_issued_on"][0] | ~dates["card_expires_on"][0]
     resident = status == _code(RESIDENT, Status)
     needed = resident & has_card & (state == _code(ACTIVE, CardState))
-    empty = {c: pc.equal(pc.binary_length(texts[c]), 0).to_numpy(zero_copy_only=False) for c in ("resident_id", "name")}
     # What _resident would reject (and a blank resident ID, which may also be a blank line).
-    odd = empty["resident_id"] | (status < 0) | (resident & has_card & (state < 0))
-    odd |= needed & (empty["name"] | dates["birth_date"][0])
+    odd = texts["resident_id"].empty | (status < 0) | (resident & has_card & (state < 0))
+    odd |= needed & (texts["name"].empty | dates["birth_date"][0])
     for column in cells.DATE_COLUMNS:
         odd |= needed & dates[column][2]
     usable = np.flatnonzero(~odd)
-    sex_notes = values.typed("sex", cells.sex_note, object)
-    ids = {c: _replaced(texts[c], pc.invert(pc.string_is_ascii(texts[c])), cells.identifier) for c in TEXTS[:2]}
+    ids = {column: _replaced(texts[column], cells.identifier) for column in TEXTS[:2]}
     columns = {
-        "line": lines, **ids, "name": texts["name"],
-        "name_kana": _replaced(texts["name_kana"], pc.match_substring_regex(texts["name_kana"], HALF_WIDTH_KANA),
-                               cells.kana),
+        "line": lines, **ids, "name": texts["name"].values, "name_kana": _replaced(texts["name_kana"], cells.kana),
         "sex": values.coded("sex", cells.sex), "postal_code": values.coded("postal_code", cells.postal_code),
-        "address": texts["address"], "address_extra": texts["address_extra"], "status": status,
+        "address": texts["address"].values, "address_extra": texts["address_extra"].values, "status": status,
         "nationality": values.coded("nationality", cells.nationality),
         "residence_status": values.coded("residence_status", cells.residence_status),
         "card_state": np.where(has_card, state, -1).astype(np.int8),
@@ -172,11 +188,12 @@ def normalise(frame: pd.DataFrame, lines: np.ndarray) -> Bulk:
         "support_measure_unclear": values.typed("support_measure", lambda c: cells.flag(c) is None, bool),
         "application_id": values.coded("application_id", cells.application_id),
         "language": values.coded("language", cells.language),
-        **{column: np.where(dates[column][2], np.datetime64("NaT", "D"), dates[column][1]) for column in cells.DATE_COLUMNS},
+        **{column: dates[column][1] for column in cells.DATE_COLUMNS},
     }  # fmt: skip
     flagged = usable[columns["support_measure"][usable]]
     protected = frozenset(ids["household_id"].take(pa.array(flagged, pa.int64())).to_pylist()) - {""}
-    noted = usable[sex_notes[usable] != ""]
+    sex_notes = values.coded("sex", cells.sex_note)
+    noted = usable[sex_notes.test(bool, usable)]
     notes = list(zip(lines[noted].tolist(), ids["resident_id"].take(pa.array(noted, pa.int64())).to_pylist(),
                      sex_notes[noted].tolist(), strict=True))  # fmt: skip
     return Bulk(ResidentTable(columns, usable), protected, np.flatnonzero(odd), notes)

@@ -64,7 +64,7 @@ def _decode_lines(data: bytes, codec: str, limit: Callable[[], int] | None = Non
             most[0] = limit() if most[0] < 0 else most[0]
             if len(errors) > most[0]:
                 raise _Enough
-        return "\ufffd", end if cr < 0 else cr
+        return "\ufffd", end if cr < 0 else cr  # never empty: a last line without a break stays a line
 
     name = f"notices-skip-line-{threading.get_ident()}"  # a handler of its own for each thread
     codecs.register_error(name, skip_line)
