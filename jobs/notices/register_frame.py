@@ -210,13 +210,13 @@ def row_records(scan: Scan, frame: pd.DataFrame, positions: np.ndarray, lines: n
     A row whose cells read are all blank is read from the file again: only its other cells
     (the My Number's, one pandas never reads) tell a blank line from a row without a resident ID.
     """
-    width = len(scan.header)
-    part = frame.take(positions)
+    width, at = len(scan.header), pa.array(positions, pa.int64())
+    read = [(columns[c], frame[c].array.__arrow_array__().take(at).to_pylist()) for c in frame.columns]
     found: list[Record] = []
-    for line, values in zip(lines[positions].tolist(), zip(*(part[c].tolist() for c in part.columns)), strict=True):
+    for i, line in enumerate(lines[positions].tolist()):
         row = [""] * width
-        for column, value in zip(part.columns, values, strict=True):
-            row[columns[column]] = value
+        for index, values in read:
+            row[index] = values[i]
         found.append(Record(line, row, ""))
     blank = [r.line for r in found if not any(c.strip() for c in r.cells)]
     if blank:

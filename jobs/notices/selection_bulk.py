@@ -80,8 +80,9 @@ class Plan:
         dues = iter(built(Due, DUE_FIELDS, (
             (r, rules_vec.KINDS[kinds[i]], expires_on[i], renewal_from[i], grace_end[i], card[i], cert[i],
              rules_vec.LAPSING[lapsing[i]]) for i, r in enumerate(residents) if kinds[i] >= 0)))  # fmt: skip
+        with_notes = (self.notes[0][at] | self.notes[1][at]).tolist()
         for i, r in enumerate(residents):
-            yield r, next(dues) if kinds[i] >= 0 else None, [
+            yield r, next(dues) if kinds[i] >= 0 else None, [] if not with_notes[i] else [
                 QualityNote(r.line, r.resident_id, column, f"recorded {recorded[i]} differs from computed {computed[i]}; "
                             "recorded used") for column, noted, recorded, computed in notes if noted[i]]  # fmt: skip
 
