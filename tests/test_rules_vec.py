@@ -137,3 +137,14 @@ def test_month_ends_and_nat() -> None:
     assert rules_vec.in_window(days([date(2027, 1, 26), date(2027, 2, 26), None]), date(2026, 11, 26)).tolist() == [
         True, True, False]
     assert back(rules_vec.add_months(days([date(2026, 11, 30)]), 3)) == [date(2027, 2, 28)]
+
+
+@pytest.mark.parametrize("leap_day", ["feb28", "mar1"])
+def test_dates_beyond_the_look_up_tables(leap_day: str) -> None:
+    """Computed rather than looked up before 1800 and after 2399: the same answers."""
+    births = [date(1704, 2, 29), date(1799, 12, 31), date(2396, 2, 29), date(2450, 6, 15)]
+    issues = [date(1790, 3, 1), date(1800, 1, 1), date(2398, 2, 28), date(2460, 6, 15)]
+    assert back(rules_vec.card_expiry_by_birthday(days(births), days(issues), leap_day)) == [
+        rules.card_expiry_by_birthday(b, i, leap_day) for b, i in zip(births, issues, strict=True)]
+    assert back(rules_vec.renewal_from(days(births))) == [rules.renewal_from(b) for b in births]
+    assert back(rules_vec.grace_end(days(births))) == [rules.grace_end(b) for b in births]

@@ -44,21 +44,41 @@ def _ymd(day: Days) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return packed >> 9, (packed >> 5) & 15, packed & 31
 
 
-def _date(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> Days:
-    """The dates of years, months and days (H. Hinnant's days_from_civil; int32 is enough, and faster)."""
-    year = year.astype(np.int32) - (month <= 2)
+def _days_from_civil(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """Day numbers of years, months and days (H. Hinnant's days_from_civil)."""
+    year = year - (month <= 2)
     era = year // 400
     yoe = year - era * 400
-    doy = (153 * np.where(month > 2, month - 3, month + 9).astype(np.int32) + 2) // 5 + day - 1
-    return (era * 146097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719468).astype(np.int64).view("datetime64[D]")
+    doy = (153 * np.where(month > 2, month - 3, month + 9) + 2) // 5 + day - 1
+    return era * 146097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719468  # type: ignore[no-any-return]
+
+
+# The day number of the first of every month from 1800 to 2399 (and of January 2400): looked up, not computed.
+_MONTH_START = _days_from_civil(np.repeat(np.arange(1800, 2401), 12)[: 600 * 12 + 1],
+                                np.tile(np.arange(1, 13), 601)[: 600 * 12 + 1], 1).astype(np.int32)  # fmt: skip
+
+
+def _month_index(year: np.ndarray, month: np.ndarray) -> np.ndarray | None:
+    index = (year - 1800) * 12 + (month - 1)
+    return index if not len(index) or (index.min() >= 0 and index.max() < len(_MONTH_START) - 1) else None
+
+
+def _date(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> Days:
+    """The dates of years, months and days."""
+    index = _month_index(year, month)
+    found = _days_from_civil(year, month, day) if index is None else _MONTH_START[index] + (day - 1)
+    return found.astype(np.int64).view("datetime64[D]")  # type: ignore[no-any-return]
 
 
 def _month_length(year: np.ndarray, month: np.ndarray) -> np.ndarray:
-    return np.where(month == 2, 28 + _is_leap(year), 30 + ((month + (month > 7)) % 2))
+    index = _month_index(year, month)
+    if index is None:
+        return np.where(month == 2, 28 + _is_leap(year), 30 + ((month + (month > 7)) % 2))  # type: ignore[no-any-return]
+    return _MONTH_START[index + 1] - _MONTH_START[index]  # type: ignore[no-any-return]
 
 
 def _is_leap(year: np.ndarray) -> np.ndarray:
-    return (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    return (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))  # type: ignore[no-any-return]
 
 
 def _filled(day: Days) -> Days:
@@ -75,7 +95,7 @@ class _Births:
 
     def on(self, year: np.ndarray) -> Days:
         """The birthday in each year; meaningless where the birth date is NaT."""
-        moved = self.feb29 & ~_is_leap(year)
+        moved = self.feb29 & (_month_length(year, np.full(len(year), 2)) == 28)
         if self.leap_day == "mar1":
             return _date(year, np.where(moved, 3, self.month), np.where(moved, 1, self.day))
         return _date(year, self.month, np.where(moved, 28, self.day))
