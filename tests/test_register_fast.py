@@ -331,3 +331,11 @@ def _decodes(line: bytes) -> bool:
     except UnicodeDecodeError:
         return False
     return True
+
+
+def test_detection_counts_a_line_starting_with_a_stray_byte_once() -> None:
+    """Half the non-ASCII lines are UTF-8: csvfile says UTF-8, however the stray bytes fall about the line breaks."""
+    from notices.csvfile import detect_encoding
+
+    data = (b"a\n" + b"\x80a\x80\n" + "é\n".encode()) * 10
+    assert register_scan.detect(data)[0] == detect_encoding(data.splitlines(keepends=True)) == "utf-8"
