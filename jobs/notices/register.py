@@ -7,6 +7,7 @@ import heapq
 import logging
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -107,7 +108,9 @@ def read_register(path: Path, encoding: str | None = None, *, row_by_row: bool =
                 pass
         used, header, records = read_records(data, source, encoding)
         columns = _columns(header, source)
-        return _finish(source, used, sha256.result(), *_parse_rows(records, columns, len(header)))
+        parsed, flags, quality = _parse_rows(records, columns, len(header))
+        ids = Counter(item.resident_id for _, item in parsed if item.resident_id)
+        return _finish(source, used, sha256.result(), parsed, flags, quality, ids)
 
 
 def _read_bulk(data: bytes, source: str, encoding: str | None, sha256: Future[str]) -> RegisterRead:
@@ -129,8 +132,10 @@ def _read_bulk(data: bytes, source: str, encoding: str | None, sha256: Future[st
     parsed, flags, quality = _parse_rows(heapq.merge(found.records, others, key=lambda r: r.line), columns,
                                          len(found.header))  # fmt: skip
     quality += [QualityNote(line, resident_id, "sex", detail) for line, resident_id, detail in bulk.sex_notes]
+    not_plain = {record.line for record in found.records}  # the plain rows' IDs are counted already
+    ids = bulk.id_counts([item.resident_id for line, item in parsed if line in not_plain])
     return _finish(source, found.encoding, sha256.result(), parsed, flags, sorted(quality, key=lambda q: q.line),
-                   bulk.table, bulk.protected)  # fmt: skip
+                   ids, bulk.table, bulk.protected)  # fmt: skip
 
 
 def _parse_rows(records: Iterable[Record], columns: dict[str, int], width: int
@@ -147,11 +152,11 @@ def _parse_rows(records: Iterable[Record], columns: dict[str, int], width: int
 
 def _finish(
     source: str, encoding: str, sha256: str, parsed: list[tuple[int, Resident | Reject]],
-    flags: list[tuple[str, bool]], quality: list[QualityNote], table: ResidentTable | None = None,
+    flags: list[tuple[str, bool]], quality: list[QualityNote], ids: Counter[str], table: ResidentTable | None = None,
     protected: frozenset[str] = frozenset(),
 ) -> RegisterRead:  # fmt: skip
+    """The register read: every row of a resident ID on more than one row (`ids` counts them) rejected."""
     table = table if table is not None else ResidentTable.empty()
-    ids = table.repeated("resident_id", [item.resident_id for _, item in parsed])
     residents: list[Resident] = []
     rejects: list[Reject] = []
     for line, item in parsed:
@@ -161,7 +166,7 @@ def _finish(
             rejects.append(_duplicate(line, item.resident_id, ids[item.resident_id]))
         else:
             residents.append(item)
-    twice = table.positions_of(set(ids))
+    twice = table.positions_of({rid for rid, n in ids.items() if n > 1})
     for line, resident_id in zip(table.lines()[twice].tolist(), table.texts("resident_id", twice), strict=True):
         rejects.append(_duplicate(line, resident_id, ids[resident_id]))
     rejects.sort(key=lambda j: j.line)

@@ -8,8 +8,9 @@ per-row code would reject, or that it must look at for another reason, is handed
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,6 +46,18 @@ class Bulk:
     protected: frozenset[str]  # households flagged on the usable rows
     others: np.ndarray  # positions (among the plain lines) of the rows the per-row code must read
     sex_notes: list[tuple[int, str, str]]  # (line, resident_id, detail) of an unknown sex on a usable row
+    resident_ids: pa.ChunkedArray  # of every plain row, usable or not ("" where there is none)
+    repeated: dict[str, int]  # the resident IDs on more than one plain row, and on how many
+
+    def id_counts(self, more: list[str]) -> Counter[str]:
+        """How many rows hold each resident ID that repeats, over the plain rows and `more` (the other rows' IDs)."""
+        counts = Counter(v for v in more if v)
+        once = [v for v in counts if v not in self.repeated]
+        if once:  # on one plain row, or on none
+            found = pc.filter(self.resident_ids, pc.is_in(self.resident_ids, value_set=pa.array(once, pa.string())))
+            counts.update(found.to_pylist())
+        counts.update(self.repeated)
+        return Counter({v: n for v, n in counts.items() if n > 1})
 
 
 def read_plain(scan: Scan, columns: dict[str, int]) -> pd.DataFrame:
@@ -159,7 +172,8 @@ def _read_date(cell: str) -> tuple[int, Any]:
 def normalise(frame: pd.DataFrame, lines: np.ndarray) -> Bulk:
     """Every plain row as the per-row code reads it; the rows it would reject or must see are left to it."""
     if not len(frame):
-        return Bulk(ResidentTable.empty(), frozenset(), np.empty(0, np.int64), [])
+        empty = pa.chunked_array([], pa.string())
+        return Bulk(ResidentTable.empty(), frozenset(), np.empty(0, np.int64), [], empty, {})
     with ThreadPoolExecutor(max_workers=2) as pool:  # pyarrow's compute functions let go of the GIL: two at a time
         values = _Values(frame, (*PER_VALUE[:2], *cells.DATE_COLUMNS, *PER_VALUE[2:]), pool)  # in the order used
         found = {column: pool.submit(_texts, frame, column) for column in TEXTS}
@@ -167,6 +181,20 @@ def normalise(frame: pd.DataFrame, lines: np.ndarray) -> Bulk:
         state = values.typed("card_state", lambda c: _code(cells.card_state(c), CardState), np.int8)
         dates = {column: values.dates(column) for column in cells.DATE_COLUMNS}
         texts = {column: future.result() for column, future in found.items()}
+        ids = {column: _replaced(texts[column], cells.identifier) for column in TEXTS[:2]}
+        repeated = pool.submit(_repeated, ids["resident_id"])  # counted beside what follows
+        return _bulk(values, texts, ids, status, state, dates, lines, repeated)
+
+
+def _repeated(resident_ids: pa.ChunkedArray) -> dict[str, int]:
+    found = pc.value_counts(resident_ids)
+    found = pc.filter(found, pc.and_(pc.greater(found.field("counts"), 1), pc.not_equal(found.field("values"), "")))
+    return dict(zip(found.field("values").to_pylist(), found.field("counts").to_pylist(), strict=True))
+
+
+def _bulk(values: _Values, texts: dict[str, _Text], ids: dict[str, pa.ChunkedArray], status: np.ndarray,
+          state: np.ndarray, dates: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]], lines: np.ndarray,
+          repeated: Future[dict[str, int]]) -> Bulk:  # fmt: skip
     has_card = ~dates["card_issued_on"][0] | ~dates["card_expires_on"][0]
     resident = status == _code(RESIDENT, Status)
     needed = resident & has_card & (state == _code(ACTIVE, CardState))
@@ -176,7 +204,6 @@ def normalise(frame: pd.DataFrame, lines: np.ndarray) -> Bulk:
     for column in cells.DATE_COLUMNS:
         odd |= needed & dates[column][2]
     usable = np.flatnonzero(~odd)
-    ids = {column: _replaced(texts[column], cells.identifier) for column in TEXTS[:2]}
     columns = {
         "line": lines, **ids, "name": texts["name"].values, "name_kana": _replaced(texts["name_kana"], cells.kana),
         "sex": values.coded("sex", cells.sex), "postal_code": values.coded("postal_code", cells.postal_code),
@@ -196,7 +223,8 @@ def normalise(frame: pd.DataFrame, lines: np.ndarray) -> Bulk:
     noted = usable[sex_notes.test(bool, usable)]
     notes = list(zip(lines[noted].tolist(), ids["resident_id"].take(pa.array(noted, pa.int64())).to_pylist(),
                      sex_notes[noted].tolist(), strict=True))  # fmt: skip
-    return Bulk(ResidentTable(columns, usable), protected, np.flatnonzero(odd), notes)
+    return Bulk(ResidentTable(columns, usable), protected, np.flatnonzero(odd), notes, ids["resident_id"],
+                repeated.result())
 
 
 def _code(value: Any, kind: Any) -> int:
