@@ -8,8 +8,9 @@ per-row code would reject, or that it must look at for another reason, is handed
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -58,6 +59,26 @@ class Bulk:
             counts.update(found.to_pylist())
         counts.update(self.repeated)
         return Counter({v: n for v, n in counts.items() if n > 1})
+
+
+@contextlib.contextmanager
+def arrow_memory() -> Iterator[None]:
+    """pyarrow allocating from jemalloc (else the C library's malloc) while a register is read.
+
+    pyarrow's default, mimalloc, hands memory back and takes it again so eagerly that on some machines
+    (the 2-core benchmark machine, a virtual one) the kernel's page handling costs more than the reading:
+    about twice the time. Each buffer frees to the pool it came from, so the default can come back after.
+    """
+    previous = pa.default_memory_pool()
+    try:
+        pool = pa.jemalloc_memory_pool()
+    except NotImplementedError:
+        pool = pa.system_memory_pool()
+    pa.set_memory_pool(pool)
+    try:
+        yield
+    finally:
+        pa.set_memory_pool(previous)
 
 
 def read_plain(scan: Scan, columns: dict[str, int]) -> pd.DataFrame:
