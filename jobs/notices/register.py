@@ -15,12 +15,13 @@ from datetime import date
 from pathlib import Path
 
 from . import register_cells as cells
+from .bulk_memory import bulk_memory
 from .csvfile import Record, read_records
 from .errors import RegisterError
 from .models import CardState, QualityNote, Reject, Resident, Status
 from .privacy import quote
 from .register_cells import ALIASES, DATE_COLUMNS, REQUIRED
-from .register_frame import NotPlain, arrow_memory, normalise, read_plain, row_records
+from .register_frame import NotPlain, normalise, read_plain, row_records
 from .register_scan import NotBulk, decode, scan
 from .residents import ResidentTable
 
@@ -103,7 +104,7 @@ def read_register(path: Path, encoding: str | None = None, *, row_by_row: bool =
         sha256 = pool.submit(lambda: hashlib.sha256(data).hexdigest())
         if not row_by_row:
             try:
-                with arrow_memory():
+                with bulk_memory():
                     return _read_bulk(data, source, encoding, sha256)
             except NotBulk:
                 pass

@@ -8,9 +8,8 @@ per-row code would reject, or that it must look at for another reason, is handed
 
 from __future__ import annotations
 
-import contextlib
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -61,26 +60,6 @@ class Bulk:
         return Counter({v: n for v, n in counts.items() if n > 1})
 
 
-@contextlib.contextmanager
-def arrow_memory() -> Iterator[None]:
-    """pyarrow allocating from jemalloc (else the C library's malloc) while a register is read.
-
-    pyarrow's default, mimalloc, hands memory back and takes it again so eagerly that on some machines
-    (the 2-core benchmark machine, a virtual one) the kernel's page handling costs more than the reading:
-    about twice the time. Each buffer frees to the pool it came from, so the default can come back after.
-    """
-    previous = pa.default_memory_pool()
-    try:
-        pool = pa.jemalloc_memory_pool()
-    except NotImplementedError:
-        pool = pa.system_memory_pool()
-    pa.set_memory_pool(pool)
-    try:
-        yield
-    finally:
-        pa.set_memory_pool(previous)
-
-
 def read_plain(scan: Scan, columns: dict[str, int]) -> pd.DataFrame:
     """The plain lines as text, one column for each register column used (never the My Number)."""
     used = {index: name for name, index in columns.items() if name != "my_number"}
@@ -109,8 +88,17 @@ def _text(frame: pd.DataFrame, column: str) -> pa.ChunkedArray:
     raw = frame[column].array.__arrow_array__()
     trimmed = pc.utf8_trim(raw, characters=WHITESPACE)
     # Trimming only ever shortens: the same length is the same text, and the column read is kept instead of a copy.
-    same = pc.sum(pc.binary_length(trimmed)).as_py() == pc.sum(pc.binary_length(raw)).as_py()
-    return raw if same else trimmed
+    return raw if _text_bytes(trimmed) == _text_bytes(raw) else trimmed
+
+
+def _text_bytes(array: pa.ChunkedArray) -> int:
+    """How many bytes of text a column holds, read off its offsets."""
+    total = 0
+    for chunk in array.chunks:
+        width = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
+        offsets = np.frombuffer(chunk.buffers()[1], dtype=width)[chunk.offset : chunk.offset + len(chunk) + 1]
+        total += int(offsets[-1] - offsets[0]) if len(offsets) else 0
+    return total
 
 
 class _Values:
@@ -160,7 +148,7 @@ class _Text:
 
 def _texts(frame: pd.DataFrame, column: str) -> _Text:
     values = _text(frame, column)
-    empty = pc.equal(pc.binary_length(values), 0).to_numpy(zero_copy_only=False)
+    empty = pc.equal(values, "").to_numpy(zero_copy_only=False)
     closer = None
     if column in ("resident_id", "household_id"):
         closer = pc.invert(pc.string_is_ascii(values))  # NFKC changes no ASCII text

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from . import fonts, review, rules, selection_bulk
+from .bulk_memory import bulk_memory
 from .config import Config
 from .ledger import Ledger, address_hash
 from .models import CardState, Due, QualityNote, Reject, Resident, Review, Status
@@ -88,7 +89,8 @@ def select(read: RegisterRead, as_of: date, config: Config, ledger: Ledger) -> S
     """Sort every usable resident into mailed, held for review, already notified or not mailed."""
     supplied = read.table.repeated("application_id", [r.application_id for r in read.others])
     run = _Context(as_of, config, ledger, read.protected_households, _glyph_check(config), supplied)
-    plan = selection_bulk.plan(read.table, as_of, config)
+    with bulk_memory():
+        plan = selection_bulk.plan(read.table, as_of, config)
     out = Selection(quality=list(read.quality), in_bulk=plan.not_mailed)
     out.not_mailed.update(plan.not_mailed.counts())
     others: Iterator[tuple[Resident, Due | None, list[QualityNote] | None]] = ((r, None, None) for r in read.others)
