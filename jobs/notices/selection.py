@@ -128,9 +128,11 @@ def _settle(r: Resident, due: Due | None, notes: list[QualityNote], run: _Contex
     if due is None:
         out.not_mailed["not_due"] += 1
         out.settled.append((r.line, r.resident_id, "not_mailed", "", "", "not_due"))
-    elif ledger.notified(r.resident_id, due.kind.value, due.expires_on):
+        return
+    kind = due.kind.value
+    if ledger.notified(r.resident_id, kind, due.expires_on):
         out.already_notified += 1
-        out.settled.append((r.line, r.resident_id, "already_notified", due.kind.value, due.expires_on.isoformat(), ""))
+        out.settled.append((r.line, r.resident_id, "already_notified", kind, due.expires_on.isoformat(), ""))
     else:
         owner = ledger.application_id_owner(r.application_id) if r.application_id else None
         returned = ledger.returned_addresses(r.resident_id)
@@ -144,8 +146,8 @@ def _settle(r: Resident, due: Due | None, notes: list[QualityNote], run: _Contex
             out.reviews += found
         else:
             out.mail.append(due)
-        out.settled.append((r.line, r.resident_id, "review" if found else "mail", due.kind.value,
-                            due.expires_on.isoformat(), " ".join(f.reason for f in found)))  # fmt: skip
+        out.settled.append((r.line, r.resident_id, "review" if found else "mail", kind, due.expires_on.isoformat(),
+                            " ".join(f.reason for f in found) if found else ""))  # fmt: skip
 
 
 LAPSED_COLUMNS = ("resident_id", "household_id", "lapsed", "expires_on", "grace_end", "notified_on", "reminded_on")
