@@ -72,6 +72,12 @@ def _decode_lines(data: bytes, codec: str, limit: Callable[[], int] | None = Non
         return data.decode(codec, name), errors
     except _Enough:
         return None, errors
+    finally:
+        codecs.register_error(name, _strict)  # the registry would keep the file alive through skip_line
+
+
+def _strict(exc: UnicodeError) -> tuple[str, int]:
+    raise exc
 
 
 def valid_utf8(data: bytes) -> bool:
