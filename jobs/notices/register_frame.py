@@ -23,7 +23,7 @@ from . import register_cells as cells
 from .csvfile import Record
 from .models import CardState, Status
 from .register_scan import Scan, plain_records
-from .residents import Coded, ResidentTable
+from .residents import Coded, ResidentTable, take_list
 
 # str.strip()'s whitespace: every c with c.isspace() (tests/test_register_fast.py checks it), for utf8_trim.
 WHITESPACE = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u2028\u2029\u202f\u205f\u3000"
@@ -227,11 +227,11 @@ def _bulk(values: _Values, texts: dict[str, _Text], ids: dict[str, pa.ChunkedArr
         **{column: dates[column][1] for column in cells.DATE_COLUMNS},
     }  # fmt: skip
     flagged = usable[columns["support_measure"][usable]]
-    protected = frozenset(ids["household_id"].take(pa.array(flagged, pa.int64())).to_pylist()) - {""}
+    protected = frozenset(take_list(ids["household_id"], flagged)) - {""}
     sex_notes = values.coded("sex", cells.sex_note)
     noted = usable[sex_notes.test(bool, usable)]
-    notes = list(zip(lines[noted].tolist(), ids["resident_id"].take(pa.array(noted, pa.int64())).to_pylist(),
-                     sex_notes[noted].tolist(), strict=True))  # fmt: skip
+    notes = list(zip(lines[noted].tolist(), take_list(ids["resident_id"], noted), sex_notes[noted].tolist(),
+                     strict=True))  # fmt: skip
     return Bulk(ResidentTable(columns, usable), protected, np.flatnonzero(odd), notes, ids["resident_id"],
                 repeated.result())
 
@@ -247,8 +247,8 @@ def row_records(scan: Scan, frame: pd.DataFrame, positions: np.ndarray, lines: n
     A row whose cells read are all blank is read from the file again: only its other cells
     (the My Number's, one pandas never reads) tell a blank line from a row without a resident ID.
     """
-    width, at = len(scan.header), pa.array(positions, pa.int64())
-    read = [(columns[c], frame[c].array.__arrow_array__().take(at).to_pylist()) for c in frame.columns]
+    width = len(scan.header)
+    read = [(columns[c], take_list(frame[c].array.__arrow_array__(), positions)) for c in frame.columns]
     found: list[Record] = []
     for i, line in enumerate(lines[positions].tolist()):
         row = [""] * width

@@ -38,6 +38,20 @@ def built(cls: type[T], fields: tuple[str, ...], rows: Iterable[tuple[Any, ...]]
     return found
 
 
+def take_list(column: pa.ChunkedArray, rows: np.ndarray) -> list[Any]:
+    """Some rows of a column of many chunks as Python values, taken chunk by chunk (pyarrow's take is slower)."""
+    if not len(rows):
+        return []
+    bounds = np.cumsum([0] + [len(chunk) for chunk in column.chunks])
+    which = np.searchsorted(bounds, rows, side="right") - 1
+    runs = np.flatnonzero(np.diff(which, prepend=-1))
+    found: list[Any] = []
+    for start, end in zip(runs, [*runs[1:], len(rows)], strict=True):
+        chunk = int(which[start])
+        found += column.chunk(chunk).take(pa.array(rows[start:end] - bounds[chunk])).to_pylist()
+    return found
+
+
 @dataclass(frozen=True)
 class Coded:
     """A column of few distinct values: each row's code, and the value of each code."""
@@ -113,8 +127,7 @@ class ResidentTable:
             return []
         column = self.columns[name]
         if isinstance(column, pa.ChunkedArray):
-            # One chunk first: to_pylist() on the take of a column of many chunks is several times slower.
-            return column.take(pa.array(rows)).combine_chunks().to_pylist()  # type: ignore[no-any-return]
+            return take_list(column, rows)
         found = column[rows]
         return (found.astype(object) if name in DATE_COLUMNS else found).tolist()  # type: ignore[no-any-return]
 
@@ -122,15 +135,15 @@ class ResidentTable:
         """The positions of the usable residents with one of these IDs."""
         if not resident_ids or not len(self.rows):
             return np.empty(0, np.int64)
-        ids = self.columns["resident_id"].take(pa.array(self.rows))  # type: ignore[union-attr]
-        return np.flatnonzero(pc.is_in(ids, value_set=pa.array(sorted(resident_ids))).to_numpy(zero_copy_only=False))
+        found = pc.is_in(self.columns["resident_id"], value_set=pa.array(sorted(resident_ids), pa.string()))
+        return np.flatnonzero(found.to_numpy()[self.rows])
 
     def without(self, positions: np.ndarray) -> ResidentTable:
         """The table without some usable residents."""
         return ResidentTable(self.columns, np.delete(self.rows, positions)) if len(positions) else self
 
     def repeated(self, column: str, more: Sequence[str]) -> Counter[str]:
-        """How often each non-empty value of a text column occurs here and in `more`, for those that repeat."""
+        """How often each non-empty value of a coded column occurs here and in `more`, for those that repeat."""
         counts = Counter(v for v in more if v)
         values = self.columns.get(column)
         if isinstance(values, Coded):
@@ -139,9 +152,4 @@ class ResidentTable:
             for code in np.flatnonzero(found):
                 here[values.values[code]] += int(found[code])
             counts.update({value: n for value, n in here.items() if n > 1 or value in counts})
-        elif values is not None and len(self.rows):
-            found = pc.value_counts(values.take(pa.array(self.rows)))  # type: ignore[union-attr]
-            found = pc.filter(found, pc.or_(pc.greater(found.field("counts"), 1),
-                                            pc.is_in(found.field("values"), value_set=pa.array(list(counts), pa.string()))))
-            counts.update(dict(zip(found.field("values").to_pylist(), found.field("counts").to_pylist(), strict=True)))
         return Counter({value: n for value, n in counts.items() if n > 1 and value})
