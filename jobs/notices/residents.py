@@ -62,9 +62,10 @@ class Coded:
     def __getitem__(self, rows: np.ndarray) -> np.ndarray:
         return self.values[self.codes[rows]]  # type: ignore[no-any-return]
 
-    def test(self, predicate: Callable[[Any], bool], rows: np.ndarray) -> np.ndarray:
-        """predicate(value) for some rows, asked once per code."""
-        return np.array([predicate(v) for v in self.values], bool).reshape(len(self.values))[self.codes[rows]]
+    def test(self, predicate: Callable[[Any], bool], rows: np.ndarray | None = None) -> np.ndarray:
+        """predicate(value) for some rows (or all), asked once per code."""
+        answers = np.array([predicate(v) for v in self.values], bool).reshape(len(self.values))
+        return answers[self.codes if rows is None else self.codes[rows]]  # type: ignore[no-any-return]
 
 
 Column = pa.ChunkedArray | Coded | np.ndarray
@@ -81,7 +82,15 @@ class ResidentTable:
     @classmethod
     def empty(cls) -> ResidentTable:
         """A table with no one in it."""
-        return cls({}, np.empty(0, np.int64))
+        no_text, no_code = pa.chunked_array([], pa.string()), Coded(np.empty(0, np.intp), np.empty(0, object))
+        columns: dict[str, Column] = {name: no_text for name in ("resident_id", "household_id", "name", "name_kana",
+                                                                 "address", "address_extra")}  # fmt: skip
+        columns |= {name: no_code for name in ("sex", "postal_code", "nationality", "residence_status",
+                                               "application_id", "language")}  # fmt: skip
+        columns |= {name: np.empty(0, "datetime64[D]") for name in DATE_COLUMNS}
+        columns |= {"line": np.empty(0, np.int64), "status": np.empty(0, np.int8), "card_state": np.empty(0, np.int8),
+                    "support_measure": np.empty(0, bool), "support_measure_unclear": np.empty(0, bool)}  # fmt: skip
+        return cls(columns, np.empty(0, np.int64))
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -89,8 +98,6 @@ class ResidentTable:
     def values(self, column: str, positions: np.ndarray | None = None) -> np.ndarray:
         """A numeric, flag or date (datetime64[D]) column, or a coded one, for the usable rows (or some of them)."""
         rows = self.rows if positions is None else self.rows[positions]
-        if not len(rows):
-            return np.empty(0, "datetime64[D]" if column in DATE_COLUMNS else np.int64)
         return self.columns[column][rows]  # type: ignore[index,no-any-return]
 
     def lines(self) -> np.ndarray:
@@ -102,14 +109,13 @@ class ResidentTable:
         return self._pick(column, self.rows[np.asarray(positions, np.int64)])  # type: ignore[return-value]
 
     def holders(self) -> Holders:
-        """The columns the expiry rules read."""
-        nationality, residence_status = self.columns.get("nationality"), self.columns.get("residence_status")
-        if not isinstance(nationality, Coded) or not isinstance(residence_status, Coded):
-            return Holders(*(np.empty(0, "datetime64[D]"),) * 6, np.empty(0, bool), np.empty(0, bool))
-        return Holders(*(self.values(column) for column in ("birth_date", "card_issued_on", "card_expires_on",
-                                                            "cert_issued_on", "cert_expires_on", "residence_expires_on")),
-                       nationality.test(bool, self.rows),
-                       residence_status.test(UNCAPPED_STATUSES.__contains__, self.rows))  # fmt: skip
+        """The columns the expiry rules read, for every row read in bulk (usable or not: index them by `rows`)."""
+        nationality, residence_status = self.columns["nationality"], self.columns["residence_status"]
+        assert isinstance(nationality, Coded) and isinstance(residence_status, Coded)
+        return Holders(*(self.columns[column] for column in ("birth_date", "card_issued_on", "card_expires_on",
+                                                             "cert_issued_on", "cert_expires_on",
+                                                             "residence_expires_on")),  # type: ignore[arg-type]
+                       nationality.test(bool), residence_status.test(UNCAPPED_STATUSES.__contains__))  # fmt: skip
 
     def residents(self, positions: Sequence[int] | np.ndarray | None = None) -> list[Resident]:
         """Resident objects for some usable residents (positions among them), or for all."""

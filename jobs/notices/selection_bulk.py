@@ -26,7 +26,7 @@ DUE_FIELDS = tuple(Due.__dataclass_fields__)
 
 
 def expiries(table: ResidentTable, leap_day: str) -> rules_vec.Expiries:
-    """Everyone's effective expiries, computed once per table and leap-day policy."""
+    """The effective expiries of every row read in bulk (index them by table.rows), once per table and policy."""
     key = ("expiries", leap_day)
     if key not in table.cache:
         table.cache[key] = rules_vec.expiries(table.holders(), leap_day)
@@ -68,7 +68,7 @@ class Plan:
     def settled(self) -> Iterator[tuple[Resident, Due | None, list[QualityNote]]]:
         """The residents to settle one by one, in line order, each with the notice due (as rules.due_notice and
         rules.due_reminder give it) and the data-quality notes (as selection._quality gives them)."""
-        at, e, notices = self.settle, self.expiries, self.notices
+        at, e, notices = self.table.rows[self.settle], self.expiries, self.notices  # the columns' rows
         kinds, lapsing = notices.kind[at].tolist(), notices.lapsing[at].tolist()
         due_on = notices.expires_on[at]
         expires_on, renewal_from, grace_end, card, cert = (_days(a) for a in (
@@ -76,7 +76,7 @@ class Plan:
         notes = [(column, note[at].tolist(), _days(recorded[at]), _days(computed[at])) for column, note, recorded, computed
                  in (("card_expires_on", self.notes[0], e.card, e.card_computed),
                      ("cert_expires_on", self.notes[1], e.cert, e.cert_computed))]  # fmt: skip
-        residents = self.table.residents(at)
+        residents = self.table.residents(self.settle)
         dues = iter(built(Due, DUE_FIELDS, (
             (r, rules_vec.KINDS[kinds[i]], expires_on[i], renewal_from[i], grace_end[i], card[i], cert[i],
              rules_vec.LAPSING[lapsing[i]]) for i, r in enumerate(residents) if kinds[i] >= 0)))  # fmt: skip
@@ -93,31 +93,33 @@ def _days(days: np.ndarray) -> list[date | None]:
 
 def plan(table: ResidentTable, as_of: date, config: Config) -> Plan:
     """Sort a table's residents on a run date (rules.not_mailed_reason, expiries, due_notice, due_reminder)."""
-    status, state = table.values("status").astype(np.int8), table.values("card_state").astype(np.int8)
+    # Over every row read in bulk, usable or not (cheaper than taking the usable rows of each column first).
+    status, state, rows = table.columns["status"], table.columns["card_state"], table.rows
     reason = np.where(_BY_STATUS[status] >= 0, _BY_STATUS[status],
                       np.where(state < 0, NOT_MAILED_REASONS.index("no_card"),
                                np.where(state != _ACTIVE, NOT_MAILED_REASONS.index("card_inactive"), -1)))  # fmt: skip
     e = expiries(table, config.leap_day)
     notices = rules_vec.due(e, as_of, config.reminder_days if config.reminder_enabled else None)
-    notes = (rules_vec.differs(table.values("card_expires_on"), e.card_computed),
-             rules_vec.differs(table.values("cert_expires_on"), e.cert_computed))  # fmt: skip
+    notes = (rules_vec.differs(table.columns["card_expires_on"], e.card_computed),  # type: ignore[arg-type]
+             rules_vec.differs(table.columns["cert_expires_on"], e.cert_computed))  # type: ignore[arg-type]
     mailable = reason < 0
-    settle = mailable & ((notices.kind >= 0) | notes[0] | notes[1])
-    reason = np.where(mailable, NOT_MAILED_REASONS.index("not_due"), reason)
+    settle = (mailable & ((notices.kind >= 0) | notes[0] | notes[1]))[rows]
+    reason = np.where(mailable, NOT_MAILED_REASONS.index("not_due"), reason)[rows]
     rest = np.flatnonzero(~settle)
     return Plan(table, np.flatnonzero(settle), NotMailed(table, rest, reason[rest]), e, notices, notes)
 
 
 def lapsed(table: ResidentTable, as_of: date, config: Config) -> list[tuple[int, str, str, str, date, date]]:
     """(line, resident_id, household_id, card or cert, expiry, grace end) of each grace that ended lately."""
-    status, state = table.values("status"), table.values("card_state")
+    status, state, rows = table.columns["status"], table.columns["card_state"], table.rows
     holder = (status == STATUS_CODES.index(Status.RESIDENT)) & ((state == _ACTIVE) | (state == _REVOKED))
     e = expiries(table, config.leap_day)
     card, cert = rules_vec.lapsed(e, as_of, config.lapsed_days)
     found = []
     for subject, hit, expired in (("card", card, e.card), ("cert", cert, e.cert)):
-        positions = np.flatnonzero(holder & hit)
+        positions = np.flatnonzero((holder & hit)[rows])
+        at = expired[rows[positions]]
         found += zip(table.lines()[positions].tolist(), table.texts("resident_id", positions),
-                     table.texts("household_id", positions), [subject] * len(positions), _days(expired[positions]),
-                     _days(rules_vec.grace_end(expired[positions])), strict=True)  # fmt: skip
+                     table.texts("household_id", positions), [subject] * len(positions), _days(at),
+                     _days(rules_vec.grace_end(at)), strict=True)  # fmt: skip
     return sorted(found, key=lambda row: (row[0], row[3] != "card"))
