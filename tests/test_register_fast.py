@@ -17,6 +17,7 @@ from typing import Any
 from unittest import mock
 
 import numpy as np
+import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
@@ -339,3 +340,15 @@ def test_detection_counts_a_line_starting_with_a_stray_byte_once() -> None:
 
     data = (b"a\n" + b"\x80a\x80\n" + "é\n".encode()) * 10
     assert register_scan.detect(data)[0] == detect_encoding(data.splitlines(keepends=True)) == "utf-8"
+
+
+def test_the_my_number_is_never_read_in_bulk(tmp_path: Path) -> None:
+    """pandas never reads the My Number column: no column of the table holds one, no outcome shows one."""
+    lines = [_line(good(str(i), card_issued_on="2017-01-28"), "\r\n") for i in range(20)]
+    fast, _ = read_both(write(tmp_path, [HEAD, *lines, ",,,," + "," * 17 + MY_NUMBER + "\r\n"]))
+    assert len(fast.table) == 20 and "my_number" not in fast.table.columns
+    for column in fast.table.columns.values():
+        shown = column.to_pylist() if isinstance(column, pa.ChunkedArray) else list(getattr(column, "values", column))
+        assert MY_NUMBER not in " ".join(map(str, shown))
+    sel = select(fast, AS_OF, CONFIG, StubLedger())  # type: ignore[arg-type]
+    assert sel.mail and MY_NUMBER not in repr((sel.outcomes, sel.mail, sel.rejects, fast.rejects))
