@@ -27,6 +27,7 @@ from .residents import ResidentTable
 
 log = logging.getLogger("notices")
 
+
 def _key(header: str) -> str:
     return re.sub(r"[\s_\-]", "", unicodedata.normalize("NFKC", header).lower())
 

@@ -16,6 +16,8 @@ from .models import Kind
 Days = np.ndarray  # datetime64[D]; NaT where there is no date
 NAT = np.datetime64("NaT", "D")
 _FILLER = np.datetime64("2000-01-01", "D")  # stands in for NaT while computing; masked out after
+KINDS = tuple(Kind)  # a notice's kind as its index here; -1 for none
+LAPSING = ("", "card", "cert")  # what a grace reminder is about, as its index here
 
 
 def _civil(z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -221,10 +223,6 @@ def expiries(h: Holders, leap_day: str = "feb28") -> Expiries:
 def differs(recorded: Days, computed: Days) -> np.ndarray:
     """True where a recorded expiry and the computed one are both known and differ (selection._quality)."""
     return ~np.isnat(recorded) & ~np.isnat(computed) & (recorded != computed)
-
-
-KINDS = tuple(Kind)  # a notice's kind as its index here; -1 for none
-LAPSING = ("", "card", "cert")
 
 
 @dataclass(frozen=True)
