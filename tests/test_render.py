@@ -28,7 +28,8 @@ from notices.errors import RenderError
 from notices.fonts import missing_glyphs
 from notices.models import Kind, Piece
 from notices.pagecode import payload
-from notices.render import RenderedLot, Renderer, _LocalFetcher, format_postal, sheet_plan
+from notices.fetcher import LocalFetcher
+from notices.render import RenderedLot, Renderer, format_postal, sheet_plan
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = ROOT / "templates"
@@ -307,7 +308,7 @@ def test_bad_lots_are_refused(renderer: Renderer) -> None:
 
 
 def test_fetcher_serves_only_data_uris_and_template_files(tmp_path: Path) -> None:
-    fetcher = _LocalFetcher(TEMPLATES)
+    fetcher = LocalFetcher(TEMPLATES)
     assert fetcher.fetch("data:text/plain,hello").read() == b"hello"
     assert b"@page" in fetcher.fetch((TEMPLATES / "letters.css").as_uri()).read()
     outside = tmp_path / "secret.txt"

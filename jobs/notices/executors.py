@@ -204,9 +204,8 @@ class Local:
         def submit(job: LotJob) -> Any:
             nonlocal submitted
             if submitted % (workers * self.lots_per_worker) == 0:
-                if pools:  # the old pool finishes its lots, then its workers exit
-                    processes.extend(pools[-1]._processes.values())  # type: ignore[union-attr]
-                    pools[-1].shutdown(wait=False)
+                if pools:  # the old pool finishes its lots and its workers exit before new ones start,
+                    pools[-1].shutdown(wait=True)  # so that no more than WORKERS are ever in memory
                 pools.append(ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_start,
                                                  initargs=(os.getpid(),)))  # fmt: skip
             submitted += 1

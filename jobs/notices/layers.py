@@ -21,9 +21,9 @@ from weasyprint.document import Document
 from .i18n import css_string
 from .slots import Field
 
-_GENERIC = frozenset({"serif", "sans-serif", "monospace", "cursive", "fantasy", "system-ui"})
-_TOLERANCE = 0.5
-_PT_PX, _PT_MM = 0.75, 72 / 25.4  # PDF points in a CSS pixel and in a millimetre  # CSS pixels a value may pass its box's edge by (rounding)
+_GENERIC = frozenset({"serif", "sans-serif", "monospace", "cursive", "fantasy", "system-ui"})  # never quoted
+_TOLERANCE = 0.5  # CSS pixels a value may pass its box's edge by (rounding)
+_PT_PX, _PT_MM = 0.75, 72 / 25.4  # PDF points in a CSS pixel and in a millimetre
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,8 @@ def _style_css(style: dict[str, object]) -> str:
     line = style["line_height"]
     spacing = style["letter_spacing"]
     return "; ".join((
-        "font-family: " + ", ".join(f if f in _GENERIC else css_string(f) for f in style["font_family"]),  # type: ignore[attr-defined]
+        "font-family: " + ", ".join(f if f in _GENERIC else css_string(f)
+                                    for f in style["font_family"]),  # type: ignore[attr-defined]
         f"font-size: {style['font_size']}px", f"font-weight: {style['font_weight']}",
         f"font-style: {style['font_style']}", f"color: rgba({red}, {green}, {blue}, {style['color'].alpha})",  # type: ignore[attr-defined]
         f"line-height: {line if isinstance(line, (str, int, float)) else _length(line)}",
@@ -91,8 +92,10 @@ def slot_boxes(document: Document) -> dict[int, Box]:
             if number in boxes:
                 continue  # a slot is one box; its children carry the same element
             classes = " ".join(c for c in element.get("class", "").split() if c not in ("slot", "fixed"))
-            boxes[number] = Box(index, box.border_box_x(), box.border_box_y(), box.border_width(),  # type: ignore[attr-defined]
-                                box.border_height(), _style_css(box.style), classes, box.style["lang"] or "")  # type: ignore[attr-defined]
+            left, top = box.border_box_x(), box.border_box_y()  # type: ignore[attr-defined]
+            width, height = box.border_width(), box.border_height()  # type: ignore[attr-defined]
+            style = box.style  # type: ignore[attr-defined]
+            boxes[number] = Box(index, left, top, width, height, _style_css(style), classes, style["lang"] or "")
     return boxes
 
 
@@ -190,6 +193,18 @@ def compose(overlay_pdf: bytes, plan: Sequence[tuple[Background, int]],
     return out
 
 
+def replace_pieces(pdf: pikepdf.Pdf, page_counts: Sequence[int], indexes: Sequence[int], whole: bytes) -> None:
+    """Put the pages of WHOLE (the pieces at INDEXES, laid out whole, in order) in place of theirs in
+    PDF, whose pieces have PAGE_COUNTS pages each."""
+    replacement = open_pdf(whole)
+    taken = 0
+    for index in indexes:
+        first = sum(page_counts[:index])
+        for n in range(page_counts[index]):
+            pdf.pages[first + n] = replacement.pages[taken + n]
+        taken += page_counts[index]
+
+
 def open_pdf(data: bytes) -> pikepdf.Pdf:
     """A PDF from its bytes, for composing."""
     return pikepdf.open(io.BytesIO(data))
@@ -223,4 +238,6 @@ def overlay_markup(item: OverlayBox, name: str) -> Markup:
     """One placed value as HTML: an absolutely placed box of class NAME (its place and style)."""
     box = item.box
     lang = Markup(' lang="{}"').format(box.lang) if box.lang != "ja" else ""  # the overlay's own is ja
-    return Markup('<div class="ov {} {}" id="{}"{}>{}</div>').format(name, box.classes, item.anchor, lang, item.field.html)
+    return Markup('<div class="ov {} {}" id="{}"{}>{}</div>').format(
+        name, box.classes, item.anchor, lang, item.field.html
+    )

@@ -10,21 +10,19 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import mimetypes
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 import jinja2
 import segno
 from markupsafe import Markup
 from weasyprint import HTML
 from weasyprint.document import Document, Page
-from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from . import appid, envelope, i18n, layers, pagecode, wareki
+from .fetcher import LocalFetcher
 from .config import Config
 from .errors import RenderError
 from .models import Kind, Piece, Placement, Resident
@@ -49,27 +47,6 @@ class RenderedLot:
     pdf: bytes
     placements: tuple[Placement, ...]
     page_count: int
-
-
-class _LocalFetcher(URLFetcher):
-    """Fetches data: URIs and files inside the templates folder; refuses everything else."""
-
-    def __init__(self, root: Path) -> None:
-        super().__init__(allowed_protocols=("data", "file"), allow_redirects=False)
-        self._root = root.resolve()
-
-    def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
-        """Serve URL if it is a data: URI or a file under the templates folder."""
-        scheme = url.split(":", 1)[0].lower()
-        if scheme == "data":
-            return super().fetch(url, headers)
-        if scheme == "file":
-            parts = urlsplit(url)
-            path = Path(unquote(parts.path)).resolve()
-            if parts.netloc in ("", "localhost") and path.is_relative_to(self._root) and path.is_file():
-                mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-                return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": mime})
-        raise ValueError(f"refused to fetch {url[:80]!r}: only data: URIs and template files")
 
 
 def format_postal(code: str) -> str:
@@ -119,7 +96,7 @@ class Renderer:
         """Prepare the templates (loaded from TEMPLATES_DIR) and the URL fetcher."""
         self.config = config
         self.templates_dir = templates_dir.resolve()
-        self._fetcher = _LocalFetcher(self.templates_dir)
+        self._fetcher = LocalFetcher(self.templates_dir)
         self._geometry = envelope.geometry(config)
         env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(self.templates_dir),
@@ -255,7 +232,7 @@ class Renderer:
         start, end = html.index("<section "), html.rindex("</section>") + len("</section>")
         sections = [section.strip() for section in html[start:end].split("</section>")[:-1]]
         if len(sections) != len(pieces):
-            raise RenderError(f"lot {pieces[0].lot}: the letters' HTML has {len(sections)} sections for {len(pieces)} pieces")
+            raise RenderError(f"lot {pieces[0].lot}: {len(sections)} sections of letters for {len(pieces)} pieces")
         backgrounds = [self._background(piece, html[:start] + section + "</section>" + html[end:])
                        for piece, section in zip(pieces, sections)]  # fmt: skip
         fields = [slots.fields for slots in all_slots]
@@ -265,22 +242,17 @@ class Renderer:
             raise RenderError(f"lot {pieces[0].lot}: {exc}") from None
         box_rules, box_names = layers.overlay_styles(pages)
         overlay = self._document(self._overlay.render(
-            pages=pages, box_rules=box_rules, box_names=box_names, cfg=self.config, lot=pieces[0].lot, geo=self._geometry, margin=envelope.PAGE_MARGIN_MM,
+            pages=pages, box_rules=box_rules, box_names=box_names, cfg=self.config, lot=pieces[0].lot,
+            geo=self._geometry, margin=envelope.PAGE_MARGIN_MM,
             fonts={"mincho": self.config.mincho_font, "gothic": self.config.gothic_font}))  # fmt: skip
         over = layers.misfits(overlay, pages)
         plan = [(background, number) for background in backgrounds for number in range(background.page_count)]
         pdf = layers.compose(overlay.write_pdf(), plan, pages)
         misfit = [i for i, values in enumerate(fields) if any(f"v{i}-{f.slot}" in over for f in values)]
-        if misfit:  # too long for the slots: these pieces are laid out whole, and their pages replace the overlay's
+        if misfit:  # too long for their slots: these pieces are laid out whole instead
             log.info("lot %d: %d pieces laid out whole (values longer than their slots)", pieces[0].lot, len(misfit))
-            natural = layers.open_pdf(self._render_natural([pieces[i] for i in misfit], letter_date).pdf)
-            firsts = [sum(b.page_count for b in backgrounds[:i]) for i in range(len(pieces))]
-            taken = 0
-            for i in misfit:
-                count = backgrounds[i].page_count
-                for n in range(count):
-                    pdf.pages[firsts[i] + n] = natural.pages[taken + n]
-                taken += count
+            whole = self._render_natural([pieces[i] for i in misfit], letter_date).pdf
+            layers.replace_pieces(pdf, [b.page_count for b in backgrounds], misfit, whole)
         placements, first = [], 1
         for piece, background in zip(pieces, backgrounds):
             placements.append(Placement(piece.piece_id, first, background.page_count))
