@@ -10,23 +10,24 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import jinja2
+from PIL import ImageFont
 import segno
 from markupsafe import Markup
 from weasyprint import HTML
 from weasyprint.document import Document, Page
 
-from . import appid, envelope, i18n, layers, pagecode, wareki
+from . import appid, envelope, fonts, i18n, layers, pagecode, wareki
 from .fetcher import LocalFetcher
 from .config import Config
-from .errors import RenderError
+from .errors import FontError, RenderError
 from .models import Kind, Piece, Placement, Resident
-from .slots import NATURAL, SPLIT, Drawing, Slots, widest
+from .slots import NATURAL, SPLIT, Drawing, Slots, ems, widest
 
 log = logging.getLogger("notices")
 
@@ -133,6 +134,15 @@ class Renderer:
             return wareki.format_western(resident.birth_date)
         return self._jdate(resident.birth_date)
 
+    def _text_width(self, lang: str | None) -> Callable[[str], float]:
+        """How wide a text is in the language's first font (its width in ems if that cannot be read):
+        dates of the same length differ in width (Nobyembre, Setyembre), and a slot fits the widest."""
+        family = i18n.families(lang, self.config.gothic_font)[0] if lang else self.config.gothic_font
+        try:
+            return ImageFont.truetype(str(fonts.font_file(family)), 100).getlength
+        except (OSError, FontError):
+            return ems
+
     def _slots(self, layer: str, seq: int, letter_date: date) -> Slots:
         filters = self._env.filters
 
@@ -140,7 +150,8 @@ class Renderer:
             # A date in a sentence falls within a year or two of the letter (expiry, grace end).
             key = (fmt, lang, letter_date.year)
             if key not in self._widest:
-                self._widest[key] = widest(filters[fmt], range(letter_date.year - 1, letter_date.year + 3), lang)
+                years = range(letter_date.year - 1, letter_date.year + 3)
+                self._widest[key] = widest(filters[fmt], years, lang, self._text_width(lang))
             return self._widest[key]
 
         return Slots(layer, seq, filters, widest_date)

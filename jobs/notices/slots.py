@@ -112,8 +112,9 @@ class Slots:
         return markup
 
 
-def widest(fmt: Callable[..., str], years: range, lang: str | None = None) -> str:
-    """The widest text the date filter FMT gives for a day in YEARS (estimated, CJK characters wide)."""
+def widest(fmt: Callable[..., str], years: range, lang: str | None = None,
+           width: Callable[[str], float] = ems) -> str:  # fmt: skip
+    """The widest text, by WIDTH, that the date filter FMT gives for a day in YEARS."""
     fmt_args = (lang,) if lang else ()
     texts = (fmt(date(y, m, 28), *fmt_args) for y in years for m in range(1, 13))
-    return max(texts, key=lambda t: (ems(t), t))
+    return max(texts, key=lambda t: (width(t), t))
