@@ -66,8 +66,16 @@ def cluster() -> Iterator[str]:
     """A Dask cluster of two worker processes on this machine; its scheduler's address."""
     from distributed import LocalCluster
 
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as local:
-        yield local.scheduler_address
+    # The scheduler runs in this process: its INFO lines, written to a stream pytest may have
+    # closed by the time the cluster shuts down, would end in logging errors.
+    quiet = logging.getLogger("distributed")
+    level = quiet.level
+    quiet.setLevel(logging.WARNING)
+    try:
+        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as local:
+            yield local.scheduler_address
+    finally:
+        quiet.setLevel(level)
 
 
 def pid_of(job: LotJob) -> int:
