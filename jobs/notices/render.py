@@ -147,10 +147,11 @@ class Renderer:
         filters = self._env.filters
 
         def widest_date(fmt: str, lang: str | None) -> str:
-            # A date in a sentence falls within a year or two of the letter (expiry, grace end).
+            # A date in a sentence (renewal from, expiry, grace end) falls within a year of the letter;
+            # one that does not (a preview of a far date) only makes its piece be laid out whole.
             key = (fmt, lang, letter_date.year)
             if key not in self._widest:
-                years = range(letter_date.year - 1, letter_date.year + 3)
+                years = range(letter_date.year - 1, letter_date.year + 2)
                 self._widest[key] = widest(filters[fmt], years, lang, self._text_width(lang))
             return self._widest[key]
 
