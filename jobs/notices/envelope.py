@@ -11,7 +11,6 @@ whose address overflows it anyway.
 from __future__ import annotations
 
 import math
-import unicodedata
 from dataclasses import dataclass
 
 from markupsafe import Markup
@@ -19,7 +18,7 @@ from markupsafe import Markup
 from . import barcode, pagecode
 from .config import Config
 from .models import Resident
-from .slots import Drawing
+from .slots import Drawing, ems
 
 PT_MM = 25.4 / 72
 PAGE_MARGIN_MM = 20.0  # the @page margin of letters.css: absolute boxes are placed from it
@@ -87,18 +86,13 @@ def geometry(config: Config) -> Geometry:
     )  # fmt: skip
 
 
-def _ems(text: str) -> float:
-    """Width of TEXT in ems: 1 for wide (CJK) characters, a generous 0.6 for the others."""
-    return sum(1.0 if unicodedata.east_asian_width(ch) in "WFA" else 0.6 for ch in text)
-
-
-def _height(ems: float, points: float, width_mm: float) -> float:
-    """Height in mm of a paragraph of EMS ems at POINTS that breaks anywhere to WIDTH_MM."""
-    if ems <= 0:
+def _height(text_ems: float, points: float, width_mm: float) -> float:
+    """Height in mm of a paragraph TEXT_EMS ems wide at POINTS that breaks anywhere to WIDTH_MM."""
+    if text_ems <= 0:
         return 0.0
     size = points * PT_MM
     per_line = max(1, math.floor(width_mm / size))
-    return math.ceil(ems / per_line) * size * LINE_HEIGHT
+    return math.ceil(text_ems / per_line) * size * LINE_HEIGHT
 
 
 def barcode_address(resident: Resident) -> str:
@@ -124,9 +118,9 @@ def address_block(resident: Resident, config: Config) -> AddressBlock:
     width = config.window_width_mm - 2 * INSET_X_MM
     room = config.window_height_mm - INSET_TOP_MM - POSTAL_LINE_MM - GAP_MM
     room -= BARCODE_H_MM + BARCODE_BOTTOM_MM + BARCODE_GAP_MM if code else INSET_TOP_MM
-    address = _ems(resident.address)
-    extra = _ems(resident.address_extra)
-    name = _ems(resident.name) + 1.6  # 「　様」
+    address = ems(resident.address)
+    extra = ems(resident.address_extra)
+    name = ems(resident.name) + 1.6  # 「　様」
     for address_pt, name_pt in STEPS:
         used = (_height(address, address_pt, width) + _height(extra, address_pt, width)
                 + _height(name, name_pt, width))  # fmt: skip

@@ -128,8 +128,9 @@ def _extent(box: object) -> tuple[float, float]:
     for child in getattr(box, "children", ()):
         if getattr(child, "width", None) is None:
             continue
-        right = max(right, child.position_x + child.margin_width(), _extent(child)[0])  # type: ignore[attr-defined]
-        bottom = max(bottom, child.position_y + child.margin_height(), _extent(child)[1])  # type: ignore[attr-defined]
+        inner_right, inner_bottom = _extent(child)
+        right = max(right, child.position_x + child.margin_width(), inner_right)  # type: ignore[attr-defined]
+        bottom = max(bottom, child.position_y + child.margin_height(), inner_bottom)  # type: ignore[attr-defined]
     return right, bottom
 
 
