@@ -13,10 +13,10 @@ DEBS     := fonts-morisawa-bizud-mincho fonts-morisawa-bizud-gothic fonts-noto-c
 .PHONY: notices test bench setup system-deps sample clean
 
 notices: setup
-	$(VENV)/bin/notices run --register $(REGISTER) --as-of $(AS_OF)
+	$(VENV)/bin/notices run --register $(REGISTER) --as-of $(AS_OF) --allow-date
 
 test: setup
-	$(VENV)/bin/python -m pytest -q
+	$(VENV)/bin/python -m pytest -q -n 2
 
 # Figures for selection (1,000,000 rows) and rendering (1,000 letters) against the naive baseline.
 bench: setup

@@ -18,6 +18,7 @@ import pytest
 import zxingcpp
 
 from notices import appid, pipeline
+from notices.cli import today_in_tokyo
 from notices.config import load_config
 from notices.handoff import verify
 
@@ -35,7 +36,7 @@ def notices(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 def run(tmp: Path, register: Path = MINI, as_of: str = AS_OF, *extra: str) -> subprocess.CompletedProcess[str]:
-    return notices("run", "--register", str(register), "--as-of", as_of, "--config", str(CONFIG),
+    return notices("run", "--register", str(register), "--as-of", as_of, "--allow-date", "--config", str(CONFIG),
                    "--out", str(tmp / "out"), "--ledger", str(tmp / "var" / "ledger.sqlite3"), "-v", *extra, cwd=tmp)  # fmt: skip
 
 
@@ -193,7 +194,7 @@ def test_errors_are_clear_and_have_their_exit_code(tmp_path: Path, args: tuple[s
 
 
 def test_default_config_works_from_any_folder(tmp_path: Path) -> None:
-    result = notices("run", "--register", str(MINI), "--as-of", AS_OF, "--out", str(tmp_path / "out"),
+    result = notices("run", "--register", str(MINI), "--as-of", AS_OF, "--allow-date", "--out", str(tmp_path / "out"),
                      "--ledger", str(tmp_path / "l.sqlite3"), cwd=tmp_path)  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert len(rows(folder_of(result) / "manifest.csv")) == 5
@@ -201,10 +202,10 @@ def test_default_config_works_from_any_folder(tmp_path: Path) -> None:
 
 def test_unwritable_output_counts_nothing_as_mailed(tmp_path: Path) -> None:
     (tmp_path / "blocked").write_text("a file where the output folder should be")
-    failed = notices("run", "--register", str(MINI), "--as-of", AS_OF, "--config", str(CONFIG),
+    failed = notices("run", "--register", str(MINI), "--as-of", AS_OF, "--allow-date", "--config", str(CONFIG),
                      "--out", str(tmp_path / "blocked" / "out"), "--ledger", str(tmp_path / "l.sqlite3"), cwd=tmp_path)  # fmt: skip
     assert failed.returncode == 6, failed.stderr
-    fixed = notices("run", "--register", str(MINI), "--as-of", AS_OF, "--config", str(CONFIG),
+    fixed = notices("run", "--register", str(MINI), "--as-of", AS_OF, "--allow-date", "--config", str(CONFIG),
                     "--out", str(tmp_path / "out"), "--ledger", str(tmp_path / "l.sqlite3"), cwd=tmp_path)  # fmt: skip
     assert fixed.returncode == 0, fixed.stderr
     assert len(rows(folder_of(fixed) / "manifest.csv")) == 5
@@ -225,8 +226,9 @@ def test_preview_renders_one_resident_without_touching_the_ledger(tmp_path: Path
                      "--out", str(tmp_path / "preview"), cwd=tmp_path)  # fmt: skip
     assert result.returncode == 0, result.stderr
     written = [Path(line) for line in result.stdout.split()]
-    assert [p.name for p in written] == ["10000000001-card_renewal.pdf"] + [
-        f"10000000001-card_renewal-page{n}.png" for n in (1, 2, 3, 4)]
+    assert [p.name for p in written] == ["line2-card_renewal.pdf"] + [  # named by the register line, never the ID
+        f"line2-card_renewal-page{n}.png" for n in (1, 2, 3, 4)]
+    assert all(p.parent == tmp_path / "preview" for p in written)
     pdf = pdfium.PdfDocument(written[0])
     assert "山田" in pdf[0].get_textpage().get_text_range()
     specimen = appid.specimen("999997")
@@ -238,3 +240,47 @@ def test_preview_renders_one_resident_without_touching_the_ledger(tmp_path: Path
     assert moved.returncode == 11 and "moved_out" in moved.stderr
     missing = notices("preview", "--register", str(MINI), "--resident-id", "nobody", "--as-of", AS_OF, cwd=tmp_path)
     assert missing.returncode == 11 and "not in the register" in missing.stderr
+
+
+def test_a_run_date_far_from_today_needs_allow_date(tmp_path: Path) -> None:
+    """A year typed wrong would mail grace reminders to cards that have not expired, and record them."""
+    today = today_in_tokyo()
+    typo = today.replace(year=today.year + 1).isoformat()
+    refused = notices("run", "--register", str(MINI), "--as-of", typo, "--config", str(CONFIG), "--out", "out",
+                      "--ledger", "var/ledger.sqlite3", cwd=tmp_path)  # fmt: skip
+    assert refused.returncode == 2 and "--allow-date" in refused.stderr.replace("\n", "")
+    assert not (tmp_path / "var").exists() and not (tmp_path / "out").exists()
+    for free in ("plan", "preview"):  # they record nothing: any date
+        args = ("--resident-id", "10000000001", "--kind", "card_renewal") if free == "preview" else ()
+        result = notices(free, "--register", str(MINI), "--as-of", typo, "--out", free, *args, cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+    assert run(tmp_path, MINI, typo).returncode == 0  # with --allow-date
+
+
+@pytest.mark.parametrize("args", [
+    ("run", "--register", str(MINI), "--as-of", "9999-10-01", "--allow-date"),
+    ("plan", "--register", str(MINI), "--as-of", "0001-01-01"),
+    ("status", "--runs", "100000000000000000000"),
+    ("status", "--runs", "1e20"),
+])  # fmt: skip
+def test_an_impossible_argument_is_a_usage_error_not_an_internal_one(tmp_path: Path, args: tuple[str, ...]) -> None:
+    result = notices(*args, cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr and "internal error" not in result.stderr
+
+
+def test_preview_never_makes_a_path_of_the_resident_id(tmp_path: Path) -> None:
+    """Even where the configured ID shape lets "../" and "/" through, the files stay inside --out."""
+    config = tmp_path / "town.toml"
+    config.write_text(CONFIG.read_text(encoding="utf-8") + '\n[register]\nresident_id_pattern = "[-./_0-9A-Za-z]{1,200}"\n',
+                      encoding="utf-8")  # fmt: skip
+    lines = MINI.read_text(encoding="utf-8").splitlines()
+    for given in ("../../escaped", f"{tmp_path}/abs/escaped"):
+        register = tmp_path / "register.csv"
+        register.write_text("\n".join([lines[0], lines[1].replace("10000000001", given, 1)]) + "\n", encoding="utf-8")
+        result = notices("preview", "--register", str(register), "--resident-id", given, "--as-of", AS_OF,
+                         "--config", str(config), "--out", str(tmp_path / "deep" / "preview"), cwd=tmp_path)  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        written = [Path(line) for line in result.stdout.split()]
+        assert written and all(p.parent == tmp_path / "deep" / "preview" and p.is_file() for p in written)
+    assert not list(tmp_path.rglob("escaped*"))

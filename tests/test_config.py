@@ -58,3 +58,76 @@ def test_envelope_window_defaults_and_fractions(tmp_path: Path) -> None:
     fraction = tmp_path / "fraction.toml"
     fraction.write_text(text.replace("window_top_mm = 15", "window_top_mm = 12.5"), encoding="utf-8")
     assert load_config(fraction).window_top_mm == 12.5
+
+
+def _edited(tmp_path: Path, old: str, new: str) -> Path:
+    """The sample configuration with OLD replaced by NEW, written to a file named config.toml."""
+    text = SAMPLE.read_text(encoding="utf-8")
+    assert old in text
+    path = tmp_path / "config.toml"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(("old", "new", "message"), [
+    ("reminder = true", "remindr = false",
+     r"config\.toml: \[after_expiry\] remindr: unknown key \(did you mean 'reminder'\?\)$"),
+    ("lot_size = 100", "lot_size = 100\nlotsize = 2",
+     r"\[output\] lotsize: unknown key \(did you mean 'lot_size'\?\)$"),
+    ('name = "若葉町"', 'name = "若葉町"\ncolour = "blue"', r"\[municipality\] colour: unknown key$"),
+    ("[envelope]", "[envelop]", r"config\.toml: \[envelop\]: unknown table \(did you mean \[envelope\]\?\)$"),
+    ("[fonts]", '[logging]\nlevel = "debug"\n\n[fonts]', r"\[logging\]: unknown table$"),
+    ('first_year = "元年"', 'first_year = "元年"\n[dates.extra]\nx = 1',
+     r"\[dates\] extra: unknown key"),
+    ("# A fictitious town", "debug = true\n# A fictitious town",
+     r"config\.toml: debug: unknown setting outside any table"),
+])  # fmt: skip
+def test_unknown_keys_and_tables_are_refused(tmp_path: Path, old: str, new: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load_config(_edited(tmp_path, old, new))
+
+
+def test_every_table_and_key_of_the_sample_is_known(tmp_path: Path) -> None:
+    with_register = _edited(tmp_path, "[fonts]", '[register]\nresident_id_pattern = "[0-9]{11}"\n\n[fonts]')
+    assert load_config(with_register).resident_id_pattern == "[0-9]{11}"
+
+
+@pytest.mark.parametrize("url", [
+    "javascript:alert(1)//{application_id}",
+    "http://app.example.jp/apply?id={application_id}",
+    "data:text/html,{application_id}",
+    "https:///apply?id={application_id}",
+    "ftp://app.example.jp/{application_id}",
+    "//app.example.jp/apply?id={application_id}",
+    "HTTPS://app.example.jp:99999/{application_id}",
+])  # fmt: skip
+def test_only_https_application_urls_are_accepted(tmp_path: Path, url: str) -> None:
+    path = _edited(tmp_path, 'online_url = "https://app.example.jp/apply?id={application_id}"', f'online_url = "{url}"')
+    with pytest.raises(ConfigError, match=r"\[application\] online_url: must be an https:// address"):
+        load_config(path)
+
+
+@pytest.mark.parametrize("url", [
+    "https://app.example.jp/apply?id={application_id}",
+    "https://app.example.jp:8443/m/{application_id}",
+    "HTTPS://APP.example.jp/{application_id}",
+])  # fmt: skip
+def test_https_application_urls_are_accepted(tmp_path: Path, url: str) -> None:
+    path = _edited(tmp_path, 'online_url = "https://app.example.jp/apply?id={application_id}"', f'online_url = "{url}"')
+    assert load_config(path).qr_payload("1" * 23) == url.replace("{application_id}", "1" * 23)
+
+
+def test_resident_id_pattern_defaults_and_is_checked(tmp_path: Path) -> None:
+    from notices.config import RESIDENT_ID_PATTERN
+
+    import re
+
+    fits = [bool(re.fullmatch(RESIDENT_ID_PATTERN, v)) for v in ("83958390130", "RC-P01", "R" * 20, "R" * 21, "=1", "-A1", "A1-")]
+    assert fits == [True, True, True, False, False, False, False]
+    assert load_config(SAMPLE).resident_id_pattern == RESIDENT_ID_PATTERN
+    bad = _edited(tmp_path, "[fonts]", '[register]\nresident_id_pattern = "[0-9{11}"\n\n[fonts]')
+    with pytest.raises(ConfigError, match=r"config\.toml: \[register\] resident_id_pattern: not a valid regular"):
+        load_config(bad)
+    empty = _edited(tmp_path, "[fonts]", '[register]\nresident_id_pattern = ""\n\n[fonts]')
+    with pytest.raises(ConfigError, match=r"\[register\] resident_id_pattern: must be a non-empty string"):
+        load_config(empty)

@@ -43,7 +43,7 @@ def small_lots(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def start(tmp: Path, config: Path, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
     """Start `notices run` in a process group of its own (so that a crash kills it and its workers only)."""
     return subprocess.Popen(
-        [sys.executable, "-m", "notices", "run", "--register", str(MINI), "--as-of", AS_OF, "--config", str(config),
+        [sys.executable, "-m", "notices", "run", "--register", str(MINI), "--as-of", AS_OF, "--allow-date", "--config", str(config),
          "--out", str(tmp / "out"), "--ledger", str(tmp / "var" / "ledger.sqlite3")],
         cwd=tmp, env={**os.environ, "PYTHONPATH": str(ROOT / "jobs"), **(env or {})}, start_new_session=True,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -62,7 +62,7 @@ def rows(path: Path) -> list[dict[str, str]]:
 def handed_off(out: Path) -> list[dict[str, str]]:
     """Every manifest row of every folder a vendor would take, after checking each folder is sound."""
     mailed = []
-    for folder in sorted(d for d in out.iterdir() if d.is_dir()):
+    for folder in sorted(d for d in out.iterdir() if d.is_dir() and d.name != ".journal"):
         assert not folder.name.startswith("."), f"unfinished folder left behind: {folder.name}"
         assert (folder / "READY").is_file(), f"{folder.name} has no READY"
         assert verify(folder) == [], folder.name
@@ -104,15 +104,40 @@ def test_killed_at_any_step_then_rerun(tmp_path: Path, small_lots: Path, expecte
     assert_exactly_once(tmp_path, expected)
 
 
-@pytest.mark.parametrize(("point", "cleared"), [("sums", ".building-*"), ("renamed", "2026-*")])
-def test_killed_then_cleared_by_hand_then_rerun(tmp_path: Path, small_lots: Path, expected: set, point: str,
-                                                cleared: str) -> None:  # fmt: skip
-    """An operator deletes what a dead run left (never final: no READY): its residents are mailed again."""
-    assert finish(start(tmp_path, small_lots, {ENV: point})) == -signal.SIGKILL
-    (leftover,) = (tmp_path / "out").glob(cleared)
+def test_killed_before_the_rename_then_cleared_by_hand_then_rerun(tmp_path: Path, small_lots: Path,
+                                                                  expected: set) -> None:  # fmt: skip
+    """An operator deletes the half-built folder a dead run left (never in place): its residents are mailed again."""
+    assert finish(start(tmp_path, small_lots, {ENV: "sums"})) == -signal.SIGKILL
+    (leftover,) = (tmp_path / "out").glob(".building-*")
     shutil.rmtree(leftover)
     assert finish(start(tmp_path, small_lots)) == 0
     assert_exactly_once(tmp_path, expected)
+
+
+@pytest.mark.parametrize("point", ["renamed", "ready"])
+def test_a_folder_taken_after_a_crash_is_never_mailed_again(tmp_path: Path, small_lots: Path, expected: set,
+                                                            point: str) -> None:  # fmt: skip
+    """Killed once the folder was in place; the vendor (or an operator) moves it away; the next run mails no one."""
+    assert finish(start(tmp_path, small_lots, {ENV: point})) == -signal.SIGKILL
+    (folder,) = (tmp_path / "out").glob("2026-*")
+    taken = tmp_path / "vendor" / folder.name
+    taken.parent.mkdir()
+    folder.rename(taken)
+    again = start(tmp_path, small_lots)
+    _, stderr = again.communicate(timeout=300)
+    assert again.returncode == 0, stderr
+    assert "counts as handed off" in stderr and "mailed by this run" not in stderr
+    assert handed_off(tmp_path / "out") == []  # the second run's folder mails nobody
+    if point == "ready":
+        mailed = handed_off(tmp_path / "vendor")
+    else:  # no READY: what the vendor took is still the whole sealed folder
+        assert verify(taken) == []
+        mailed = rows(taken / "manifest.csv")
+    assert {(m["resident_id"], m["kind"], m["expires_on"]) for m in mailed} == expected
+    ledger = sqlite3.connect(tmp_path / "var" / "ledger.sqlite3")
+    assert set(ledger.execute("SELECT resident_id, kind, expires_on FROM notices")) == expected
+    assert ledger.execute("SELECT COUNT(*) FROM application_ids").fetchone() == (3,)  # no new IDs issued
+    ledger.close()
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -153,7 +178,7 @@ def test_a_full_disk_fails_clearly_and_the_next_run_mails_everyone(tmp_path: Pat
         real(target, data)
 
     monkeypatch.setattr(handoff, "write_private", full_disk)
-    args = ["run", "--register", str(MINI), "--as-of", AS_OF, "--config", str(small_lots),
+    args = ["run", "--register", str(MINI), "--as-of", AS_OF, "--allow-date", "--config", str(small_lots),
             "--out", str(tmp_path / "out"), "--ledger", str(tmp_path / "var" / "ledger.sqlite3")]  # fmt: skip
     failed = CliRunner().invoke(app, args)
     assert failed.exit_code == 6 and "No space left on device" in failed.output
@@ -162,4 +187,17 @@ def test_a_full_disk_fails_clearly_and_the_next_run_mails_everyone(tmp_path: Pat
         assert ledger.execute("SELECT COUNT(*) FROM notices").fetchone() == (0,)
     monkeypatch.setattr(handoff, "write_private", real)
     assert CliRunner().invoke(app, args).exit_code == 0
+    assert_exactly_once(tmp_path, expected)
+
+
+def test_a_stale_journal_entry_of_an_abandoned_run_is_never_taken_as_sealed(tmp_path: Path, small_lots: Path,
+                                                                             expected: set) -> None:  # fmt: skip
+    """Killed once sealed but before the rename: the next run abandons it, even if its journal entry is left."""
+    assert finish(start(tmp_path, small_lots, {ENV: "sealing"})) == -signal.SIGKILL
+    (entry,) = (tmp_path / "out" / ".journal").glob("run-*.json")
+    kept = entry.read_bytes()
+    assert finish(start(tmp_path, small_lots)) == 0
+    assert not entry.exists()  # removed with the run it recorded
+    entry.write_bytes(kept)  # as if its removal had failed
+    assert finish(start(tmp_path, small_lots)) == 0
     assert_exactly_once(tmp_path, expected)

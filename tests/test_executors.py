@@ -212,6 +212,23 @@ def test_executor_options_that_do_not_go_together_are_a_configuration_error(tmp_
     assert not (tmp_path / "l.sqlite3").exists()
 
 
+@pytest.mark.parametrize("asked", [1000, executors.cores() + 1])
+def test_more_workers_than_cores_are_lowered_to_the_cores(asked: int, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="notices"):
+        executor = executors.from_options("local", asked, None)
+    assert isinstance(executor, Local) and executor.workers == executors.cores()
+    warnings = [r for r in caplog.records if r.name == "notices" and r.levelno == logging.WARNING]
+    assert len(warnings) == 1 and f"--workers {asked}" in warnings[0].getMessage()
+
+
+def test_workers_within_the_cores_are_kept_without_a_warning(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="notices"):
+        assert executors.from_options("local", 1, None) == Local(1)
+        assert executors.from_options("local", executors.cores(), None) == Local(executors.cores())
+        assert executors.from_options("local", None, None) == Local(executors.cores())
+    assert not caplog.records
+
+
 def test_an_unreachable_scheduler_is_a_configuration_error() -> None:
     with pytest.raises(ConfigError, match="cannot reach the Dask scheduler"), Dask("tcp://127.0.0.1:9", connect_seconds=1).open():
         pass
@@ -223,7 +240,7 @@ def start(tmp: Path, lot_size: int, env: dict[str, str] | None = None) -> subpro
     text = (ROOT / "config" / "municipality.toml").read_text(encoding="utf-8")
     config.write_text(text.replace("lot_size = 100", f"lot_size = {lot_size}"), encoding="utf-8")
     return subprocess.Popen(
-        [sys.executable, "-m", "notices", "run", "--register", str(MINI), "--as-of", AS_OF.isoformat(),
+        [sys.executable, "-m", "notices", "run", "--register", str(MINI), "--as-of", AS_OF.isoformat(), "--allow-date",
          "--config", str(config), "--out", str(tmp / "out"), "--ledger", str(tmp / "ledger.sqlite3"),
          "--executor", "local", "--workers", "2"],
         cwd=tmp, env={**os.environ, "PYTHONPATH": str(ROOT / "jobs"), **(env or {})}, start_new_session=True,

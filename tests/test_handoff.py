@@ -30,7 +30,10 @@ def test_sealed_folder(tmp_path: Path) -> None:
     folder.write("lot-0001.pdf", b"%PDF-1.7 test")
     folder.write_csv("manifest.csv", ["piece_id"], [["1"]])
     assert not folder.final.exists()
-    final = folder.seal()
+    sums = folder.write_sums()
+    assert not folder.final.exists() and (folder.path / "SHA256SUMS").read_text() == sums
+    final = folder.publish()
+    assert folder.renamed
     assert sorted(p.name for p in final.iterdir()) == ["READY", "SHA256SUMS", "lot-0001.pdf", "manifest.csv"]
     assert not folder.path.exists() and verify(final) == []
     assert stat.S_IMODE(final.stat().st_mode) == 0o700

@@ -91,7 +91,7 @@ def big_register(tmp_path: Path) -> Path:
 
 def run(tmp_path: Path, register: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "notices", "run", "--register", str(register), "--as-of", "2026-11-26",
+        [sys.executable, "-m", "notices", "run", "--register", str(register), "--as-of", "2026-11-26", "--allow-date",
          "--out", str(tmp_path / "out"), "--ledger", str(tmp_path / "ledger.sqlite3"), "-v"],
         env={**os.environ, "PYTHONPATH": str(ROOT / "jobs")}, capture_output=True, text=True, timeout=600,
     )  # fmt: skip
@@ -101,7 +101,7 @@ def test_a_hostile_register_runs_to_the_end(tmp_path: Path) -> None:
     result = run(tmp_path, big_register(tmp_path))
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
-    (folder,) = (d for d in (tmp_path / "out").iterdir() if d.is_dir())
+    folder = _folder(tmp_path / "out")
     summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
     assert summary["rows_read"] == 14 + 8 + 1 and summary["reconciled"] is True
     for name in ("manifest.csv", "review.csv", "rejects.csv", "quality.csv", "lots.csv"):
@@ -123,3 +123,38 @@ def test_a_register_that_cannot_be_read_is_one_clear_error(tmp_path: Path, heade
     path.write_text(header + "\n" + GOOD[0] + "\n", encoding="utf-8")
     result = run(tmp_path, path)
     assert result.returncode == 4 and message in result.stderr and "Traceback" not in result.stderr
+
+
+def _folder(out: Path) -> Path:
+    """The one run folder a vendor would take (names starting with a dot are the program's own)."""
+    (folder,) = (d for d in out.iterdir() if d.is_dir() and not d.name.startswith("."))
+    return folder
+
+
+def test_malformed_rows_reach_no_output(tmp_path: Path) -> None:
+    """An unclosed quote early on, too many and too few fields: no My Number, and no name of those rows, anywhere."""
+    rows = list(csv.reader(io.StringIO(MINI.read_text(encoding="utf-8"))))
+    header, body = rows[0], rows[1:]
+    col = {name: i for i, name in enumerate(header)}
+    lines = []
+    for cells in body:
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="\r\n").writerow(cells)
+        lines.append(buffer.getvalue())
+    lines[0] = '"' + lines[0]  # line 2: a quote opened in the resident_id cell, never closed
+    lines[2] = lines[2].rstrip("\r\n") + ",stray,\x00cells\r\n"  # line 4: too many fields, a NUL
+    lines[4] = ",".join(body[4][:12]) + "\r\n"  # line 6: too few fields
+    path = tmp_path / "register.csv"
+    path.write_text(",".join(header) + "\r\n" + "".join(lines), encoding="utf-8")
+    result = run(tmp_path, path)
+    assert result.returncode == 0, result.stderr
+    folder = _folder(tmp_path / "out")
+    secrets = [cells[col["my_number"]] for cells in body]
+    secrets += [body[i][col[c]] for i in (0, 2, 4) for c in ("name", "name_kana", "address")]
+    for name in ("rejects.csv", "report.html", "review.csv", "manifest.csv", "summary.json", "quality.csv"):
+        text = (folder / name).read_text(encoding="utf-8-sig")
+        assert [s for s in secrets if s in text] == [], name
+    assert [s for s in secrets if s in result.stdout + result.stderr] == []
+    rejects = list(csv.DictReader(io.StringIO((folder / "rejects.csv").read_text(encoding="utf-8-sig"))))
+    assert {(r["line"], r["reason"]) for r in rejects} >= {("2", "malformed_row"), ("4", "malformed_row"),
+                                                           ("6", "malformed_row")}  # fmt: skip

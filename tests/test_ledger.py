@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from notices.errors import LedgerError, LockedError
-from notices.handoff import RunFolder, settle
+from notices.handoff import RunFolder, clear_unfinished, settle
 from notices.ledger import MIGRATIONS, Ledger, NoticeRecord, building_path
 
 D = date(2026, 11, 26)
@@ -19,7 +19,7 @@ def test_a_notice_is_recorded_once(tmp_path: Path) -> None:
     with Ledger.open(tmp_path / "l.sqlite3") as ledger:
         run_id, _ = ledger.begin_run(D, tmp_path / "out")
         ledger.record_notices(run_id, [NoticeRecord("R1", "card_renewal", date(2027, 2, 1), "00001-000001", "")])
-        ledger.complete_run(run_id, {})
+        ledger.complete_run(run_id)
         assert ledger.notified("R1", "card_renewal", date(2027, 2, 1))
         assert not ledger.notified("R1", "cert_renewal", date(2027, 2, 1))
         assert not ledger.notified("R1", "card_renewal", date(2032, 2, 1))  # a renewal is a new expiry
@@ -36,29 +36,65 @@ def test_application_ids_are_never_claimed_twice(tmp_path: Path) -> None:
         assert ledger.application_id_owner("9" * 23) == "R1"  # an abandoned run does not free its IDs
 
 
-def test_unfinished_runs_are_listed_and_settled_by_their_folders(tmp_path: Path) -> None:
+def _sealed(final: Path) -> str:
+    folder = RunFolder(final)
+    folder.write("manifest.csv", b"piece_id\r\n")
+    sums = folder.write_sums()
+    folder.publish()
+    return sums
+
+
+def test_unfinished_runs_are_listed_with_what_the_ledger_recorded_of_their_seal(tmp_path: Path) -> None:
     out = tmp_path / "out"
     with Ledger.open(tmp_path / "l.sqlite3") as ledger:
         building, building_folder = ledger.begin_run(D, out)  # died while writing its folder
         building_path(building_folder).mkdir(parents=True)
-        renamed, renamed_folder = ledger.begin_run(D, out)  # died after the rename, before READY
-        sealed = RunFolder(renamed_folder)
-        sealed.write("manifest.csv", b"piece_id\r\n")
-        sealed.seal()
-        (renamed_folder / "READY").unlink()
-        ready, ready_folder = ledger.begin_run(D, out)  # died after READY
-        ready_folder.mkdir(parents=True)
-        (ready_folder / "READY").touch()
+        sealed, sealed_folder = ledger.begin_run(D, out)  # died after the seal was recorded
+        ledger.sealing(sealed, "abc  manifest.csv\n", {"mailed": 1})
         done, _ = ledger.begin_run(D, out)
-        ledger.complete_run(done, {})
-        assert ledger.unfinished() == [(building, building_folder), (renamed, renamed_folder), (ready, ready_folder)]
-    assert settle(building_folder) is False and not building_path(building_folder).exists()
-    assert settle(renamed_folder) is True and (renamed_folder / "READY").is_file()  # sums match: final now
-    assert settle(ready_folder) is True
-    (renamed_folder / "READY").unlink()
-    (renamed_folder / "manifest.csv").write_bytes(b"damaged")
-    assert settle(renamed_folder) is False and not renamed_folder.exists()  # set aside, never final
-    assert settle(tmp_path / "out" / "cleared") is False  # gone without READY: nobody took it
+        ledger.complete_run(done)
+        assert ledger.unfinished() == [(building, building_folder, None), (sealed, sealed_folder, "abc  manifest.csv\n")]
+        assert ledger.sealed_run(sealed)["summary"] == {"mailed": 1}
+
+
+def test_a_run_never_sealed_was_never_handed_off(tmp_path: Path) -> None:
+    final = tmp_path / "out" / "2026-11-26_run00001"
+    building_path(final).mkdir(parents=True)
+    assert settle(final, None) is False and building_path(final).exists()  # removed only once the ledger says so
+    clear_unfinished(final)
+    assert not building_path(final).exists()
+    assert settle(tmp_path / "out" / "cleared", None) is False  # nothing on disk, never sealed: nobody took it
+
+
+def test_a_sealed_run_counts_as_handed_off_once_renamed_wherever_its_folder_went(tmp_path: Path) -> None:
+    final = tmp_path / "out" / "2026-11-26_run00001"
+    sums = _sealed(final)
+    (final / "READY").unlink()  # died after the rename, before READY
+    assert settle(final, sums) is True and (final / "READY").is_file()  # the files match the record: final now
+    assert settle(final, sums) is True
+    (final / "READY").unlink()
+    moved = final.rename(tmp_path / "taken-by-the-vendor")
+    assert settle(final, sums) is True  # moved away (or cleared) after the rename: the vendor may have it
+    moved.rename(final)
+    (final / "manifest.csv").write_bytes(b"damaged")
+    assert settle(final, sums) is False  # damaged before READY: never final
+    clear_unfinished(final)
+    assert not final.exists() and (final.parent / f".damaged-{final.name}").is_dir()  # set aside
+
+
+def test_a_sealed_run_never_renamed_was_never_handed_off(tmp_path: Path) -> None:
+    final = tmp_path / "out" / "2026-11-26_run00001"
+    folder = RunFolder(final)
+    folder.write("manifest.csv", b"piece_id\r\n")
+    sums = folder.write_sums()  # died before the rename
+    assert settle(final, sums) is False and not final.exists()
+
+
+def test_a_folder_sealed_by_an_older_version_is_settled_by_its_own_sums(tmp_path: Path) -> None:
+    final = tmp_path / "out" / "2026-11-26_run00001"
+    _sealed(final)
+    (final / "READY").unlink()
+    assert settle(final, None) is True and (final / "READY").is_file()
 
 
 def test_a_returned_or_unfinished_notice_does_not_count_as_sent(tmp_path: Path) -> None:
@@ -66,7 +102,7 @@ def test_a_returned_or_unfinished_notice_does_not_count_as_sent(tmp_path: Path) 
         run_id, _ = ledger.begin_run(D, tmp_path / "out")
         ledger.record_notices(run_id, [NoticeRecord("R1", "card_renewal", date(2027, 2, 1), "1-1", "")])
         assert not ledger.notified("R1", "card_renewal", date(2027, 2, 1))  # the run is still building
-        ledger.complete_run(run_id, {})
+        ledger.complete_run(run_id)
         assert ledger.notified("R1", "card_renewal", date(2027, 2, 1))
         ledger.db.execute("UPDATE notices SET returned_at = '2026-12-01' WHERE piece_id = '1-1'")
         assert not ledger.notified("R1", "card_renewal", date(2027, 2, 1))
@@ -90,5 +126,40 @@ def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
     db.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
     db.close()
     with pytest.raises(LedgerError, match="newer"):
+        with Ledger.open(tmp_path / "l.sqlite3"):
+            pass
+
+
+def test_the_lock_is_the_ledgers_however_its_path_is_written(tmp_path: Path) -> None:
+    """Through a symlink (or a path with ..) a second run still finds the first one's lock."""
+    (tmp_path / "real").mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "link.sqlite3").symlink_to(tmp_path / "real" / "l.sqlite3")
+    with Ledger.open(tmp_path / "real" / "l.sqlite3"):
+        for other in (tmp_path / "link.sqlite3", tmp_path / "elsewhere" / ".." / "real" / "l.sqlite3"):
+            with pytest.raises(LockedError, match="another run holds"):
+                with Ledger.open(other):
+                    pass
+
+
+def test_a_lock_that_cannot_be_taken_is_a_ledger_error(tmp_path: Path) -> None:
+    (tmp_path / "l.sqlite3.lock").mkdir()  # a folder where the lock file should be
+    with pytest.raises(LedgerError, match="cannot take the ledger's lock"):
+        with Ledger.open(tmp_path / "l.sqlite3"):
+            pass
+
+
+def test_a_ledger_on_a_read_only_file_system_is_a_ledger_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+    import os
+
+    with Ledger.open(tmp_path / "l.sqlite3"):
+        pass
+
+    def read_only(path: object, mode: int) -> None:
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(os, "chmod", read_only)
+    with pytest.raises(LedgerError, match="Read-only file system"):
         with Ledger.open(tmp_path / "l.sqlite3"):
             pass

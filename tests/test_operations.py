@@ -23,7 +23,7 @@ def notices(tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def run(tmp: Path, register: Path = MINI, *extra: str) -> subprocess.CompletedProcess[str]:
-    return notices(tmp, "run", "--register", str(register), "--as-of", AS_OF, "--out", str(tmp / "out"),
+    return notices(tmp, "run", "--register", str(register), "--as-of", AS_OF, "--allow-date", "--out", str(tmp / "out"),
                    "--ledger", str(tmp / "ledger.sqlite3"), *extra)  # fmt: skip
 
 
@@ -98,7 +98,7 @@ def test_status_lists_the_runs(tmp_path: Path) -> None:
 
 def test_a_new_ledger_never_serves_an_output_folder_with_runs(tmp_path: Path) -> None:
     assert run(tmp_path).returncode == 0
-    wrong = notices(tmp_path, "run", "--register", str(MINI), "--as-of", "2026-11-27", "--out", str(tmp_path / "out"),
+    wrong = notices(tmp_path, "run", "--register", str(MINI), "--as-of", "2026-11-27", "--allow-date", "--out", str(tmp_path / "out"),
                     "--ledger", str(tmp_path / "elsewhere.sqlite3"))  # fmt: skip
     assert wrong.returncode == 8 and "check --ledger" in wrong.stderr
     assert len(list((tmp_path / "out").glob("2026-*"))) == 1  # nothing mailed a second time
@@ -119,3 +119,34 @@ def test_under_cron_the_output_is_log_lines_and_one_summary_line(tmp_path: Path,
         assert any("sealed" in r["message"] for r in records)
     else:
         assert all(" INFO notices: " in line or " WARNING " in line for line in lines)
+
+
+@pytest.mark.parametrize(("content", "line"), [
+    (b"\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x03\x00>\x00\x01\x00\x00\x00\r\x10\x11\n", 1),
+    (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\r\n1 0 obj\r<< /Type /Catalog >>\rendobj\n", 3),  # "1 0 obj": no ID
+    (b"PK\x03\x04\x14\x00\x00\x00\x08\x00", 1),
+    (b"piece_id\n00001-000001\nab\x00cd\n", 3),  # a NUL in the third line
+    (b"00001-000001\n\"" + b"x" * 200_000 + b"\"\n", 2),  # a field larger than the csv module reads
+    (b"00001-000001\n\x89\xff\xfe\x80\n", 2),  # neither UTF-8 nor CP932
+    (b"00001-000001\n" + b"9" * 100 + b"\n", 2),  # far longer than any ID
+])  # fmt: skip
+def test_returned_on_a_file_that_is_not_a_list_of_ids_names_file_and_line(tmp_path: Path, content: bytes,
+                                                                          line: int) -> None:  # fmt: skip
+    path = tmp_path / "returned.bin"
+    path.write_bytes(content)
+    result = notices(tmp_path, "returned", str(path), "--ledger", str(tmp_path / "ledger.sqlite3"))
+    assert result.returncode == 4, result.stderr
+    assert f"error: {path}: line {line}: " in result.stderr and "not a list of piece or resident IDs" in result.stderr
+    assert "Traceback" not in result.stderr and "internal error" not in result.stderr
+    assert not (tmp_path / "ledger.sqlite3").exists()
+
+
+def test_returned_reads_ids_from_utf8_and_cp932_files_with_other_columns(tmp_path: Path) -> None:
+    from notices.status import read_ids
+
+    utf8 = tmp_path / "utf8.csv"
+    utf8.write_text("\ufeffpiece_id,memo\n00001-000001,宛所不明\r\n\n10000000002 ,\n", encoding="utf-8")
+    assert read_ids(utf8) == ["00001-000001", "10000000002"]
+    cp932 = tmp_path / "cp932.csv"
+    cp932.write_bytes("resident_id,理由\r\n10000000001,宛所不明\r\n".encode("cp932"))
+    assert read_ids(cp932) == ["10000000001"]

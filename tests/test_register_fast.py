@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import subprocess
 import sys
+import unicodedata
 from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
@@ -18,6 +21,7 @@ from unittest import mock
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute  # noqa: F401 (pa.compute)
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
@@ -59,7 +63,9 @@ GOOD: dict[str, list[str]] = {
 }  # fmt: skip
 # ... and what else they may hold.
 ODD: dict[str, list[str]] = {
-    "resident_id": ["", " ", "１２３", " R-1 "], "household_id": ["Ｈ３", "", " H4 "],
+    "resident_id": ["", " ", "１２３", " R-1 ", "=1+2", "+81", "123456789012", "１２３４５６７８９０１２", "1234-5678-9012",
+                    "a b", "x" * 21, "1\x07", "山田", "\u200e1"],
+    "household_id": ["Ｈ３", "", " H4 ", "=H1", "123456789012", "H\x1f"],
     "name": ["", "　髙橋　﨑子 ", "名\n前", 'A "quoted", name', "渡邊\r\n一郎", "x" * 61, "\ue000"],
     "name_kana": [" ｶﾞｷﾞ ", "ﾊﾟﾋﾟﾌﾟ"], "birth_date": ODD_DATES, "sex": ["f", "x", "Ｍ", " female "],
     "postal_code": ["〒９９９－０００２", "", "12345"], "address": ["", "所,番地", "  所  ", "中央\n1-2"],
@@ -72,7 +78,7 @@ ODD: dict[str, list[str]] = {
 }  # fmt: skip
 # What may happen to a row's line once written: most lines are left alone.
 DAMAGE = ["none"] * 30 + ["blank", "spaces", "commas", "short", "long", "open_quote", "lone_cr", "nul", "bad_bytes",
-                          "bom", "blank_but_my_number"]  # fmt: skip
+                          "bom", "blank_but_my_number", "quote_first"]  # fmt: skip
 
 
 @st.composite
@@ -95,7 +101,7 @@ def _damaged(line: str, damage: str, end: str, encoding: str) -> bytes:
     text = {
         "blank": end, "spaces": " \u3000" + end, "commas": "," * (len(HEADER) - 1) + end,
         "short": line.rstrip("\r\n").rsplit(",", 1)[0] + end, "long": line.rstrip("\r\n") + ",extra" + end,
-        "open_quote": line.replace(",", ',"A棟', 1), "lone_cr": line.replace(",", ",\r", 1),
+        "open_quote": line.replace(",", ',"A棟', 1), "quote_first": '"' + line, "lone_cr": line.replace(",", ",\r", 1),
         "nul": line.replace(",", ",\x00", 1), "bom": "\ufeff" + line,
         "blank_but_my_number": "," * (len(HEADER) - 1) + MY_NUMBER + end,
     }.get(damage, line)  # fmt: skip
@@ -127,12 +133,12 @@ class StubLedger:
         return {"card_renewal": "2026-06-01", "grace_reminder": "2026-10-01"} if resident_id.endswith("2") else {}
 
 
-def read_both(path: Path, encoding: str | None = None) -> tuple[Any, Any]:
+def read_both(path: Path, encoding: str | None = None, **options: Any) -> tuple[Any, Any]:
     """Both reads of a file: each a RegisterRead, or the message of the RegisterError it raised."""
     found = []
     for row_by_row in (False, True):
         try:
-            found.append(read_register(path, encoding, row_by_row=row_by_row))
+            found.append(read_register(path, encoding, row_by_row=row_by_row, **options))
         except RegisterError as exc:
             found.append(str(exc))
     return found[0], found[1]
@@ -239,8 +245,8 @@ HEAD = ",".join(HEADER) + "\r\n"
     # A duplicated ID: every row of it, wherever it was read.
     ([_line(good("7"), "\n"), _line(good("7", birth_date="R1.5.1"), "\n"), _line(good("8"), "\n")], 1,
      [(2, "duplicate_resident_id"), (3, "duplicate_resident_id")]),
-    # A BOM at the start of a row belongs to its first cell (and the row is read one by one).
-    (["\ufeff" + _line(good("1"), "\n"), _line(good("2"), "\n")], 1, []),
+    # A BOM at the start of a row belongs to its first cell (and the row is read one by one): no ID's shape.
+    (["\ufeff" + _line(good("1"), "\n"), _line(good("2"), "\n")], 1, [(2, "bad_resident_id")]),
 ])  # fmt: skip
 def test_tricky_lines(tmp_path: Path, lines: list[str], bulk: int, expected: list[tuple[int, str]]) -> None:
     fast, reference = read_both(write(tmp_path, [HEAD, *lines]))
@@ -360,3 +366,287 @@ def test_the_my_number_is_never_read_in_bulk(tmp_path: Path) -> None:
         assert MY_NUMBER not in " ".join(map(str, shown))
     sel = select(fast, AS_OF, CONFIG, StubLedger())  # type: ignore[arg-type]
     assert sel.mail and MY_NUMBER not in repr((sel.outcomes, sel.mail, sel.rejects, fast.rejects))
+
+
+# Issue 17: what a reject may carry, the shape of an ID, what the file may be, and how long a row.
+
+MINI = ROOT / "tests" / "registers" / "mini.csv"
+
+
+def _mini() -> tuple[list[str], list[list[str]]]:
+    header, *body = list(csv.reader(io.StringIO(MINI.read_text(encoding="utf-8"))))
+    return header, body
+
+
+def _row_text(cells: list[str]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerow(cells)
+    return buffer.getvalue()
+
+
+def malformed_register(path: Path) -> tuple[Path, list[list[str]], list[list[str]]]:
+    """mini.csv with five malformed rows: the register, all its rows, and the malformed ones."""
+    header, body = _mini()
+    lines = [_row_text(cells) for cells in body]
+    lines[1] = '"' + lines[1]  # line 3: a quote opened in the resident_id cell, never closed
+    lines[3] = lines[3].rstrip("\r\n") + ",extra,\x07bell\r\n"  # line 5: too many fields, a control character
+    lines[5] = ",".join(body[5][:10]) + "\r\n"  # line 7: too few fields
+    lines[7] = "\x00\x1b" + lines[7]  # line 9: NUL and ESC bytes in the resident_id cell (csv reads NUL)
+    lines[9] = lines[9].replace(body[9][2], '"' + body[9][2], 1)  # line 11: a quote opened in the name, never closed
+    lines[11] = '"' + lines[11].rstrip("\r\n") + '"\r\n'  # line 13: the whole row one quoted field
+    path.write_text(_row_text(header) + "".join(lines), encoding="utf-8")
+    return path, body, [body[i] for i in (1, 3, 5, 7, 9, 11)]
+
+
+def _carries(rejects: Any, values: list[str]) -> list[tuple[Any, str]]:
+    """The (reject, value) pairs where a field of the reject holds one of the values, or a control character."""
+    found = []
+    for reject in rejects:
+        text = " ".join((reject.resident_id, reject.reason, reject.column, reject.detail))
+        found += [(reject, value) for value in values if value and value in text]
+        found += [(reject, repr(c)) for c in text if unicodedata.category(c) == "Cc"]
+    return found
+
+
+@pytest.mark.parametrize("pattern", [None, ".+", "[^,]+"])
+def test_a_malformed_row_publishes_nothing_of_its_text(tmp_path: Path, pattern: str | None) -> None:
+    """An unclosed quote, too many or too few fields, NUL and control bytes: the reject names the line, no more.
+
+    However lax the resident ID pattern: a broken row's first cell may hold the rest of the row.
+    """
+    path, body, malformed = malformed_register(tmp_path / "r.csv")
+    header = _mini()[0]
+    personal = [cells[header.index(c)] for cells in body for c in ("my_number", "name", "address", "name_kana")]
+    fast, reference = read_both(path, **({"resident_id_pattern": pattern} if pattern else {}))
+    assert_same_read(fast, reference)
+    assert {(j.line, j.reason) for j in fast.rejects} >= {(n, "malformed_row") for n in (3, 5, 7, 11, 13)}
+    assert (9, "bad_resident_id") in {(j.line, j.reason) for j in fast.rejects}
+    assert _carries(fast.rejects, personal) == []
+    by_line = {j.line: j for j in fast.rejects}
+    assert by_line[3].resident_id == ""  # the quote swallowed the ID cell: no ID is known
+    assert by_line[11].resident_id == malformed[4][0]  # its ID cell was sound, and has the shape of an ID
+    assert "482917365" not in repr(fast) + repr(reference)
+
+
+@pytest.mark.parametrize("resident_id", ["=2000000001", "+20000000002", "-1", "@SUM(A1)", "123456789012",
+                                         "１２３４５６７８９０１２", "1234-5678-9012", "1234 5678 9012", "a b", "x" * 21,
+                                         "10\x07", "10\u202e01", "山田", "1,2", "ＲＣ－Ｐ０１－"])  # fmt: skip
+def test_an_id_not_of_the_registers_shape_is_rejected(tmp_path: Path, resident_id: str) -> None:
+    path = write(tmp_path, [HEAD, _line(good("1"), "\r\n"), _line(good(resident_id), "\r\n"), _line(good("3"), "\r\n")])
+    fast, reference = read_both(path)
+    assert_same_read(fast, reference)
+    assert [(j.line, j.resident_id, j.reason, j.column, j.detail) for j in fast.rejects] == [
+        (3, "", "bad_resident_id", "resident_id", "resident_id is not of the register's ID shape")]
+    assert [r.resident_id for r in fast.residents] == ["1", "3"]
+
+
+@pytest.mark.parametrize("resident_id", ["10000000001", "RC-P01", "ＲＣ－Ｐ０１", "a" * 20, "12345678901", "1234567890123"])
+def test_ids_of_the_registers_shape_are_read(tmp_path: Path, resident_id: str) -> None:
+    fast, reference = read_both(write(tmp_path, [HEAD, _line(good(resident_id, household_id="H1"), "\r\n")]))
+    assert_same_read(fast, reference)
+    assert fast.rejects == () and len(fast.residents) == 1
+
+
+@pytest.mark.parametrize("household_id", ["=H1", "123456789012", "H\x1f1", "H 1"])
+def test_a_household_id_not_of_the_shape_of_an_id_is_rejected(tmp_path: Path, household_id: str) -> None:
+    """It would be printed in review.csv and lapsed.csv: the row is rejected, and the household named nowhere."""
+    lines = [_line(good("1", household_id=household_id, support_measure="1"), "\r\n"), _line(good("2"), "\r\n")]
+    fast, reference = read_both(write(tmp_path, [HEAD, *lines]))
+    assert_same_read(fast, reference)
+    assert [(j.line, j.resident_id, j.reason, j.column) for j in fast.rejects] == [
+        (2, "1", "bad_household_id", "household_id")]
+    assert household_id not in repr(fast.rejects) and fast.protected_households == frozenset()
+
+
+@pytest.mark.parametrize(("pattern", "read", "rejected"), [
+    ("[0-9]{11}", ["10000000001"], ["RC-P01", "1000000000X"]),
+    ("[0-9]{12}", [], ["123456789012"]),  # a My Number's shape, whatever the pattern
+    ("(?!9)[0-9]{11}", ["10000000001"], ["90000000001"]),  # a lookahead: RE2 cannot, Python's re does
+    # However lax the pattern, never a My Number as it is written, nor a control or format character.
+    (".+", ["1234567890123", "12-34", "A123456789012", "1234--5678-9012"],
+     ["1234 5678 9012", "１２３４－５６７８－９０１２", "1234・5678・9012", "12/3456/789012", "1234 - 5678 - 9012", "1\x1b2",
+      "1\u200b2"]),
+])  # fmt: skip
+def test_the_id_pattern_is_the_callers(tmp_path: Path, pattern: str, read: list[str], rejected: list[str]) -> None:
+    lines = [_line(good(rid), "\r\n") for rid in [*read, *rejected]]
+    fast, reference = read_both(write(tmp_path, [HEAD, *lines]), resident_id_pattern=pattern)
+    assert_same_read(fast, reference)
+    assert [r.resident_id for r in fast.residents] == read
+    assert {j.reason for j in fast.rejects} <= {"bad_resident_id"} and len(fast.rejects) == len(rejected)
+
+
+def test_a_pattern_that_is_no_regular_expression_is_a_config_error(tmp_path: Path) -> None:
+    from notices.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="resident_id_pattern"):
+        read_register(write(tmp_path, [HEAD, _line(good("1"), "\r\n")]), resident_id_pattern="[0-9")
+
+
+def test_rows_of_bad_ids_are_not_counted_as_duplicates(tmp_path: Path) -> None:
+    lines = [_line(good(rid, **cells), "\r\n") for rid, cells in [
+        ("=1", {}), ("=1", {}), ("7", {"household_id": "=H"}), ("7", {}), ("8", {}), ("8", {"address": "a\nb"}),
+        ("9", {})]]  # fmt: skip
+    fast, reference = read_both(write(tmp_path, [HEAD, *lines]))
+    assert_same_read(fast, reference)
+    assert [(j.line, j.resident_id, j.reason) for j in fast.rejects] == [
+        (2, "", "bad_resident_id"), (3, "", "bad_resident_id"), (4, "7", "bad_household_id"),
+        (5, "7", "duplicate_resident_id"), (6, "8", "duplicate_resident_id"), (7, "8", "duplicate_resident_id")]
+    assert [r.resident_id for r in fast.residents] == ["9"]
+
+
+id_patterns = st.sampled_from([None, "[0-9]{11}", "[0-9A-Za-z]{1,20}", "(?![0-9]{5}1)[0-9A-Za-z -]{1,12}", ".+"])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(registers, id_patterns)
+def test_both_reads_agree_whatever_the_id_pattern(tmp_path: Path, made: tuple[Any, ...], pattern: str | None) -> None:
+    path = tmp_path / "register.csv"
+    path.write_bytes(register_bytes(*made))
+    fast, reference = read_both(path, **({"resident_id_pattern": pattern} if pattern else {}))
+    assert type(fast) is type(reference)
+    if isinstance(fast, str):
+        assert fast == reference
+        return
+    assert_same_read(fast, reference)
+    for reject in fast.rejects:
+        assert reject.reason != "bad_resident_id" or reject.resident_id == ""
+        assert MY_NUMBER not in repr(reject)
+
+
+def _fifo_read(path: Path, row_by_row: bool) -> subprocess.CompletedProcess[str]:
+    """read_register in a process of its own, limited in time and memory: a regression must not hang the suite."""
+    code = ("import sys, resource; from pathlib import Path; from notices.errors import RegisterError;"
+            "from notices.register import read_register;"
+            "resource.setrlimit(resource.RLIMIT_DATA, (1 << 31, 1 << 31));\n"
+            f"try: read_register(Path({str(path)!r}), row_by_row={row_by_row}); print('read')\n"
+            "except RegisterError as exc: print(exc)")  # fmt: skip
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "PYTHONPATH": str(ROOT / "jobs")})  # fmt: skip
+
+
+@pytest.mark.parametrize("row_by_row", [False, True])
+@pytest.mark.parametrize("kind", ["fifo", "/dev/zero", "directory"])
+def test_only_a_regular_file_is_read(tmp_path: Path, kind: str, row_by_row: bool) -> None:
+    """A FIFO would block the run (holding its lock), /dev/zero fill the memory: both refused at once."""
+    path = {"fifo": tmp_path / "register.csv", "/dev/zero": Path("/dev/zero"), "directory": tmp_path}[kind]
+    if kind == "fifo":
+        os.mkfifo(path)
+    result = _fifo_read(path, row_by_row)
+    assert result.stdout.startswith(f"{path}: is not a regular file ("), (result.stdout, result.stderr)
+
+
+def test_a_line_longer_than_the_limit_is_rejected_alone(tmp_path: Path) -> None:
+    """A 2 MiB line among good rows, read in bulk or row by row: that row rejected, the others read (in bulk)."""
+    from notices.csvfile import MAX_LINE_BYTES
+
+    long_name = "長" * (2 * MAX_LINE_BYTES // 3)
+    lines = [_line(good(str(i), name=long_name if i == 3 else "山田 太郎"), "\r\n") for i in range(1, 7)]
+    fast, reference = read_both(write(tmp_path, [HEAD, *lines]))
+    assert_same_read(fast, reference)
+    assert [(j.line, j.resident_id, j.reason) for j in fast.rejects] == [(4, "3", "malformed_row")]
+    assert str(MAX_LINE_BYTES) in fast.rejects[0].detail
+    assert [r.resident_id for r in fast.residents] == ["1", "2", "4", "5", "6"] and len(fast.table) == 5
+
+
+def test_a_row_that_runs_on_past_the_limit_is_rejected_alone(tmp_path: Path) -> None:
+    """A quote never closed, before 2 MiB of rows: reading stops at the limit, and goes on from the next line."""
+    from notices.csvfile import MAX_LINE_BYTES
+
+    rows = [_line(good(str(i)), "\r\n") for i in range(1, 3 * MAX_LINE_BYTES // 150)]
+    rows[0] = rows[0].replace("中央", '"中央', 1)
+    fast, reference = read_both(write(tmp_path, [HEAD, *rows]))
+    assert_same_read(fast, reference)
+    assert [(j.line, j.reason) for j in fast.rejects] == [(2, "malformed_row")]
+    assert str(MAX_LINE_BYTES) in fast.rejects[0].detail and len(fast.residents) == len(rows) - 1
+
+
+def test_a_line_of_the_limit_is_read(tmp_path: Path) -> None:
+    from notices.csvfile import MAX_LINE_BYTES
+
+    short = _line(good("1", name=""), "\r\n")
+    exact = _line(good("1", name="x" * (MAX_LINE_BYTES - len(short.encode()))), "\r\n")
+    over = _line(good("2", name="x" * (MAX_LINE_BYTES - len(short.encode()) + 1)), "\r\n")
+    assert len(exact.encode()) == MAX_LINE_BYTES
+    fast, reference = read_both(write(tmp_path, [HEAD, exact, over]))
+    assert_same_read(fast, reference)
+    assert [(j.line, j.reason) for j in fast.rejects] == [(3, "malformed_row")] and len(fast.residents) == 1
+
+
+@pytest.mark.parametrize("row_by_row", [False, True])
+def test_a_header_longer_than_the_limit_is_one_clear_error(tmp_path: Path, row_by_row: bool) -> None:
+    from notices.csvfile import MAX_LINE_BYTES
+
+    path = write(tmp_path, [HEAD.rstrip("\r\n") + ",x" * MAX_LINE_BYTES + "\r\n", _line(good("1"), "\r\n")])
+    with pytest.raises(RegisterError, match=f"line 1: the header is longer than {MAX_LINE_BYTES} bytes"):
+        read_register(path, row_by_row=row_by_row)
+
+
+UTF16 = [("utf-16-le", b"\xff\xfe", "little-endian, with a byte order mark"),
+         ("utf-16-be", b"\xfe\xff", "big-endian, with a byte order mark"),
+         ("utf-16-le", b"", "little-endian, without a byte order mark"),
+         ("utf-16-be", b"", "big-endian, without a byte order mark")]  # fmt: skip
+
+
+@pytest.mark.parametrize(("codec", "bom", "what"), UTF16)
+@pytest.mark.parametrize("japanese", [False, True])
+def test_a_utf16_register_is_one_clear_error(tmp_path: Path, codec: str, bom: bytes, what: str, japanese: bool) -> None:
+    text = MINI.read_text(encoding="utf-8")
+    if japanese:
+        text = text.replace("resident_id,household_id,name,", "住民票コード,世帯番号,氏名,", 1)
+    path = tmp_path / "r.csv"
+    path.write_bytes(bom + text.encode(codec))
+    message = f"{path}: the file is UTF-16 ({what}): export the register as UTF-8 or CP932"
+    for encoding in (None, "utf-16", "cp932"):
+        assert read_both(path, encoding) == (message, message)
+
+
+def test_nul_bytes_in_a_utf8_register_are_not_taken_for_utf16(tmp_path: Path) -> None:
+    lines = [_line(good(str(i)), "\r\n") for i in range(1, 5)]
+    lines[1] = lines[1].replace("中央", "中\x00\x00\x00央", 1)
+    fast, reference = read_both(write(tmp_path, [HEAD, *lines]))
+    assert_same_read(fast, reference)
+    assert fast.rows_read == 4
+
+
+@pytest.mark.parametrize("quoted", [False, True])
+def test_many_unknown_columns_are_logged_in_one_line(tmp_path: Path, caplog: pytest.LogCaptureFixture,
+                                                     quoted: bool) -> None:  # fmt: skip
+    """A 100,000-column header: one warning line (how many, the first five), and the rows are read."""
+    extra = 100_000
+    header = HEAD.rstrip("\r\n") + "".join(f",x{i}" for i in range(extra)) + "\r\n"
+    lines = [_line(good(str(i), address='"a"' if quoted and i == 2 else "中央"), "") + "," * extra + "\r\n"
+             for i in range(1, 4)]  # fmt: skip
+    path = write(tmp_path, [header, *lines])
+    with caplog.at_level("WARNING", logger="notices"):
+        fast, reference = read_both(path)
+    assert_same_read(fast, reference)
+    assert len(fast.residents) == 3 and fast.rejects == ()
+    first = ", ".join(f"column {len(HEADER) + 1 + i} 'x{i}'" for i in range(5))
+    assert [r.getMessage() for r in caplog.records] == [f"{path}: line 1: {extra} columns are not used: {first}, …"] * 2
+
+
+def test_one_unknown_column_is_logged_as_one(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    path = write(tmp_path, [HEAD.rstrip("\r\n") + ",メモ\r\n", _line(good("1"), "").rstrip("\r\n") + ",x\r\n"])
+    with caplog.at_level("WARNING", logger="notices"):
+        read_register(path)
+    assert [r.getMessage() for r in caplog.records] == [f"{path}: line 1: 1 column is not used: column 23 'メモ'"]
+
+
+id_texts = st.one_of(
+    st.text(alphabet=st.sampled_from(list("0123456789aZ- _=/・\x07\x7f\u200e\u3000é１")), max_size=24),
+    st.lists(st.sampled_from(["1", "2", "1234", "5678", " ", "-", "・", "/", "ー", "--", "a"]), max_size=14).map("".join))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(id_texts, max_size=30), st.sampled_from([None, "[0-9 -]{1,14}", "[0-9]{11}"]), st.booleans())
+def test_the_shape_check_is_its_expressions(values: list[str], pattern: str | None, shortcuts: bool) -> None:
+    """Asking RE2 only of the values that might match (a speed-up for many) answers as asking it of every value."""
+    from notices import register_cells
+    from notices.register_cells import _NEVER_AN_ID, RESIDENT_ID_PATTERN, IdShape
+
+    shape = IdShape(pattern or RESIDENT_ID_PATTERN)
+    array = pa.array(values, pa.string())
+    matched = pa.compute.match_substring_regex(array, f"^(?:{pattern or RESIDENT_ID_PATTERN})$").to_pylist()
+    never = pa.compute.match_substring_regex(array, _NEVER_AN_ID).to_pylist()
+    with mock.patch.object(register_cells, "_FEW", 0 if shortcuts else 10**9):
+        assert shape.fitting(values) == [m and not n for m, n in zip(matched, never, strict=True)]

@@ -30,6 +30,7 @@ WINDOW_MM = (20.0, 15.0, 90.0, 45.0)  # config/municipality.toml [envelope]
 EXTRA_ROWS = [
     "10000000101,H101,森 百子,モリ モモコ,1980-02-20,2,999-0100,架空県若葉町本町5-7,,resident,,,,2017-02-25,,,,,,,,482917365101",
     "=SUM(1+1),H102,林 一美,ハヤシ カズミ,1980-02-20,2,9990102,架空県若葉町本町6-1,,<script>alert(1)</script>,,,,2017-02-25,,,,,,,,482917365102",
+    "10000000104,H104,林 二美,ハヤシ フタミ,1980-02-20,2,9990104,架空県若葉町本町6-2,,<script>alert(1)</script>,,,,2017-02-25,,,,,,,,482917365104",
     '10000000103,H103,"<img src=x onerror=alert(2)>",イケダ,1980-02-20,2,9990103,架空県若葉町本町7-1,,resident,,,,2017-02-25,,,,,,bad-date,,482917365103',
 ]
 
@@ -160,8 +161,9 @@ def test_no_personal_data_and_hostile_cells_shown_as_written(register: Path, fol
             if len(row.get(column) or "") >= 4 and "<" not in row[column]:
                 assert row[column] not in html, (column, row[column])
     rejects = csv_rows(folder / "rejects.csv")
-    assert "'=SUM(1+1)" in [r["resident_id"] for r in rejects]  # neutralised in the CSV
-    assert "<td class=\"id\">&#39;=SUM(1+1)</td>" in html  # and shown as written
+    formula = next(r for r in rejects if r["line"] == "17")  # a formula is not of the shape of an ID
+    assert formula["reason"] == "bad_resident_id" and formula["resident_id"] == ""
+    assert "SUM(1+1)" not in (folder / "rejects.csv").read_text(encoding="utf-8-sig") and "SUM(1+1)" not in html
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<img src=x" not in html
     for reject in rejects:
@@ -208,6 +210,18 @@ def test_report_of_a_run_with_nothing_mailed(folder: Path, tmp_path: Path) -> No
     html = render_report(empty, ROOT / "templates")
     assert "本日の郵便物はありません" in html or "本日分の郵便物はありません" in html
     assert "校正用画像はありません" in html
+
+
+def test_a_header_only_register_is_a_warning_in_the_log_and_the_report(tmp_path: Path,
+                                                                       caplog: pytest.LogCaptureFixture) -> None:  # fmt: skip
+    register = tmp_path / "header-only.csv"
+    register.write_text(MINI.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
+    result = pipeline.run(register, date(2026, 11, 26), load_config(CONFIG), tmp_path / "out", tmp_path / "l.sqlite3",
+                          ROOT / "templates")  # fmt: skip
+    assert result.summary["rows_read"] == 0 and (result.folder / "READY").is_file()
+    assert [r.message for r in caplog.records if r.levelname == "WARNING" and "holds no rows" in r.message]
+    html = (result.folder / "report.html").read_text(encoding="utf-8")
+    assert 'data-warning="empty_register"' in html and "名簿に住民の行が1行もありません" in html
 
 
 # --- Chromium: the report as the operator sees it ---------------------------------------------

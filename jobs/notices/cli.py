@@ -17,10 +17,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from . import appid, executors, logs, pipeline, status
+from . import appid, executors, journal, logs, pipeline, status
 from . import barcode as customer_barcode
 from .config import load_config
-from .errors import NoticesError
+from .errors import NoticesError, NotFoundError
 from .ledger import Ledger
 from .models import Kind
 from .privacy import mask
@@ -41,13 +41,31 @@ def today_in_tokyo() -> date:
     return datetime.now(ZoneInfo("Asia/Tokyo")).date()
 
 
+# A run records what it mails: a date far from today (a year typed wrong) would mail and record wrong notices.
+RUN_DATE_SLACK_DAYS = 3
+EARLIEST_RUN, LATEST_RUN = date(2000, 1, 1), date(2199, 12, 31)  # beyond these the date rules cannot count
+
+
 def _as_date(text: Optional[str]) -> date:
     if text is None:
         return today_in_tokyo()
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise typer.BadParameter(f"{text!r} is not a date of the form YYYY-MM-DD", param_hint="--as-of") from None
+    if not EARLIEST_RUN <= day <= LATEST_RUN:
+        raise typer.BadParameter(f"{text} is not a run date from {EARLIEST_RUN} to {LATEST_RUN}", param_hint="--as-of")
+    return day
+
+
+def _run_date(text: Optional[str], allow_date: bool) -> date:
+    """The run date; one more than a few days from today (Asia/Tokyo) only with --allow-date."""
+    day, today = _as_date(text), today_in_tokyo()
+    if abs((day - today).days) > RUN_DATE_SLACK_DAYS and not allow_date:
+        raise typer.BadParameter(
+            f"{day} is {abs((day - today).days)} days from today ({today} in Asia/Tokyo): a run mails and records "
+            f"its notices; give --allow-date to run for that date (plan and preview take any date)", param_hint="--as-of")
+    return day
 
 
 @contextmanager
@@ -121,13 +139,15 @@ def run(
     executor: Annotated[ExecutorName, typer.Option(help="Render lots here, in local processes or on Dask.")] = ExecutorName.local,
     workers: Annotated[Optional[int], typer.Option(min=1, help="Worker processes (local; default: one a core).")] = None,
     scheduler: Annotated[Optional[str], typer.Option(help="Dask scheduler address (dask), e.g. tcp://host:8786.")] = None,
+    allow_date: Annotated[bool, typer.Option("--allow-date", help="Allow a run date more than "
+                                             f"{RUN_DATE_SLACK_DAYS} days from today.")] = False,
 ) -> None:
     """Select the residents due on the run date and write their letters to a new hand-off folder.
 
     Example: notices run --register /srv/notices/in/register.csv --as-of 2026-11-26
     """
     logs.setup(verbose or not err.is_terminal, log_format)
-    run_date = _as_date(as_of)
+    run_date = _run_date(as_of, allow_date)
     if ledger.resolve().is_relative_to(out.resolve()):
         raise typer.BadParameter(f"{ledger} must live outside --out ({out}), so clearing outputs never re-mails",
                                  param_hint="--ledger")  # fmt: skip
@@ -212,7 +232,7 @@ def plan(
 @app.command("status")
 def show_status(
     ledger: Annotated[Path, typer.Option(help="The ledger.")] = Path("var/ledger.sqlite3"),
-    runs: Annotated[int, typer.Option(help="How many recent runs to list.")] = 10,
+    runs: Annotated[int, typer.Option(min=1, max=100_000, help="How many recent runs to list.")] = 10,
 ) -> None:
     """List the recent runs, the residents still held for review, and mail that came back.
 
@@ -256,6 +276,29 @@ def returned(
         typer.echo(f"not found among mailed pieces (or a resident with several: give the piece ID): {given}", err=True)
     if unknown:
         raise typer.Exit(1)
+
+
+ledger_app = typer.Typer(no_args_is_help=True, help="Look after the ledger.")
+app.add_typer(ledger_app, name="ledger")
+
+
+@ledger_app.command("recover")
+def ledger_recover(
+    out: Annotated[Path, typer.Option(help="The output folder whose sealed runs the ledger must know.")] = Path("output"),
+    ledger: Annotated[Path, typer.Option(help="The ledger (for instance one restored from a backup).")] = Path("var/ledger.sqlite3"),
+) -> None:
+    """Bring a ledger up to date with the runs sealed in --out (after a restore from backup); a second time adds nothing.
+
+    Example: notices ledger recover --out /srv/notices/out --ledger /var/lib/notices/ledger.sqlite3
+    """
+    with _errors_to_exit_codes():
+        if not ledger.is_file():  # never create a ledger here: a wrong --ledger is an error, not an empty ledger
+            raise NotFoundError(f"{ledger}: no ledger here (check --ledger)")
+        with Ledger.open(ledger, wait_seconds=60) as book:
+            recovered = journal.recover(book, out)
+    for run_id, notices, ids in recovered:
+        typer.echo(f"run {run_id}: recorded {notices} notice(s) and {ids} application ID(s)")
+    typer.echo(f"recovered {len(recovered)} run(s): {ledger} knows every run sealed in {out}")
 
 
 @app.command("bench")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 import tomllib
+import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +23,9 @@ A4_MM = (210.0, 297.0)
 WINDOW_BOTTOM_MAX_MM = 75.0
 MIN_WINDOW_MM = (86.0, 40.0)  # the customer barcode with its quiet zone is 83.8 mm wide; 60-character lines
 SENDER_BLOCK_MM = 55.0  # room the sender block (date, sender, return address) needs right of the window
+# What a whole resident ID must match unless [register] resident_id_pattern says otherwise: 1 to 20
+# letters and digits, hyphens between them (RC-P01). Never a formula: it starts with a letter or digit.
+RESIDENT_ID_PATTERN = "[0-9A-Za-z](?:[0-9A-Za-z-]{0,18}[0-9A-Za-z])?"
 
 
 def lg_code_check_digit(first_five: str) -> int:
@@ -63,6 +68,7 @@ class Config:
     window_top_mm: float = WINDOW_DEFAULTS["window_top_mm"]
     window_width_mm: float = WINDOW_DEFAULTS["window_width_mm"]
     window_height_mm: float = WINDOW_DEFAULTS["window_height_mm"]
+    resident_id_pattern: str = RESIDENT_ID_PATTERN  # a regular expression a whole resident ID must match
 
     def qr_payload(self, application_id: str) -> str:
         """The online-application address with the ID filled in."""
@@ -79,12 +85,23 @@ class _Table:
         if not isinstance(value, dict):
             raise ConfigError(f"{source}: missing table [{table}]")
         self.values = value
+        self.asked: list[str] = []  # every key read, present or not: what this table may hold
 
     def _fail(self, key: str, message: str) -> ConfigError:
         return ConfigError(f"{self.source}: [{self.table}] {key}: {message}")
 
+    def _get(self, key: str, default: Any) -> Any:
+        self.asked.append(key)
+        return self.values.get(key, default)
+
+    def check_no_other_keys(self) -> None:
+        """Raise ConfigError for the first key of the table that no reader asked for (a misspelt one)."""
+        for key in self.values:
+            if key not in self.asked:
+                raise self._fail(key, "unknown key" + _did_you_mean(key, self.asked, "'{}'"))
+
     def text(self, key: str, pattern: str | None = None, default: str | None = None) -> str:
-        value = self.values.get(key, default)
+        value = self._get(key, default)
         if value is None:
             raise self._fail(key, "missing setting")
         if not isinstance(value, str) or not value.strip():
@@ -100,22 +117,79 @@ class _Table:
         return value
 
     def integer(self, key: str, low: int, high: int, default: int) -> int:
-        value = self.values.get(key, default)
+        value = self._get(key, default)
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             raise self._fail(key, f"must be a whole number from {low} to {high}")
         return value
 
     def boolean(self, key: str, default: bool) -> bool:
-        value = self.values.get(key, default)
+        value = self._get(key, default)
         if not isinstance(value, bool):
             raise self._fail(key, "must be true or false")
         return value
 
     def millimetres(self, key: str, low: float, high: float, default: float) -> float:
-        value = self.values.get(key, default)
+        value = self._get(key, default)
         if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
             raise self._fail(key, f"must be a number of millimetres from {low:g} to {high:g}")
         return float(value)
+
+    def https_url(self, key: str) -> str:
+        """An https:// address with a host; anything else (javascript:, data:, http:) would reach the QR codes."""
+        value = self.text(key)
+        if not _is_https_url(value):
+            raise self._fail(key, f"must be an https:// address with a host name, not {value!r}")
+        return value
+
+    def regular_expression(self, key: str, default: str) -> str:
+        """A Python regular expression, checked to compile."""
+        value = self.text(key, default=default)
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise self._fail(key, f"not a valid regular expression: {value!r} ({exc})") from None
+        return value
+
+
+class _Document:
+    """The parsed TOML file: hands out its tables, then refuses whatever no reader asked for."""
+
+    def __init__(self, source: str, doc: dict[str, Any]) -> None:
+        self.source = source
+        self.doc = doc
+        self.tables: dict[str, _Table] = {}
+
+    def table(self, name: str, optional: bool = False) -> _Table:
+        """The reader of table [NAME]; ConfigError if it is required and missing."""
+        self.tables[name] = _Table(self.source, self.doc, name, optional)
+        return self.tables[name]
+
+    def check_no_other_settings(self) -> None:
+        """Raise ConfigError for an unknown table or key: a misspelt one would silently be a default."""
+        for name, value in self.doc.items():
+            if name not in self.tables:
+                hint = _did_you_mean(name, list(self.tables), "[{}]")
+                if isinstance(value, dict):
+                    raise ConfigError(f"{self.source}: [{name}]: unknown table{hint}")
+                raise ConfigError(f"{self.source}: {name}: unknown setting outside any table{hint}")
+        for table in self.tables.values():
+            table.check_no_other_keys()
+
+
+def _is_https_url(value: str) -> bool:
+    if any(c.isspace() or not c.isprintable() for c in value):
+        return False
+    try:
+        parts = urllib.parse.urlsplit(value)
+        port = parts.port  # ValueError when out of range
+    except ValueError:  # also a malformed [IPv6] host
+        return False
+    return parts.scheme.lower() == "https" and bool(parts.hostname) and port != 0
+
+
+def _did_you_mean(name: str, known: list[str], form: str) -> str:
+    close = difflib.get_close_matches(name, known, n=1)
+    return f" (did you mean {form.format(close[0])}?)" if close else ""
 
 
 def _window(table: _Table) -> dict[str, float]:
@@ -147,20 +221,22 @@ def load_config(path: Path) -> Config:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source}: not valid TOML: {exc}") from None
 
-    town = _Table(source, doc, "municipality")
+    tables = _Document(source, doc)
+    town = tables.table("municipality")
     code = town.text("local_government_code", r"[0-9]{6}")
     if not is_lg_code(code):
         raise town._fail("local_government_code", f"{code!r} has a wrong check digit")
-    app = _Table(source, doc, "application")
-    url = app.text("online_url")
+    app = tables.table("application")
+    url = app.https_url("online_url")
     if "{application_id}" not in url:
         raise app._fail("online_url", "must contain {application_id}")
-    output = _Table(source, doc, "output")
-    dates = _Table(source, doc, "dates")
-    fonts = _Table(source, doc, "fonts")
-    window = _window(_Table(source, doc, "envelope", optional=True))
-    after = _Table(source, doc, "after_expiry", optional=True)
-    return Config(
+    output = tables.table("output")
+    dates = tables.table("dates")
+    fonts = tables.table("fonts")
+    window = _window(tables.table("envelope", optional=True))
+    after = tables.table("after_expiry", optional=True)
+    register = tables.table("register", optional=True)
+    config = Config(
         source=source,
         name=town.text("name"),
         prefecture=town.text("prefecture"),
@@ -182,5 +258,8 @@ def load_config(path: Path) -> Config:
         reminder_enabled=after.boolean("reminder", True),
         reminder_days=after.integer("reminder_days", 1, 90, 30),
         lapsed_days=after.integer("lapsed_days", 1, 366, 30),
+        resident_id_pattern=register.regular_expression("resident_id_pattern", RESIDENT_ID_PATTERN),
         **window,
     )
+    tables.check_no_other_settings()  # last: only now has every reader asked for its keys
+    return config

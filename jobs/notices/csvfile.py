@@ -1,23 +1,30 @@
 """The register file as CSV records: the encoding detected, each record with the physical line it starts on.
 
-A bad byte or an unclosed quote spoils one record, never the file: the record is
-returned with its problem, and reading goes on from the next physical line.
+A bad byte, an unclosed quote or a row longer than MAX_LINE_BYTES spoils one record, never the
+file: the record is returned with its problem, and reading goes on from the next physical line.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
-import sys
+import os
+import stat
 from collections.abc import Container, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from .errors import RegisterError
 
-csv.field_size_limit(sys.maxsize)
+MAX_LINE_BYTES = 1 << 20  # a row (its physical lines, line breaks included) longer than this is malformed
+# A field is at most as many characters as its row has bytes: a longer one is a row past the bound anyway.
+csv.field_size_limit(MAX_LINE_BYTES)
 BOM = codecs.BOM_UTF8
+_NOT_REGULAR = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
+                (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))  # fmt: skip
+UTF16_SAMPLE = 4096  # bytes looked at for the NULs of UTF-16 text without a byte order mark
 
 
 @dataclass(frozen=True)
@@ -27,6 +34,70 @@ class Record:
     line: int
     cells: list[str]
     problem: str  # "" for a sound record
+
+
+def read_file(path: Path, source: str) -> bytes:
+    """The bytes of a regular file; RegisterError for anything else (a FIFO would block, /dev/zero never end)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO opens at once, writer or not
+    except OSError as exc:
+        raise RegisterError(f"{source}: cannot read the register: {exc.strerror}") from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            what = next((name for test, name in _NOT_REGULAR if test(mode)), "not a file")
+            raise RegisterError(f"{source}: is not a regular file ({what}): give the register's export file")
+        with open(fd, "rb", closefd=False) as file:
+            return file.read()
+    except OSError as exc:
+        raise RegisterError(f"{source}: cannot read the register: {exc.strerror}") from None
+    finally:
+        os.close(fd)
+
+
+def refuse_utf16(data: bytes, source: str, encoding: str | None) -> None:
+    """RegisterError for UTF-16 text (by its byte order mark, or its NULs), whatever encoding is asked for."""
+    order = {codecs.BOM_UTF16_LE: "little-endian", codecs.BOM_UTF16_BE: "big-endian"}.get(data[:2])
+    what = f"{order}, with a byte order mark" if order else None
+    if what is None:
+        order = _utf16_without_bom(data[:UTF16_SAMPLE])
+        what = f"{order}, without a byte order mark" if order else None
+    if what is None and _names_utf16(encoding):
+        what = f"--encoding {encoding}"
+    if what is not None:
+        raise RegisterError(f"{source}: the file is UTF-16 ({what}): export the register as UTF-8 or CP932")
+
+
+def _names_utf16(encoding: str | None) -> bool:
+    try:
+        return bool(encoding) and codecs.lookup(encoding).name.startswith("utf-16")  # type: ignore[arg-type]
+    except LookupError:
+        return False  # reported as an unknown encoding
+
+
+def _utf16_without_bom(sample: bytes) -> str | None:
+    """The byte order of UTF-16 text, told by its NULs: every ASCII character's other byte (commas, digits)."""
+    pairs = len(sample) // 2
+    even, odd = sample[0 : 2 * pairs : 2].count(0), sample[1 : 2 * pairs : 2].count(0)
+    if pairs >= 4 and odd * 4 >= pairs and even * 4 <= odd:
+        return "little-endian"
+    if pairs >= 4 and even * 4 >= pairs and odd * 4 <= even:
+        return "big-endian"
+    return None
+
+
+def too_long(lines: int) -> str:
+    """The problem of a record longer than MAX_LINE_BYTES, over so many physical lines."""
+    if lines == 1:
+        return f"the line is longer than {MAX_LINE_BYTES} bytes, the limit"
+    return f"the row runs on over several lines for more than {MAX_LINE_BYTES} bytes, the limit: is a quote not closed?"
+
+
+def header_cells(line: str, size: int, source: str) -> list[str]:
+    """The header's cells; RegisterError for a header of more than MAX_LINE_BYTES bytes."""
+    if size > MAX_LINE_BYTES:
+        raise RegisterError(f"{source}: line 1: the header is longer than {MAX_LINE_BYTES} bytes, the limit")
+    return next(csv.reader([line]), [])
 
 
 def detect_encoding(lines: list[bytes]) -> str:
@@ -132,18 +203,22 @@ def read_records(data: bytes, source: str, encoding: str | None = None) -> tuple
         raise RegisterError(f"{source}: line 1: the file is empty: no header row")
     if 0 in bad:
         raise RegisterError(f"{source}: line 1: the header is not valid {used} (use --encoding)")
-    header = next(csv.reader([text[0]]), [])
-    return used, header, _records(text, bad, len(header), used)
+    header = header_cells(text[0], len(lines[0]), source)
+    ends = np.cumsum([len(line) for line in lines], dtype=np.int64)
+    return used, header, _records(text, bad, ends, len(header), used)
 
 
-def _records(text: list[str], bad: set[int], width: int, encoding: str) -> Iterator[Record]:
-    for record, _ in records_from(text, bad, width, encoding, 1):
+def _records(text: list[str], bad: set[int], ends: np.ndarray, width: int, encoding: str) -> Iterator[Record]:
+    for record, _ in records_from(text, bad, ends, width, encoding, 1):
         yield record
 
 
-def records_from(text: Sequence[str], bad: Container[int], width: int, encoding: str,
+def records_from(text: Sequence[str], bad: Container[int], ends: np.ndarray, width: int, encoding: str,
                  start: int) -> Iterator[tuple[Record, int]]:  # fmt: skip
-    """The records from line index `start` on, each with the index of the line the next one starts on."""
+    """The records from line index `start` on, each with the index of the line the next one starts on.
+
+    `ends` holds where each physical line ends in the file's bytes, for the bound on a record's length.
+    """
     source = _Lines(text, start)
     reader = csv.reader(source)
     while True:
@@ -155,6 +230,12 @@ def records_from(text: Sequence[str], bad: Container[int], width: int, encoding:
         except csv.Error as exc:
             problem = f"unreadable CSV: {exc}"
         else:
+            problem = ""
+        # A field past the csv module's limit is a record past the bound too: it is the problem then.
+        last = max(source.position, start + 1) - 1
+        if int(ends[last]) - (int(ends[start - 1]) if start else 0) > MAX_LINE_BYTES:
+            problem = too_long(last + 1 - start)
+        elif not problem:
             spoiled = [i for i in range(start, source.position) if i in bad]
             if spoiled:
                 problem = f"line {spoiled[0] + 1} is not valid {encoding}"

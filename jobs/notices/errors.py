@@ -55,3 +55,9 @@ class LedgerError(NoticesError):
     """The ledger is unreadable or of a newer schema than this program."""
 
     exit_code = 8
+
+
+class InputError(NoticesError):
+    """An input file other than the register cannot be read as what it should be."""
+
+    exit_code = 4

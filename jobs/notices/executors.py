@@ -283,4 +283,9 @@ def from_options(executor: str, workers: int | None, scheduler: str | None) -> E
         if workers is not None:
             raise ConfigError("--workers is for --executor local: serial renders in this process")
         return Serial()
+    if workers is not None and workers > cores():
+        # More processes than cores render no faster: each only adds its ~400 MiB of memory.
+        log.warning("--workers %d: this machine has %d cores, so %d worker processes at most", workers, cores(),
+                    cores())  # fmt: skip
+        workers = cores()
     return Local() if workers is None else Local(workers)

@@ -67,6 +67,7 @@ class RunFolder:
         except OSError as exc:
             raise OutputError(f"{self.path}: cannot create the run folder: {exc.strerror}") from None
         self.files: list[str] = []
+        self.renamed = False  # True once the folder is in place: from then on it counts as handed off
 
     def write(self, name: str, data: bytes) -> Path:
         """Write one file (owner-only), durably."""
@@ -86,17 +87,20 @@ class RunFolder:
         """Write a JSON file, UTF-8, keys in a stable order."""
         return self.write(name, (json.dumps(value, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
 
-    def seal(self) -> Path:
-        """Write SHA256SUMS, rename the folder into place, then write READY: only then is it final."""
-        sums = []
-        for name in sorted(self.files):
-            digest = hashlib.sha256((self.path / name).read_bytes()).hexdigest()
-            sums.append(f"{digest}  {name}\n")
-        self.write("SHA256SUMS", "".join(sums).encode("ascii"))
+    def write_sums(self) -> str:
+        """Write SHA256SUMS of every file written, and return its text (the ledger records it before publish())."""
+        sums = "".join(f"{hashlib.sha256((self.path / name).read_bytes()).hexdigest()}  {name}\n"
+                       for name in sorted(self.files))  # fmt: skip
+        self.write("SHA256SUMS", sums.encode("ascii"))
         crash_point("sums")
+        return sums
+
+    def publish(self) -> Path:
+        """Rename the folder into place, then write READY: only then may a vendor take it."""
         try:
             _fsync_dir(self.path)
             os.rename(self.path, self.final)
+            self.renamed = True
             _fsync_dir(self.final.parent)
             crash_point("renamed")
             write_private(self.final / "READY", b"")
@@ -111,29 +115,40 @@ class RunFolder:
         shutil.rmtree(self.path, ignore_errors=True)
 
 
-def settle(final: Path) -> bool:
-    """After a crash, make a run's folder final if it was complete; False if it was never handed off.
+def settle(final: Path, sums: str | None) -> bool:
+    """After a crash, whether a run's folder was handed off (then READY is written if it is missing).
 
-    READY is written after the rename, so a folder with it was final, and one renamed without it
-    is completed when its SHA256SUMS still match. Anything else was never with the vendor: the
-    half-built folder is removed (a damaged renamed one is set aside) and its residents are mailed again.
+    SUMS is what the ledger recorded when it sealed the run, before the rename (None: never sealed).
+    A sealed run counts as handed off once renamed: READY is written if it is missing and the files
+    still match, and a folder since moved or cleared counts too (a vendor may have it). A run never
+    renamed, or renamed but damaged before READY, was never with a vendor: False, and once the
+    ledger has abandoned the run, `clear_unfinished` removes what it left.
     """
     if (final / "READY").is_file():
         return True
     if final.is_dir():
-        if (final / "SHA256SUMS").is_file() and not verify(final):
+        if sums is None and (final / "SHA256SUMS").is_file():  # sealed by a version that did not record it
+            sums = (final / "SHA256SUMS").read_text(encoding="ascii")
+        if sums is not None and not verify(final, sums):
             write_private(final / "READY", b"")
             return True
-        final.rename(final.with_name(f".damaged-{final.name}"))
         return False
+    return sums is not None and not building_path(final).exists()  # renamed, then moved away or cleared
+
+
+def clear_unfinished(final: Path) -> None:
+    """Remove the half-built folder of a run never handed off, and set a damaged one in place aside."""
     shutil.rmtree(building_path(final), ignore_errors=True)
-    return False
+    if final.is_dir() and not (final / "READY").is_file():
+        final.rename(final.with_name(f".damaged-{final.name}"))
 
 
-def verify(folder: Path) -> list[str]:
-    """The files of a sealed folder whose SHA-256 does not match SHA256SUMS (empty when sound)."""
+def verify(folder: Path, sums: str | None = None) -> list[str]:
+    """The files of a sealed folder whose SHA-256 does not match SUMS (default: its SHA256SUMS); empty when sound."""
     bad = []
-    for line in (folder / "SHA256SUMS").read_text(encoding="ascii").splitlines():
+    if sums is None:
+        sums = (folder / "SHA256SUMS").read_text(encoding="ascii")
+    for line in sums.splitlines():
         digest, name = line.split("  ", 1)
         path = folder / name
         if not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() != digest:

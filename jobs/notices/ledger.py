@@ -74,6 +74,11 @@ MIGRATIONS: tuple[str, ...] = (
         expires_on  TEXT NOT NULL
     );
     """,
+    # 3: the SHA256SUMS of a run's folder, recorded before the folder is renamed into place: from
+    # then on the run counts as handed off, whatever becomes of the folder (see handoff.settle).
+    """
+    ALTER TABLE runs ADD COLUMN sums TEXT;
+    """,
 )
 
 
@@ -111,15 +116,22 @@ class Ledger:
     @contextmanager
     def open(cls, path: Path, wait_seconds: float = 0) -> Iterator[Ledger]:
         """Open (creating or migrating) the ledger, holding its lock until the block ends."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        lock = FileLock(str(path) + ".lock", mode=0o600)
+        real = Path(os.path.realpath(path))  # one lock per ledger, however it is reached (a symlink, "..")
+        lock = FileLock(str(real) + ".lock", mode=0o600)
         try:
+            real.parent.mkdir(parents=True, exist_ok=True)
             lock.acquire(timeout=wait_seconds)
         except Timeout:
-            raise LockedError(f"{path}: another run holds the ledger's lock ({path}.lock)") from None
+            raise LockedError(f"{path}: another run holds the ledger's lock ({real}.lock)") from None
+        except OSError as exc:
+            raise LedgerError(f"{path}: cannot take the ledger's lock ({real}.lock): {exc.strerror}") from None
         try:
-            db = sqlite3.connect(path, isolation_level=None)
-            os.chmod(path, 0o600)  # resident IDs and application IDs: the owner's only
+            db = sqlite3.connect(real, isolation_level=None)
+            try:
+                os.chmod(real, 0o600)  # resident IDs and application IDs: the owner's only
+            except OSError as exc:
+                db.close()
+                raise LedgerError(f"{path}: the ledger cannot be written: {exc.strerror}") from None
             try:
                 db.execute("PRAGMA foreign_keys = ON")
                 db.execute("PRAGMA synchronous = FULL")
@@ -183,10 +195,55 @@ class Ledger:
             raise
         self.db.execute("COMMIT")
 
-    def unfinished(self) -> list[tuple[int, Path]]:
-        """Runs a crash left unfinished, with the final path of their folders (see handoff.settle)."""
-        rows = self.db.execute("SELECT run_id, folder FROM runs WHERE state IN ('building', 'sealing') ORDER BY run_id")
-        return [(run_id, Path(folder)) for run_id, folder in rows.fetchall()]
+    def unfinished(self) -> list[tuple[int, Path, str | None]]:
+        """Runs a crash left unfinished: number, final path of the folder, its SHA256SUMS if it was sealed."""
+        rows = self.db.execute(
+            "SELECT run_id, folder, sums FROM runs WHERE state IN ('building', 'sealing') ORDER BY run_id")
+        return [(run_id, Path(folder), sums) for run_id, folder, sums in rows.fetchall()]
+
+    def runs(self) -> dict[int, tuple[str, str]]:
+        """Every run the ledger knows: its number, with its folder's name and its state."""
+        rows = self.db.execute("SELECT run_id, folder, state FROM runs").fetchall()
+        return {run_id: (Path(folder).name, state) for run_id, folder, state in rows}
+
+    def sealed_run(self, run_id: int) -> dict[str, object]:
+        """What a sealed run handed off, as the output folder's journal keeps it (see journal.py)."""
+        as_of, folder, sums, summary = self.db.execute(
+            "SELECT as_of, folder, sums, summary FROM runs WHERE run_id = ?", (run_id,)).fetchone()  # fmt: skip
+        notices = self.db.execute(
+            "SELECT resident_id, kind, expires_on, piece_id, application_id, address_hash FROM notices"
+            " WHERE run_id = ? ORDER BY piece_id", (run_id,)).fetchall()  # fmt: skip
+        ids = self.db.execute("SELECT application_id, resident_id, supplied FROM application_ids WHERE run_id = ?"
+                              " ORDER BY application_id", (run_id,)).fetchall()  # fmt: skip
+        return {"ledger_id": self.ledger_id, "run_id": run_id, "as_of": as_of, "folder": Path(folder).name,
+                "sums": sums, "summary": json.loads(summary or "{}"), "notices": [list(n) for n in notices],
+                "application_ids": [list(i) for i in ids]}
+
+    def restore_run(self, entry: dict[str, object], folder: Path) -> tuple[int, int]:
+        """Record a sealed run the ledger lacks (from the journal or the folder): (notices, IDs) added.
+
+        A run the ledger has unfinished or abandoned (a backup made while it ran) becomes complete.
+        """
+        run_id = int(entry["run_id"])  # type: ignore[call-overload]
+        with self.transaction():
+            self.db.execute(
+                "INSERT INTO runs (run_id, as_of, started_at, finished_at, state, folder, sums, summary)"
+                " VALUES (?, ?, ?, ?, 'complete', ?, ?, ?) ON CONFLICT (run_id) DO UPDATE SET state = 'complete',"
+                " finished_at = excluded.finished_at, sums = excluded.sums, summary = excluded.summary",
+                (run_id, entry["as_of"], _now(), _now(), str(folder), entry.get("sums"),
+                 json.dumps(entry.get("summary", {}), ensure_ascii=False)),
+            )  # fmt: skip
+            before = self.db.total_changes
+            self.db.executemany(
+                "INSERT INTO notices (resident_id, kind, expires_on, run_id, piece_id, application_id, address_hash)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                [(rid, kind, day, run_id, piece, app or None, digest or None)
+                 for rid, kind, day, piece, app, digest in entry["notices"]])  # type: ignore[attr-defined]  # fmt: skip
+            added = self.db.total_changes - before
+            self.db.executemany(
+                "INSERT INTO application_ids VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                [(app, rid, run_id, int(supplied)) for app, rid, supplied in entry["application_ids"]])  # type: ignore[attr-defined]  # fmt: skip
+        return added, self.db.total_changes - before - added
 
     def begin_run(self, as_of: date, out_dir: Path) -> tuple[int, Path]:
         """Start a run; return its number and the final path of its folder."""
@@ -258,18 +315,17 @@ class Ledger:
             "SELECT address_hash, MAX(returned_at) FROM notices WHERE resident_id = ? AND returned_at IS NOT NULL"
             " GROUP BY address_hash", (resident_id,)).fetchall())  # fmt: skip
 
-    def sealing(self, run_id: int) -> None:
-        """Note that the run's folder is about to be renamed into place (see recover)."""
+    def sealing(self, run_id: int, sums: str, summary: dict[str, object]) -> None:
+        """Record the run's folder as sealed (its SHA256SUMS), before it is renamed into place: from here on its
+        notices count as handed off, even if the folder is then moved or cleared (see handoff.settle)."""
         with self.transaction():
-            self.db.execute("UPDATE runs SET state = 'sealing' WHERE run_id = ?", (run_id,))
+            self.db.execute("UPDATE runs SET state = 'sealing', sums = ?, summary = ? WHERE run_id = ?",
+                            (sums, json.dumps(summary, ensure_ascii=False), run_id))  # fmt: skip
 
-    def complete_run(self, run_id: int, summary: dict[str, object]) -> None:
+    def complete_run(self, run_id: int) -> None:
         """Mark a run complete: its folder is final and its notices are sent."""
         with self.transaction():
-            self.db.execute(
-                "UPDATE runs SET state = 'complete', finished_at = ?, summary = ? WHERE run_id = ?",
-                (_now(), json.dumps(summary, ensure_ascii=False), run_id),
-            )
+            self.db.execute("UPDATE runs SET state = 'complete', finished_at = ? WHERE run_id = ?", (_now(), run_id))
 
     def abandon_run(self, run_id: int) -> None:
         """Undo a failed run's notices so that the next run mails them (IDs stay issued)."""

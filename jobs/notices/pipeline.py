@@ -7,18 +7,18 @@ import logging
 import secrets
 from collections import Counter
 from collections.abc import Callable
-from contextlib import closing
+from contextlib import closing, suppress
 from itertools import groupby
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from . import appid, fonts, posting, proofs, rules
+from . import appid, fonts, journal, posting, proofs, rules
 from .config import Config
 from .crashpoints import crash_point
-from .errors import LedgerError, NoticesError, NotFoundError, OutputError
+from .errors import NoticesError, NotFoundError, OutputError
 from .executors import Executor, LotJob, RenderLots, Serial
-from .handoff import RunFolder, csv_bytes, settle, write_private
+from .handoff import RunFolder, clear_unfinished, csv_bytes, settle, write_private
 from .ledger import Ledger, NoticeRecord, address_hash
 from .models import Due, Kind, Piece
 from .register import RegisterRead, read_register
@@ -147,29 +147,23 @@ def _write_reports(folder: RunFolder, read: RegisterRead, sel: Selection, lapsed
     folder.write_csv("lapsed.csv", LAPSED_COLUMNS, lapsed)
 
 
-def _check_pairing(ledger: Ledger, out_dir: Path) -> None:
-    """Refuse an output folder that another ledger has served: a wrong --ledger would mail everyone again."""
-    marker = out_dir / ".ledger-id"
-    try:
-        if marker.is_file():
-            if marker.read_text(encoding="ascii").strip() != ledger.ledger_id:
-                raise LedgerError(f"{out_dir} holds the runs of another ledger than {ledger.path}: check --ledger")
-            return
-        if not ledger.has_runs() and any(out_dir.glob("????-??-??_run*")):
-            raise LedgerError(f"{ledger.path} is a new ledger but {out_dir} already holds runs: check --ledger")
-        write_private(marker, ledger.ledger_id.encode("ascii") + b"\n")
-    except OSError as exc:
-        raise OutputError(f"{out_dir}: cannot use the output folder: {exc.strerror}") from None
-
-
-def _settle_crashed_runs(ledger: Ledger) -> None:
-    for run_id, final in ledger.unfinished():
-        if settle(final):
-            ledger.complete_run(run_id, {})
-            log.warning("run %d had stopped after its folder was complete: %s counts as handed off", run_id, final.name)
-        else:
-            ledger.abandon_run(run_id)
-            log.error("run %d had stopped before its folder was final: its residents are mailed by this run", run_id)
+def _settle_crashed_runs(ledger: Ledger, out_dir: Path) -> None:
+    """Settle the runs that died: handed off once sealed and renamed (see handoff.settle), else mailed again."""
+    for run_id, final, sums in ledger.unfinished():
+        try:
+            if settle(final, sums):
+                if sums is not None:
+                    journal.write_entry(out_dir, ledger.sealed_run(run_id))  # it may have died before writing it
+                ledger.complete_run(run_id)
+                log.warning("run %d had stopped after its folder was sealed: %s counts as handed off", run_id, final.name)
+                continue
+            ledger.abandon_run(run_id)  # first: what it left is removed only once the ledger no longer counts it
+            clear_unfinished(final)
+        except OSError as exc:
+            raise OutputError(f"{final}: cannot settle run {run_id}, which had stopped: {exc.strerror}") from None
+        with suppress(OutputError):  # a stale entry of a run the ledger abandoned is never taken as sealed
+            journal.remove_entry(out_dir, run_id)
+        log.error("run %d had stopped before its folder was handed off: its residents are mailed by this run", run_id)
 
 
 def run(register: Path, as_of: date, config: Config, out_dir: Path, ledger_path: Path, templates_dir: Path,
@@ -180,12 +174,14 @@ def run(register: Path, as_of: date, config: Config, out_dir: Path, ledger_path:
     for family in (config.mincho_font, config.gothic_font):
         fonts.font_file(family)  # a missing font would be silently replaced: stop before anything is done
     with (executor or Serial()).open() as render_lots, Ledger.open(ledger_path) as ledger:
-        _settle_crashed_runs(ledger)
-        _check_pairing(ledger, out_dir)
+        journal.check(ledger, out_dir)  # first: a ledger behind the folder would settle and mail wrongly
+        _settle_crashed_runs(ledger, out_dir)
         crash_point("recovered")
-        read = read_register(register, encoding)
+        read = read_register(register, encoding, resident_id_pattern=config.resident_id_pattern)
         crash_point("read")
         log.info("read %d rows from %s (%s): %d rejected", read.rows_read, register.name, read.encoding, len(read.rejects))
+        if not read.rows_read:
+            log.warning("%s holds no rows, only its header: is the export complete? (the report says so too)", register)
         sel = select(read, as_of, config, ledger)
         crash_point("selected")
         run_id, final = ledger.begin_run(as_of, out_dir)
@@ -213,22 +209,23 @@ def run(register: Path, as_of: date, config: Config, out_dir: Path, ledger_path:
                 for p in pieces])  # fmt: skip
             ledger.record_held(run_id, [(v.resident_id, v.reason, v.detail, v.kind.value, v.expires_on) for v in sel.reviews])
             crash_point("recorded")
-            ledger.sealing(run_id)
+            sums = folder.write_sums()
+            ledger.sealing(run_id, sums, summary)  # from here on the run counts as handed off once renamed
+            journal.write_entry(out_dir, ledger.sealed_run(run_id))
             crash_point("sealing")
-            sealed = folder.seal()
+            sealed = folder.publish()
         except BaseException:
+            if folder is not None and folder.renamed:
+                # A vendor may see it now: the next run writes READY if it is missing (see _settle_crashed_runs).
+                log.error("run %d stopped after its folder was put in place: the next run completes it", run_id)
+                raise
+            ledger.abandon_run(run_id)  # first: the folder is removed only once the ledger no longer counts it
             if folder is not None:
                 folder.discard()
-            try:
-                final_after_all = settle(final)  # renamed and sound: the vendor may take it
-            except OSError:
-                final_after_all = False
-            if final_after_all:
-                ledger.complete_run(run_id, {})
-            else:
-                ledger.abandon_run(run_id)
+            with suppress(OutputError):
+                journal.remove_entry(out_dir, run_id)
             raise
-        ledger.complete_run(run_id, summary)
+        ledger.complete_run(run_id)
     log.info("run %d sealed: %s", run_id, sealed)
     return RunResult(sealed, summary)
 
@@ -240,7 +237,7 @@ def plan(register: Path, as_of: date, config: Config, ledger_path: Path, out_dir
          encoding: str | None = None) -> tuple[list[Path], dict[str, object]]:  # fmt: skip
     """The run's selection for a date, as a CSV and a summary: nothing rendered, nothing recorded."""
     with Ledger.read(ledger_path, empty_if_missing=True) as ledger:
-        read = read_register(register, encoding)
+        read = read_register(register, encoding, resident_id_pattern=config.resident_id_pattern)
         sel = select(read, as_of, config, ledger)
     summary = _summary(read, sel, as_of, None, sel.mail, 0, 0)
     rows = sorted([*sel.outcomes, *((j.line, j.resident_id, "rejected", "", "", j.reason)
@@ -257,7 +254,7 @@ def plan(register: Path, as_of: date, config: Config, ledger_path: Path, out_dir
 def preview(register: Path, resident_id: str, as_of: date, config: Config, out_dir: Path, templates_dir: Path,
             kind: Kind | None = None, encoding: str | None = None) -> list[Path]:  # fmt: skip
     """Render one resident's piece to a PDF and PNG pages; no ledger, no application ID issued."""
-    read = read_register(register, encoding)
+    read = read_register(register, encoding, resident_id_pattern=config.resident_id_pattern)
     resident = read.find(resident_id)
     if resident is None:
         rejected = [j for j in read.rejects if j.resident_id == resident_id]
@@ -277,7 +274,7 @@ def preview(register: Path, resident_id: str, as_of: date, config: Config, out_d
             config.local_government_code)
         qr = config.qr_payload(app_id)
     rendered = Renderer(config, templates_dir).render_lot([Piece("PREVIEW", 1, due, app_id, qr)], as_of)
-    stem = out_dir / f"{resident_id}-{due.kind.value}"
+    stem = out_dir / f"line{resident.line}-{due.kind.value}"  # never a path made of the ID: it could hold "../"
     written = [stem.with_suffix(".pdf")]
     write_private(written[0], rendered.pdf)
     for number, png in enumerate(proofs.pages_png(rendered.pdf), start=1):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import heapq
+import itertools
 import logging
 import re
 import unicodedata
@@ -16,16 +18,20 @@ from pathlib import Path
 
 from . import register_cells as cells
 from .bulk_memory import bulk_memory
-from .csvfile import Record, read_records
+from .csvfile import Record, read_file, read_records, refuse_utf16
 from .errors import RegisterError
 from .models import CardState, QualityNote, Reject, Resident, Status
 from .privacy import quote
-from .register_cells import ALIASES, DATE_COLUMNS, REQUIRED
+from .register_cells import ALIASES, DATE_COLUMNS, REQUIRED, RESIDENT_ID_PATTERN, Shapes
 from .register_frame import NotPlain, normalise, read_plain, row_records
 from .register_scan import NotBulk, decode, scan
 from .residents import ResidentTable
 
 log = logging.getLogger("notices")
+SHOWN_UNUSED = 5  # unknown columns named in the one log line about them
+# Rows whose IDs are checked at once by the regular expression engine: enough that its calls cost little,
+# few enough that the rows waiting do not outlive the garbage collector's youngest generation.
+_BATCH = 256
 
 
 def _key(header: str) -> str:
@@ -69,6 +75,7 @@ class _RowError(Exception):
 
 def _columns(header: list[str], source: str) -> dict[str, int]:
     columns: dict[str, int] = {}
+    unused: list[tuple[int, str]] = []
     for index, name in enumerate(header):
         canonical = _CANONICAL.get(_key(name))
         if canonical is None:
@@ -76,13 +83,15 @@ def _columns(header: list[str], source: str) -> dict[str, int]:
                 # A protection flag we cannot read would protect nobody: stop rather than guess.
                 raise RegisterError(f"{source}: line 1, column {index + 1}: {quote(name)} looks like a support-measure "
                                     "flag but is not a known column name: name it support_measure")  # fmt: skip
-            log.warning("%s: line 1, column %d: column %s is not used", source, index + 1, quote(name))
+            unused.append((index, name))
             continue
         if canonical in columns:
             raise RegisterError(
                 f"{source}: line 1: column {canonical!r} appears twice (columns {columns[canonical] + 1} and {index + 1})"
             )
         columns[canonical] = index
+    if unused:
+        _log_unused(unused, source)
     missing = [c for c in REQUIRED if c not in columns]
     if missing:
         raise RegisterError(f"{source}: line 1: required column {missing[0]!r} is missing")
@@ -91,32 +100,41 @@ def _columns(header: list[str], source: str) -> dict[str, int]:
     return columns
 
 
-def read_register(path: Path, encoding: str | None = None, *, row_by_row: bool = False) -> RegisterRead:
+def _log_unused(unused: list[tuple[int, str]], source: str) -> None:
+    """One warning line for all the columns not used: how many, and the first few."""
+    shown = ", ".join(f"column {index + 1} {quote(name)}" for index, name in unused[:SHOWN_UNUSED])
+    count = "1 column is" if len(unused) == 1 else f"{len(unused)} columns are"
+    log.warning("%s: line 1: %s not used: %s%s", source, count, shown, ", …" if len(unused) > SHOWN_UNUSED else "")
+
+
+def read_register(path: Path, encoding: str | None = None, *, row_by_row: bool = False,
+                  resident_id_pattern: str = RESIDENT_ID_PATTERN) -> RegisterRead:  # fmt: skip
     """Read a register file; raise RegisterError only when the file cannot be read at all.
 
     The plain lines are read in bulk; `row_by_row` reads every line with the per-row code (the reference).
+    A row whose resident ID does not match `resident_id_pattern` in full, or is a My Number's 12 digits,
+    is rejected (ConfigError for a pattern that is no regular expression).
     """
     source = str(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise RegisterError(f"{source}: cannot read the register: {exc.strerror}") from None
+    shapes = Shapes.of(resident_id_pattern)
+    data = read_file(path, source)
+    refuse_utf16(data, source, encoding)
     with ThreadPoolExecutor(max_workers=1) as pool:  # hashing lets go of the GIL: it runs beside the reading
         sha256 = pool.submit(lambda: hashlib.sha256(data).hexdigest())
         if not row_by_row:
             try:
                 with bulk_memory():
-                    return _read_bulk(data, source, encoding, sha256)
+                    return _read_bulk(data, source, encoding, sha256, shapes)
             except NotBulk:
                 pass
         used, header, records = read_records(data, source, encoding)
         columns = _columns(header, source)
-        parsed, flags, quality = _parse_rows(records, columns, len(header))
+        parsed, flags, quality = _parse_rows(records, columns, len(header), shapes)
         ids = Counter(item.resident_id for _, item in parsed if item.resident_id)
         return _finish(source, used, sha256.result(), parsed, flags, quality, ids)
 
 
-def _read_bulk(data: bytes, source: str, encoding: str | None, sha256: Future[str]) -> RegisterRead:
+def _read_bulk(data: bytes, source: str, encoding: str | None, sha256: Future[str], shapes: Shapes) -> RegisterRead:
     decoded = decode(data, source, encoding)
     found = scan(decoded, plain=True)
     columns = _columns(found.header, source)
@@ -129,11 +147,11 @@ def _read_bulk(data: bytes, source: str, encoding: str | None, sha256: Future[st
         except NotPlain:
             raise NotBulk from None
     del decoded
-    bulk = normalise(frame, found.lines)
+    bulk = normalise(frame, found.lines, shapes)
     others = row_records(found, frame, bulk.others, found.lines, columns)
     del frame
     parsed, flags, quality = _parse_rows(heapq.merge(found.records, others, key=lambda r: r.line), columns,
-                                         len(found.header))  # fmt: skip
+                                         len(found.header), shapes)  # fmt: skip
     quality += [QualityNote(line, resident_id, "sex", detail) for line, resident_id, detail in bulk.sex_notes]
     not_plain = {record.line for record in found.records}  # the plain rows' IDs are counted already
     ids = bulk.id_counts([item.resident_id for line, item in parsed if line in not_plain])
@@ -141,16 +159,42 @@ def _read_bulk(data: bytes, source: str, encoding: str | None, sha256: Future[st
                    ids, bulk.table, bulk.protected)  # fmt: skip
 
 
-def _parse_rows(records: Iterable[Record], columns: dict[str, int], width: int
+def _parse_rows(records: Iterable[Record], columns: dict[str, int], width: int, shapes: Shapes
                 ) -> tuple[list[tuple[int, Resident | Reject]], list[tuple[str, bool]], list[QualityNote]]:  # fmt: skip
     parsed: list[tuple[int, Resident | Reject]] = []
     flags: list[tuple[str, bool]] = []  # (household_id, flagged) of every row, rejected or not
     quality: list[QualityNote] = []
-    for record in records:
-        if not any(c.strip() for c in record.cells) and not record.problem:
-            continue  # a blank line holds no one
-        parsed.append((record.line, _parse_row(record, columns, width, flags, quality)))
+    records = iter(records)
+    while batch := list(itertools.islice(records, _BATCH)):
+        rows = [r for r in batch if any(c.strip() for c in r.cells) or r.problem]  # a blank line holds no one
+        for record, ids in zip(rows, _ids(rows, columns, shapes), strict=True):
+            parsed.append((record.line, _parse_row(record, columns, width, ids, flags, quality)))
     return parsed, flags, quality
+
+
+@dataclass(frozen=True)
+class _Ids:
+    """A row's resident and household IDs as read, and whether each has the shape of an ID."""
+
+    resident_id: str
+    household_id: str
+    resident_shaped: bool
+    household_shaped: bool
+    resident_default: bool  # the resident ID has the default shape too (the caller's may be laxer)
+
+
+def _ids(rows: list[Record], columns: dict[str, int], shapes: Shapes) -> list[_Ids]:
+    """The IDs of some rows, their shapes checked all at once (as the bulk read checks them)."""
+    residents = [cells.identifier(_cell(r.cells, columns, "resident_id")) for r in rows]
+    households = [cells.identifier(_cell(r.cells, columns, "household_id")) for r in rows]
+    shaped = shapes.resident.fitting(residents)
+    default = shaped if shapes.default is shapes.resident else shapes.default.fitting(residents)
+    return list(map(_Ids, residents, households, shaped, shapes.household.fitting(households), default))
+
+
+def _cell(values: list[str], columns: dict[str, int], column: str) -> str:
+    index = columns.get(column)
+    return values[index].strip() if index is not None and index < len(values) else ""
 
 
 def _finish(
@@ -184,29 +228,27 @@ def _duplicate(line: int, resident_id: str, count: int) -> Reject:
 
 
 def _parse_row(
-    record: Record, columns: dict[str, int], width: int, flags: list[tuple[str, bool]], quality: list[QualityNote],
+    record: Record, columns: dict[str, int], width: int, ids: _Ids, flags: list[tuple[str, bool]],
+    quality: list[QualityNote],
 ) -> Resident | Reject:  # fmt: skip
-    values, line = record.cells, record.line
-
-    def cell(column: str) -> str:
-        index = columns.get(column)
-        return values[index].strip() if index is not None and index < len(values) else ""
-
-    resident_id = cells.identifier(cell("resident_id"))
-    household_id = cells.identifier(cell("household_id"))
+    line, cell = record.line, functools.partial(_cell, record.cells, columns)
+    # All a reject may show of its row, besides the line: never a cell's text, only an ID that has the
+    # shape of one. A broken row's first cell may be the rest of the row or of the file, My Numbers and
+    # all: its ID must have the default shape as well, however lax the caller's pattern.
+    shown = ids.resident_id if ids.resident_shaped else ""
     flag = cells.flag(cell("support_measure"))
-    sound = not record.problem and len(values) == width
+    sound = not record.problem and len(record.cells) == width
     # Read the protection flag first, from every row: a rejected row still protects its household,
-    # and a row whose cells cannot be trusted protects it whatever its flag cell says.
-    flags.append((household_id, flag is not False or not sound))
-    if record.problem:
-        return Reject(line, resident_id, "malformed_row", "", record.problem)
+    # and a row whose cells cannot be trusted protects it whatever its flag cell says. (A household ID
+    # not of an ID's shape is no usable resident's: nobody there is to protect.)
+    flags.append((ids.household_id if ids.household_shaped else "", flag is not False or not sound))
     if not sound:
-        return Reject(line, resident_id, "malformed_row", "", f"expected {width} fields, found {len(values)}")
+        problem = record.problem or f"expected {width} fields, found {len(record.cells)}"
+        return Reject(line, shown if ids.resident_default else "", "malformed_row", "", problem)
     try:
-        return _resident(cell, line, resident_id, household_id, flag, quality)
+        return _resident(cell, line, ids, flag, quality)
     except _RowError as exc:
-        return Reject(line, resident_id, exc.reason, exc.column, exc.detail)
+        return Reject(line, shown, exc.reason, exc.column, exc.detail)
 
 
 def _date(cell_value: str, column: str, needed: bool) -> date | None:
@@ -220,10 +262,16 @@ def _date(cell_value: str, column: str, needed: bool) -> date | None:
         return None
 
 
-def _resident(cell: Callable[[str], str], line: int, resident_id: str, household_id: str, flag: bool | None,
+def _resident(cell: Callable[[str], str], line: int, ids: _Ids, flag: bool | None,
               quality: list[QualityNote]) -> Resident:  # fmt: skip
-    if not resident_id:
+    if not ids.resident_id:
         raise _RowError("missing_resident_id", "resident_id", "resident_id is empty")
+    # A formula, a My Number, a row's text: never of an ID's shape, and never to be shown, even quoted.
+    if not ids.resident_shaped:
+        raise _RowError("bad_resident_id", "resident_id", "resident_id is not of the register's ID shape")
+    if ids.household_id and not ids.household_shaped:
+        raise _RowError("bad_household_id", "household_id", "household_id is not of the register's ID shape")
+    resident_id, household_id = ids.resident_id, ids.household_id
     status = cells.status(cell("status"))
     if status is None:
         raise _RowError("unknown_status", "status", f"status: unknown value {quote(cell('status'))}")

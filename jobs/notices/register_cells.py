@@ -7,11 +7,17 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from datetime import date
 
 import jaconv
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .appid import normalise as normalise_app_id
+from .config import RESIDENT_ID_PATTERN
+from .errors import ConfigError
 from .models import CardState, Status
 from .privacy import quote
 from .wareki import parse_date
@@ -62,6 +68,89 @@ SEXES = {"1": "男", "男": "男", "m": "男", "male": "男", "2": "女", "女":
 # Dates outside these are typing errors; they would also break the date arithmetic of the rules.
 EARLIEST, LATEST = date(1868, 1, 25), date(2199, 12, 31)
 JAPANESE_NATIONALITY = {"", "jp", "jpn", "japan", "日本", "日本国"}
+HOUSEHOLD_ID_PATTERN = RESIDENT_ID_PATTERN  # not configurable: the resident ID's pattern may be narrower
+# Never an ID, whatever the pattern: a My Number as it is written (12 digits, spaces and one separator mark
+# at most between two, as privacy.mask sees one), or a control or format character.
+_SEPARATOR = "[\\-－ー‐‑‒–—―−ｰ.．_＿/／,，・･、]"
+_NEVER_AN_ID = rf"^[0-9](?:\s*(?:{_SEPARATOR}\s*)?[0-9]){{11}}$|[\p{{Cc}}\p{{Cf}}]"
+_FEW = 10_000  # values asked of RE2 as they are; more are first sorted by cheaper kernels
+
+
+class IdShape:
+    """Which IDs have the register's shape: the pattern matched in full, and never anything like a My Number.
+
+    Both reads ask whole batches of values, of pyarrow (RE2), so that they agree on every value; a
+    pattern RE2 cannot compile (a lookaround, a backreference) is matched by Python's re, by both.
+    """
+
+    def __init__(self, pattern: str) -> None:
+        self.pattern, self.anchored = pattern, f"^(?:{pattern})$"
+        self.python: re.Pattern[str] | None = None
+        try:
+            pc.match_substring_regex(pa.array([""], pa.string()), self.anchored)
+        except pa.ArrowInvalid:
+            try:
+                self.python = re.compile(pattern)
+            except re.error as exc:
+                raise ConfigError(f"resident_id_pattern: {pattern!r} is not a regular expression ({exc})") from None
+
+    def fits(self, values: pa.Array | pa.ChunkedArray) -> np.ndarray:
+        """For each value (a text array), whether it has the shape of an ID."""
+        if len(values) < _FEW and self.python is None:  # the shortcuts' own calls would cost more
+            return _regex_where(values, self.anchored) & ~_regex_where(values, _NEVER_AN_ID)  # type: ignore[no-any-return]
+        return self._matched(values) & ~_never_an_id(values)  # type: ignore[no-any-return]
+
+    def fitting(self, values: list[str]) -> list[bool]:
+        """For each value, whether it has the shape of an ID."""
+        return self.fits(pa.array(values, pa.string())).tolist()  # type: ignore[no-any-return]
+
+    def _matched(self, values: pa.Array | pa.ChunkedArray) -> np.ndarray:
+        if self.python is not None:
+            encoded = pc.dictionary_encode(values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values)
+            found = [self.python.fullmatch(v) is not None for v in encoded.dictionary.to_pylist()]
+            return np.array(found, bool).reshape(len(found))[encoded.indices.to_numpy(zero_copy_only=False)]
+        if self.pattern != RESIDENT_ID_PATTERN:
+            return _regex_where(values, self.anchored)
+        # 1 to 20 letters and digits match the default pattern for certain: RE2 is asked of the others only.
+        sure = pc.and_(pc.ascii_is_alnum(values), pc.less_equal(pc.binary_length(values), 20))
+        return sure.to_numpy(zero_copy_only=False) | _regex_where(values, self.anchored, pc.invert(sure))
+
+
+def _never_an_id(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """Where a value matches _NEVER_AN_ID, the expression asked only of the values that might."""
+    size = pc.binary_length(values)
+    # Printable ASCII holds no control or format character; a My Number is 12 digits, or more characters
+    # that are not all digits.
+    shaped = pc.or_(pc.equal(size, 12), pc.and_(pc.greater(size, 12), pc.invert(pc.ascii_is_decimal(values))))
+    return _regex_where(values, _NEVER_AN_ID, pc.or_(pc.invert(pc.ascii_is_printable(values)), shaped))
+
+
+def _regex_where(values: pa.Array | pa.ChunkedArray, pattern: str,
+                 where: pa.BooleanArray | pa.ChunkedArray | None = None) -> np.ndarray:  # fmt: skip
+    """Whether each value matches the pattern (RE2), asked only where `where` is true (all: None); False elsewhere."""
+    if where is None:
+        return pc.match_substring_regex(values, pattern).to_numpy(zero_copy_only=False)  # type: ignore[no-any-return]
+    found, mask = np.zeros(len(values), bool), where.to_numpy(zero_copy_only=False)
+    if mask.any():
+        found[mask] = pc.match_substring_regex(pc.filter(values, where), pattern).to_numpy(zero_copy_only=False)
+    return found
+
+
+@dataclass(frozen=True)
+class Shapes:
+    """The shapes of the register's IDs: the resident's (the caller's pattern), the household's, the default one."""
+
+    resident: IdShape
+    household: IdShape
+    default: IdShape  # RESIDENT_ID_PATTERN's, whatever the caller's pattern
+
+    @classmethod
+    def of(cls, resident_id_pattern: str) -> Shapes:
+        """The shapes for a resident ID pattern."""
+        default = IdShape(RESIDENT_ID_PATTERN)
+        household = default if HOUSEHOLD_ID_PATTERN == RESIDENT_ID_PATTERN else IdShape(HOUSEHOLD_ID_PATTERN)
+        resident = default if resident_id_pattern == RESIDENT_ID_PATTERN else IdShape(resident_id_pattern)
+        return cls(resident, household, default)
 
 
 

@@ -46,7 +46,7 @@ class Bulk:
     protected: frozenset[str]  # households flagged on the usable rows
     others: np.ndarray  # positions (among the plain lines) of the rows the per-row code must read
     sex_notes: list[tuple[int, str, str]]  # (line, resident_id, detail) of an unknown sex on a usable row
-    resident_ids: pa.ChunkedArray  # of every plain row, usable or not ("" where there is none)
+    resident_ids: pa.ChunkedArray  # of every plain row, usable or not ("" where there is none of an ID's shape)
     repeated: dict[str, int]  # the resident IDs on more than one plain row, and on how many
 
     def id_counts(self, more: list[str]) -> Counter[str]:
@@ -178,7 +178,7 @@ def _read_date(cell: str) -> tuple[int, Any]:
         return _UNREADABLE, "NaT"
 
 
-def normalise(frame: pd.DataFrame, lines: np.ndarray) -> Bulk:
+def normalise(frame: pd.DataFrame, lines: np.ndarray, shapes: cells.Shapes) -> Bulk:
     """Every plain row as the per-row code reads it; the rows it would reject or must see are left to it."""
     if not len(frame):
         empty = pa.chunked_array([], pa.string())
@@ -191,8 +191,15 @@ def normalise(frame: pd.DataFrame, lines: np.ndarray) -> Bulk:
         dates = {column: values.dates(column) for column in cells.DATE_COLUMNS}
         texts = {column: future.result() for column, future in found.items()}
         ids = {column: _replaced(texts[column], cells.identifier) for column in TEXTS[:2]}
-        repeated = pool.submit(_repeated, ids["resident_id"])  # counted beside what follows
-        return _bulk(values, texts, ids, status, state, dates, lines, repeated)
+        shaped = {"resident_id": pool.submit(shapes.resident.fits, ids["resident_id"]),
+                  "household_id": pool.submit(shapes.household.fits, ids["household_id"])}  # fmt: skip
+        fits = {column: future.result() for column, future in shaped.items()}
+        # A row whose ID has not the shape of one is rejected without it: it counts for no duplicate.
+        counted = ids["resident_id"]
+        if not (fits["resident_id"] | texts["resident_id"].empty).all():
+            counted = pc.if_else(pa.chunked_array([fits["resident_id"]]), counted, "")
+        repeated = pool.submit(_repeated, counted)  # counted beside what follows
+        return _bulk(values, texts, ids, fits, status, state, dates, lines, counted, repeated)
 
 
 def _repeated(resident_ids: pa.ChunkedArray) -> dict[str, int]:
@@ -201,14 +208,15 @@ def _repeated(resident_ids: pa.ChunkedArray) -> dict[str, int]:
     return dict(zip(found.field("values").to_pylist(), found.field("counts").to_pylist(), strict=True))
 
 
-def _bulk(values: _Values, texts: dict[str, _Text], ids: dict[str, pa.ChunkedArray], status: np.ndarray,
-          state: np.ndarray, dates: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]], lines: np.ndarray,
-          repeated: Future[dict[str, int]]) -> Bulk:  # fmt: skip
+def _bulk(values: _Values, texts: dict[str, _Text], ids: dict[str, pa.ChunkedArray], fits: dict[str, np.ndarray],
+          status: np.ndarray, state: np.ndarray, dates: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]],
+          lines: np.ndarray, counted: pa.ChunkedArray, repeated: Future[dict[str, int]]) -> Bulk:  # fmt: skip
     has_card = ~dates["card_issued_on"][0] | ~dates["card_expires_on"][0]
     resident = status == _code(RESIDENT, Status)
     needed = resident & has_card & (state == _code(ACTIVE, CardState))
     # What _resident would reject (and a blank resident ID, which may also be a blank line).
-    odd = texts["resident_id"].empty | (status < 0) | (resident & has_card & (state < 0))
+    odd = texts["resident_id"].empty | ~fits["resident_id"] | (~texts["household_id"].empty & ~fits["household_id"])
+    odd |= (status < 0) | (resident & has_card & (state < 0))
     odd |= needed & (texts["name"].empty | dates["birth_date"][0])
     for column in cells.DATE_COLUMNS:
         odd |= needed & dates[column][2]
@@ -232,8 +240,7 @@ def _bulk(values: _Values, texts: dict[str, _Text], ids: dict[str, pa.ChunkedArr
     noted = usable[sex_notes.test(bool, usable)]
     notes = list(zip(lines[noted].tolist(), take_list(ids["resident_id"], noted), sex_notes[noted].tolist(),
                      strict=True))  # fmt: skip
-    return Bulk(ResidentTable(columns, usable), protected, np.flatnonzero(odd), notes, ids["resident_id"],
-                repeated.result())
+    return Bulk(ResidentTable(columns, usable), protected, np.flatnonzero(odd), notes, counted, repeated.result())
 
 
 def _code(value: Any, kind: Any) -> int:

@@ -1,16 +1,16 @@
 """The register's bytes sorted for reading in bulk: the encoding, the plain lines, and the records left to csvfile.
 
 A plain line is one CSV record by itself: valid in the file's encoding, quotes well formed, exactly
-as many fields as the header, no NUL. pandas reads those, all at once. Every other line is read
-by csvfile's record reader from that line on, exactly as for a file read row by row, until it
-stands at a plain line again; so a broken quote or a bad byte spoils what it spoils there too.
+as many fields as the header, no NUL, at most MAX_LINE_BYTES long. pandas reads those, all at once.
+Every other line is read by csvfile's record reader from that line on, exactly as for a file read
+row by row, until it stands at a plain line again; so a broken quote or a bad byte spoils what it
+spoils there too.
 """
 
 from __future__ import annotations
 
 import bisect
 import codecs
-import csv
 import functools
 import threading
 from collections.abc import Callable
@@ -20,7 +20,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .csvfile import BOM, DecodedLines, Record, _decode, line_ends, records_from
+from .csvfile import BOM, MAX_LINE_BYTES, DecodedLines, Record, _decode, header_cells, line_ends, records_from
 from .errors import RegisterError
 
 BULK_CODECS = ("utf-8", "cp932")  # ASCII-compatible: a comma, a quote and a line break are those bytes
@@ -185,12 +185,22 @@ def scan(decoded: Decoded, plain: bool) -> Scan:
     first = data[end : (data.find(b"\n", end) + 1 or len(data))]
     known_good = decoded.errors == [] if decoded.codec == "utf-8" else decoded.errors is None
     if (plain and known_good and b'"' not in data and b"\0" not in data and not first.startswith(BOM)
-            and first.count(b",") == len(header) - 1 and data.find(b"\r", 0, end) in (-1, end - 2)):  # fmt: skip
+            and first.count(b",") == len(header) - 1 and data.find(b"\r", 0, end) in (-1, end - 2)
+            and _within_bound(data)):  # fmt: skip
         rows = data.count(b"\n", end) + (not data.endswith(b"\n") and end < len(data))
         body = pa.py_buffer(data).slice(end) if rows != 1 else pa.py_buffer(_ended(data[end:]))
         return Scan(decoded.encoding, decoded.codec, header, body, np.arange(2, rows + 2), [], data)
     utf8, errors = decoded.utf8
     return _sorted(data, utf8, decoded.encoding, header, errors)
+
+
+def _within_bound(data: bytes) -> bool:
+    """True when no line is longer than MAX_LINE_BYTES, seen at a glance: each aligned half of that holds a LF.
+
+    Two line feeds with none between are then less than 2 * half apart, whatever falls where.
+    """
+    half = MAX_LINE_BYTES // 2
+    return all(data.find(b"\n", at, at + half) >= 0 for at in range(0, len(data) - half + 1, half))
 
 
 def _header(data: bytes, used: str, source: str) -> list[str]:
@@ -199,7 +209,7 @@ def _header(data: bytes, used: str, source: str) -> list[str]:
     text = _decode(first, 0, "utf-8" if used == "utf-8-sig" else used, bad)
     if bad:
         raise RegisterError(f"{source}: line 1: the header is not valid {used} (use --encoding)")
-    return next(csv.reader([text]), [])
+    return header_cells(text, len(first), source)
 
 
 def _sorted(data: bytes, utf8: bytes, used: str, header: list[str], errors: list[int]) -> Scan:
@@ -209,8 +219,12 @@ def _sorted(data: bytes, utf8: bytes, used: str, header: list[str], errors: list
     offsets = np.concatenate([[0], ends]).astype(np.int64)
     lines = pa.Array.from_buffers(pa.large_binary(), len(ends), [None, pa.py_buffer(offsets), pa.py_buffer(utf8)])
     pattern = f"^{_FIELD}(?:,{_FIELD}){{{len(header) - 1}}}(?:\r\n|\n|\r)?$"
-    plain = pc.match_substring_regex(lines, pattern).to_numpy(zero_copy_only=False)
+    try:
+        plain = pc.match_substring_regex(lines, pattern).to_numpy(zero_copy_only=False)
+    except pa.ArrowInvalid:  # RE2 repeats at most 1000 times: a header of more columns is read row by row
+        raise NotBulk from None
     plain[0] = False  # the header
+    plain &= np.diff(raw_ends, prepend=0) <= MAX_LINE_BYTES  # a longer line is a malformed row: csvfile says so
     plain[np.searchsorted(raw_ends, np.array(errors, np.int64), side="right")] = False
     at = utf8.find(BOM)
     while at >= 0:  # pandas would drop a BOM at the start of what it reads: such a line is left to csvfile
@@ -237,7 +251,7 @@ def _records(lines: DecodedLines, plain: np.ndarray, width: int, used: str) -> t
     position = int(others[0]) if len(others) else len(plain)
     while position < len(plain):
         start = position
-        for record, position in records_from(lines, lines.bad, width, used, start):
+        for record, position in records_from(lines, lines.bad, lines.ends, width, used, start):
             records.append(record)
             if position >= len(plain) or plain[position]:
                 break
@@ -251,4 +265,5 @@ def _records(lines: DecodedLines, plain: np.ndarray, width: int, used: str) -> t
 def plain_records(scan: Scan, numbers: list[int]) -> list[Record]:
     """The records on some plain lines (by line number), read from the file as csvfile reads them."""
     lines = DecodedLines(scan.data, line_ends(scan.data), scan.encoding, set())
-    return [next(records_from(lines, lines.bad, len(scan.header), scan.encoding, n - 1))[0] for n in numbers]
+    return [next(records_from(lines, lines.bad, lines.ends, len(scan.header), scan.encoding, n - 1))[0]
+            for n in numbers]  # fmt: skip

@@ -9,8 +9,11 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .errors import NotFoundError
+from .errors import InputError, NotFoundError
 from .ledger import Ledger
+from .privacy import quote
+
+MAX_ID_LENGTH = 64  # piece IDs have 12 characters, resident IDs 20 at most by default
 
 
 @dataclass(frozen=True)
@@ -55,8 +58,14 @@ def returned(ledger: Ledger) -> list[tuple[str, str, str, str, str]]:
     ).fetchall()
 
 
+def _looks_like_id(value: str) -> bool:
+    # U+FFFD: bytes that are neither UTF-8 nor CP932 (a binary file, most likely) were in the ID column.
+    return (len(value) <= MAX_ID_LENGTH and value.isprintable() and "\ufffd" not in value
+            and not any(c.isspace() for c in value))  # fmt: skip
+
+
 def read_ids(path: Path) -> list[str]:
-    """Piece or resident IDs, one a line (first column of a CSV; a header line is skipped)."""
+    """Piece or resident IDs, one a line (first column of a CSV; a header line is skipped); InputError if not."""
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -65,7 +74,18 @@ def read_ids(path: Path) -> list[str]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = data.decode("cp932", errors="replace")  # IDs are ASCII; a spreadsheet may save in CP932
-    ids = [row[0].strip() for row in csv.reader(io.StringIO(text)) if row and row[0].strip()]
+    ids = []
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        for row in reader:
+            given = row[0].strip() if row else ""
+            if given and not _looks_like_id(given):
+                raise InputError(f"{path}: line {reader.line_num}: not a list of piece or resident IDs "
+                                 f"(one a line): {quote(given)}")  # fmt: skip
+            if given:
+                ids.append(given)
+    except csv.Error as exc:  # a NUL, an endless quoted field: not a CSV file at all
+        raise InputError(f"{path}: line {reader.line_num}: not a list of piece or resident IDs ({exc})") from None
     return ids[1:] if ids and ids[0].lower() in ("piece_id", "resident_id", "id") else ids
 
 
