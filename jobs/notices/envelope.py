@@ -13,8 +13,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from markupsafe import Markup
-
 from . import barcode, pagecode
 from .config import Config
 from .models import Resident

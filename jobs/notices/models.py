@@ -6,6 +6,8 @@ import enum
 from dataclasses import dataclass
 from datetime import date
 
+from .kinds import Kind, has_form
+
 
 class Status(str, enum.Enum):
     """Resident status as the register states it (domain.md 5.1)."""
@@ -24,15 +26,6 @@ class CardState(str, enum.Enum):
     SUSPENDED = "suspended"
     REVOKED = "revoked"
     RETURNED = "returned"
-
-
-class Kind(str, enum.Enum):
-    """The kinds of notice: three before expiry (domain.md 2.5), and a reminder after it."""
-
-    CARD_RENEWAL = "card_renewal"
-    RESIDENCE_EXTENSION = "residence_extension"
-    CERT_RENEWAL = "cert_renewal"
-    GRACE_REMINDER = "grace_reminder"
 
 
 @dataclass(frozen=True)
@@ -106,7 +99,7 @@ class Due:
     @property
     def has_form(self) -> bool:
         """True for the notices that carry an application form (a new card is needed)."""
-        return self.kind is Kind.CARD_RENEWAL or (self.kind is Kind.GRACE_REMINDER and self.lapsing == "card")
+        return has_form(self.kind, self.lapsing)
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from .crashpoints import crash_point
 from .errors import NoticesError, NotFoundError, OutputError
 from .executors import Executor, LotJob, RenderLots, Serial
 from .handoff import RunFolder, clear_unfinished, csv_bytes, settle, write_private
+from .kinds import FORM_INSERTS
 from .ledger import Ledger, NoticeRecord, address_hash
 from .models import Due, Kind, Piece
 from .register import RegisterRead, read_register
@@ -129,7 +130,7 @@ def _write_lot(folder: RunFolder, lot_pieces: tuple[Piece, ...], rendered: Rende
         due = piece.due
         manifest.append((piece.piece_id, due.resident.resident_id, due.kind.value, due.expires_on.isoformat(),
                          piece.application_id, due.resident.postal_code, pdf, place.first_page, place.page_count,
-                         lot, seq, place.page_count // 2, "return_envelope" if due.has_form else ""))  # fmt: skip
+                         lot, seq, place.page_count // 2, " ".join(FORM_INSERTS) if due.has_form else ""))  # fmt: skip
         if due.kind not in proofs_done:  # the operator's proof: first page of one piece of each kind
             proofs_done.add(due.kind)
             folder.write(f"proofs/{due.kind.value}.png", proofs.page_png(rendered.pdf, place.first_page - 1))

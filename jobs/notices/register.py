@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import heapq
 import itertools
 import logging
 import re
@@ -49,8 +48,8 @@ class RegisterRead:
     encoding: str
     sha256: str
     rows_read: int
-    table: ResidentTable = field(repr=False, compare=False)  # the residents read in bulk, as columns
-    others: tuple[Resident, ...]  # the residents read row by row (all of them when read that way)
+    table: ResidentTable = field(repr=False, compare=False)  # every usable resident, as columns, in line order
+    bulk_rows: int  # how many of them were read in bulk (the others one by one: quotes, era dates, odd bytes)
     rejects: tuple[Reject, ...]
     protected_households: frozenset[str]
     quality: tuple[QualityNote, ...]
@@ -58,13 +57,11 @@ class RegisterRead:
     @property
     def residents(self) -> tuple[Resident, ...]:
         """Every usable resident in line order, built all at once: for small registers (and tests)."""
-        return tuple(heapq.merge(self.table.residents(), self.others, key=lambda r: r.line))
+        return tuple(self.table.residents())
 
     def find(self, resident_id: str) -> Resident | None:
         """The usable resident with this ID, if there is one."""
-        found = [*self.table.residents(self.table.positions_of({resident_id})),
-                 *(r for r in self.others if r.resident_id == resident_id)]  # fmt: skip
-        return min(found, key=lambda r: r.line, default=None)
+        return next(iter(self.table.residents(self.table.positions_of({resident_id}))), None)
 
 
 class _RowError(Exception):
@@ -150,7 +147,7 @@ def _read_bulk(data: bytes, source: str, encoding: str | None, sha256: Future[st
     bulk = normalise(frame, found.lines, shapes)
     others = row_records(found, frame, bulk.others, found.lines, columns)
     del frame
-    parsed, flags, quality = _parse_rows(heapq.merge(found.records, others, key=lambda r: r.line), columns,
+    parsed, flags, quality = _parse_rows(sorted([*found.records, *others], key=lambda r: r.line), columns,
                                          len(found.header), shapes)  # fmt: skip
     quality += [QualityNote(line, resident_id, "sex", detail) for line, resident_id, detail in bulk.sex_notes]
     not_plain = {record.line for record in found.records}  # the plain rows' IDs are counted already
@@ -218,8 +215,9 @@ def _finish(
         rejects.append(_duplicate(line, resident_id, ids[resident_id]))
     rejects.sort(key=lambda j: j.line)
     protected |= frozenset(household for household, flagged in flags if flagged and household)
-    return RegisterRead(source, encoding, sha256, len(parsed) + len(table), table.without(twice), tuple(residents),
-                        tuple(rejects), protected, tuple(quality))  # fmt: skip
+    bulk = table.without(twice)
+    return RegisterRead(source, encoding, sha256, len(parsed) + len(table), bulk.joined(ResidentTable.of(residents)),
+                        len(bulk), tuple(rejects), protected, tuple(quality))  # fmt: skip
 
 
 def _duplicate(line: int, resident_id: str, count: int) -> Reject:

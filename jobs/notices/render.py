@@ -26,15 +26,12 @@ from . import appid, envelope, fonts, i18n, layers, pagecode, wareki
 from .fetcher import LocalFetcher
 from .config import Config
 from .errors import FontError, RenderError
-from .models import Kind, Piece, Placement, Resident
+from .kinds import SPECS
+from .models import Piece, Placement, Resident
 from .slots import NATURAL, SPLIT, Drawing, Slots, ems, widest
 
 log = logging.getLogger("notices")
 
-# Sheets (pages) of the kind's own letter; a foreign resident's card or certificate notice gets one
-# more, the insert in their language; every piece is then padded with blank sheets to an even count.
-SHEETS = {Kind.CARD_RENEWAL: 3, Kind.CERT_RENEWAL: 2, Kind.RESIDENCE_EXTENSION: 2, Kind.GRACE_REMINDER: 1}
-INSERT_KINDS = frozenset({Kind.CARD_RENEWAL, Kind.CERT_RENEWAL})
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July",
            "August", "September", "October", "November", "December")
 QR_MM = 30.0  # the application form's QR code, quiet zone included
@@ -66,9 +63,13 @@ def css_string(value: str) -> Markup:
 
 
 def sheet_plan(piece: Piece) -> tuple[int, int, int]:
-    """(sheets with content, number of the insert sheet or 0, total sheets: always even) of PIECE."""
-    content = SHEETS[piece.due.kind] + (piece.due.kind is Kind.GRACE_REMINDER and piece.due.has_form)
-    insert = content + 1 if piece.due.resident.is_foreign and piece.due.kind in INSERT_KINDS else 0
+    """(sheets with content, number of the insert sheet or 0, total sheets: always even) of PIECE.
+
+    The kind's sheets (kinds.SPECS), the application form's if it has one, the insert in a foreign resident's
+    language if the kind has one; then blank sheets to an even count."""
+    spec = SPECS[piece.due.kind]
+    content = spec.sheets + piece.due.has_form
+    insert = content + 1 if piece.due.resident.is_foreign and spec.foreign_insert else 0
     content = max(content, insert)
     return content, insert, content + content % 2
 
@@ -178,7 +179,8 @@ class Renderer:
             seq = seq if layer == NATURAL else 1
             slots = self._slots(layer, seq, letter_date)
             all_slots.append(slots)
-            items.append({"piece": piece, "qr": qr, "codes": _Codes(slots, piece, total), "insert": insert,
+            items.append({"piece": piece, "template": SPECS[piece.due.kind].template, "qr": qr,
+                          "codes": _Codes(slots, piece, total), "insert": insert,
                           "padding": range(content + 1, total + 1), "slots": slots, "seq": seq,
                           "addr": envelope.address_block(piece.due.resident, self.config)})  # fmt: skip
         html = self._lot.render(

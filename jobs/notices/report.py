@@ -23,6 +23,7 @@ import jinja2
 from PIL import Image, ImageDraw
 
 from . import posting, report_text
+from .kinds import colour as kind_colour, label as kind_label
 from .review import REASONS
 
 A4_MM = (210.0, 297.0)
@@ -31,8 +32,6 @@ A4_MM = (210.0, 297.0)
 ANY_WINDOW_MM = (0.0, 0.0, A4_MM[0] - 75.0, 75.0)
 MASK_MARGIN_MM = 3.0  # around the configured window: the print may shift a little
 PROOF_WIDTH_PX = 640
-KIND_COLOURS = {"card_renewal": "#2f6db5", "residence_extension": "#d08a1e",
-                "cert_renewal": "#2e9467", "grace_reminder": "#b5473a"}  # fmt: skip
 CHART_W, CHART_H, CHART_LEFT, CHART_BOTTOM = 720, 230, 40, 48
 WEEKDAYS = "月火水木金土日"
 
@@ -74,7 +73,7 @@ def _proof(path: Path, window_mm: Sequence[float] | None) -> dict[str, object]:
     kind = path.stem
     return {
         "kind": kind,
-        "label": report_text.kind_label(kind),
+        "label": kind_label(kind),
         "uri": "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii"),
         "width": image.width,
         "height": image.height,
@@ -94,7 +93,7 @@ def _nice_step(top: int) -> int:
 def _kind_chart(by_kind: dict[str, int]) -> dict[str, object]:
     """Horizontal bars, one a kind."""
     top = max([*by_kind.values(), 1])
-    rows = [{"kind": k, "label": report_text.kind_label(k), "count": n, "colour": KIND_COLOURS.get(k, "#777"),
+    rows = [{"kind": k, "label": kind_label(k), "count": n, "colour": kind_colour(k),
              "y": 8 + i * 30, "width": round(380 * n / top, 1)} for i, (k, n) in enumerate(by_kind.items())]  # fmt: skip
     return {"rows": rows, "height": 16 + 30 * len(rows)}
 
@@ -117,8 +116,8 @@ def _date_chart(manifest: list[dict[str, str]], kinds: Sequence[str]) -> dict[st
                 h = plot_h * n / top
                 base -= h
                 bars.append({"x": round(x, 1), "y": round(base, 1), "w": round(slot * 0.7, 1), "h": round(h, 1),
-                             "colour": KIND_COLOURS.get(kind, "#777"),
-                             "title": f"{day} {report_text.kind_label(kind)} {n}通"})  # fmt: skip
+                             "colour": kind_colour(kind),
+                             "title": f"{day} {kind_label(kind)} {n}通"})  # fmt: skip
         labels.append({"x": round(x + slot * 0.35, 1), "text": day[5:].replace("-", "/"), "day": day,
                        "total": totals[day]})  # fmt: skip
     grid = [{"y": round(CHART_H - CHART_BOTTOM - plot_h * v / top, 1), "value": v} for v in range(0, top + 1, step)]
@@ -174,7 +173,6 @@ def report_context(folder: Path, window_mm: Sequence[float] | None = None) -> di
         "s": summary,
         "folder_name": folder.name.removeprefix(".building-"),  # rendered before the folder is sealed
         "kinds": list(by_kind),
-        "kind_colours": KIND_COLOURS,
         "not_mailed_labels": report_text.NOT_MAILED_LABELS,
         "lapsed_labels": report_text.LAPSED_LABELS,
         "checks": _checks(summary, files),
@@ -199,6 +197,6 @@ def render_report(folder: Path, templates_dir: Path, window_mm: Sequence[float] 
     """
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(templates_dir), autoescape=True,
                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True)  # fmt: skip
-    env.filters.update(num=lambda n: f"{int(n):,}", jdate=jdate, kind=report_text.kind_label,
+    env.filters.update(num=lambda n: f"{int(n):,}", jdate=jdate, kind=kind_label, kind_colour=kind_colour,
                        review_label=report_text.review_label, reject_label=report_text.reject_label)  # fmt: skip
     return env.get_template("report.html").render(report_context(folder, window_mm))

@@ -2,13 +2,6 @@
 
 from __future__ import annotations
 
-KIND_LABELS = {
-    "card_renewal": "カードの更新",
-    "residence_extension": "在留期間に伴う有効期間の変更",
-    "cert_renewal": "電子証明書の更新",
-    "grace_reminder": "期限切れ後のお知らせ",
-}
-
 NOT_MAILED_LABELS = {
     "moved_out": "転出",
     "deceased": "死亡",
@@ -68,11 +61,6 @@ REJECT_GUIDE = {
 }
 
 LAPSED_LABELS = {"card": "カード", "cert": "電子証明書"}
-
-
-def kind_label(kind: str) -> str:
-    """The Japanese name of a kind of notice (the code itself if unknown)."""
-    return KIND_LABELS.get(kind, kind)
 
 
 def review_label(reason: str) -> str:

@@ -20,6 +20,8 @@ CARD_STATE_CODES = tuple(CardState)  # -1: no card
 DATE_COLUMNS = ("birth_date", "residence_expires_on", "card_issued_on", "card_expires_on", "cert_issued_on",
                 "cert_expires_on")  # fmt: skip
 FIELDS = tuple(Resident.__dataclass_fields__)
+TEXTS = ("resident_id", "household_id", "name", "name_kana", "address", "address_extra")
+CODED = ("sex", "postal_code", "nationality", "residence_status", "application_id", "language")
 T = TypeVar("T")
 
 
@@ -71,6 +73,23 @@ class Coded:
 Column = pa.ChunkedArray | Coded | np.ndarray
 
 
+def _objects(values: list[Any]) -> np.ndarray:
+    found = np.empty(len(values), object)  # never a 2-D array, whatever the values
+    found[:] = values
+    return found
+
+
+def _joined(first: Column, second: Column) -> Column:
+    """One column of the rows of two: the second's rows after the first's."""
+    if isinstance(first, pa.ChunkedArray):
+        return pa.chunked_array([*first.chunks, *second.chunks], first.type)  # type: ignore[union-attr]
+    if isinstance(first, Coded):
+        assert isinstance(second, Coded)
+        return Coded(np.concatenate([first.codes, second.codes + len(first.values)]),
+                     np.concatenate([first.values, second.values]))  # fmt: skip
+    return np.concatenate([first, second])  # type: ignore[list-item]
+
+
 @dataclass(frozen=True)
 class ResidentTable:
     """Residents as columns: `columns` hold every row read in bulk, `rows` the positions of the usable ones."""
@@ -83,14 +102,42 @@ class ResidentTable:
     def empty(cls) -> ResidentTable:
         """A table with no one in it."""
         no_text, no_code = pa.chunked_array([], pa.string()), Coded(np.empty(0, np.intp), np.empty(0, object))
-        columns: dict[str, Column] = {name: no_text for name in ("resident_id", "household_id", "name", "name_kana",
-                                                                 "address", "address_extra")}  # fmt: skip
-        columns |= {name: no_code for name in ("sex", "postal_code", "nationality", "residence_status",
-                                               "application_id", "language")}  # fmt: skip
+        columns: dict[str, Column] = {name: no_text for name in TEXTS}
+        columns |= {name: no_code for name in CODED}
         columns |= {name: np.empty(0, "datetime64[D]") for name in DATE_COLUMNS}
         columns |= {"line": np.empty(0, np.int64), "status": np.empty(0, np.int8), "card_state": np.empty(0, np.int8),
                     "support_measure": np.empty(0, bool), "support_measure_unclear": np.empty(0, bool)}  # fmt: skip
         return cls(columns, np.empty(0, np.int64))
+
+    @classmethod
+    def of(cls, residents: Sequence[Resident]) -> ResidentTable:
+        """A table of Resident objects (the rows read one by one), in their order."""
+        if not residents:
+            return cls.empty()
+        values = {name: [getattr(r, name) for r in residents] for name in FIELDS}
+        columns: dict[str, Column] = {name: pa.chunked_array([pa.array(values[name], pa.string())]) for name in TEXTS}
+        columns |= {name: Coded(np.arange(len(residents)), _objects(values[name])) for name in CODED}
+        columns |= {name: np.array([np.datetime64("NaT") if d is None else d for d in values[name]], "datetime64[D]")
+                    for name in DATE_COLUMNS}  # fmt: skip
+        columns |= {"line": np.array(values["line"], np.int64),
+                    "status": np.array([STATUS_CODES.index(s) for s in values["status"]], np.int8),
+                    "card_state": np.array([-1 if c is None else CARD_STATE_CODES.index(c) for c in values["card_state"]],
+                                           np.int8),
+                    "support_measure": np.array(values["support_measure"], bool),
+                    "support_measure_unclear": np.array(values["support_measure_unclear"], bool)}  # fmt: skip
+        return cls(columns, np.arange(len(residents), dtype=np.int64))
+
+    def joined(self, other: ResidentTable) -> ResidentTable:
+        """The residents of both tables as one table, in line order."""
+        if not len(other):
+            return self
+        if not len(self):
+            return other
+        width = len(self.columns["line"])  # rows of this table's columns, usable or not
+        columns = {name: _joined(column, other.columns[name]) for name, column in self.columns.items()}
+        rows = np.concatenate([self.rows, other.rows + width])
+        lines = columns["line"][rows]  # type: ignore[index]
+        return ResidentTable(columns, rows[np.argsort(lines, kind="stable")])
 
     def __len__(self) -> int:
         return len(self.rows)

@@ -221,7 +221,7 @@ def expiries(h: Holders, leap_day: str = "feb28") -> Expiries:
 
 
 def differs(recorded: Days, computed: Days) -> np.ndarray:
-    """True where a recorded expiry and the computed one are both known and differ (selection._quality)."""
+    """True where a recorded expiry and the computed one are both known and differ (the scalar reference, tests/reference.py)."""
     return ~np.isnat(recorded) & ~np.isnat(computed) & (recorded != computed)
 
 

@@ -1,20 +1,23 @@
-"""Who gets what on a run date: every usable resident sorted into exactly one outcome (domain.md 2.5, 2.6)."""
+"""Who gets what on a run date: every usable resident sorted into exactly one outcome (domain.md 2.5, 2.6).
+
+The rules run over the register's columns (selection_bulk, rules_vec); the residents due, or with a
+data-quality note, are then settled one by one against the ledger and the review holds.
+"""
 
 from __future__ import annotations
 
 import contextlib
-import heapq
 import threading
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
-from . import fonts, review, rules, selection_bulk
+from . import fonts, review, selection_bulk
 from .bulk_memory import bulk_memory
 from .config import Config
+from .kinds import SPECS
 from .ledger import Ledger, address_hash
-from .models import CardState, Due, QualityNote, Reject, Resident, Review, Status
+from .models import Due, QualityNote, Reject, Resident, Review
 from .privacy import mask
 from .register import RegisterRead
 
@@ -34,21 +37,12 @@ class Selection:
     already_notified: int = 0
     quality: list[QualityNote] = field(default_factory=list)
     settled: list[Outcome] = field(default_factory=list)  # the outcomes of the residents settled one by one
-    in_bulk: selection_bulk.NotMailed | None = None  # the residents not mailed, decided all at once
+    decided: selection_bulk.NotMailed | None = None  # the residents not mailed whatever the ledger says
 
     @property
     def outcomes(self) -> list[Outcome]:
-        """The outcome of every resident, in line order, for `notices plan`."""
-        return list(heapq.merge(self.settled, self.in_bulk.outcomes() if self.in_bulk else []))
-
-
-def _quality(e: rules.Expiries, line: int, resident_id: str) -> list[QualityNote]:
-    """A note for each recorded expiry that differs from the computed one (domain.md 2.4)."""
-    notes = []
-    for column, rec, comp in (("card_expires_on", e.card, e.card_computed), ("cert_expires_on", e.cert, e.cert_computed)):
-        if rec and comp and rec != comp:
-            notes.append(QualityNote(line, resident_id, column, f"recorded {rec} differs from computed {comp}; recorded used"))
-    return notes
+        """The outcome of every resident, in line order, for `notices plan` (built only when asked for)."""
+        return sorted([*self.settled, *(self.decided.outcomes() if self.decided else [])])
 
 
 def _read_fonts(families: tuple[str, str]) -> None:
@@ -76,7 +70,9 @@ def _glyph_check(config: Config) -> review.GlyphCheck:
 
 
 @dataclass(frozen=True)
-class _Context:
+class Context:
+    """A run's settling context (see context())."""
+
     as_of: date
     config: Config
     ledger: Ledger
@@ -85,43 +81,28 @@ class _Context:
     supplied: Counter[str]
 
 
+def context(read: RegisterRead, as_of: date, config: Config, ledger: Ledger) -> Context:
+    """What settling a resident needs besides the resident: the run, the ledger, the register's households."""
+    supplied = read.table.repeated("application_id", [])
+    return Context(as_of, config, ledger, read.protected_households, _glyph_check(config), supplied)
+
+
 def select(read: RegisterRead, as_of: date, config: Config, ledger: Ledger) -> Selection:
     """Sort every usable resident into mailed, held for review, already notified or not mailed."""
-    supplied = read.table.repeated("application_id", [r.application_id for r in read.others])
-    run = _Context(as_of, config, ledger, read.protected_households, _glyph_check(config), supplied)
+    run = context(read, as_of, config, ledger)
     with bulk_memory():
         plan = selection_bulk.plan(read.table, as_of, config)
-    out = Selection(quality=list(read.quality), in_bulk=plan.not_mailed)
+    out = Selection(quality=list(read.quality), decided=plan.not_mailed)
     out.not_mailed.update(plan.not_mailed.counts())
-    others: Iterator[tuple[Resident, Due | None, list[QualityNote] | None]] = ((r, None, None) for r in read.others)
-    for r, due, notes in heapq.merge(others, plan.settled(), key=lambda item: item[0].line):
+    for r, due, notes in plan.settled():
         try:
-            if notes is None:  # read row by row: the reference rules, one resident at a time
-                _sort(r, run, out)
-            else:
-                _settle(r, due, notes, run, out)
-        except (ValueError, OverflowError) as exc:  # dates the rules cannot compute with: this row only
+            settle(r, due, notes, run, out)
+        except (ValueError, OverflowError) as exc:  # dates the letters cannot compute with: this row only
             out.rejects.append(Reject(r.line, r.resident_id, "bad_date", "", f"dates cannot be used: {mask(str(exc))}"))
     return out
 
 
-def _sort(r: Resident, run: _Context, out: Selection) -> None:
-    """Put one resident into exactly one outcome of the selection."""
-    reason = rules.not_mailed_reason(r)
-    if reason:
-        out.not_mailed[reason] += 1
-        out.settled.append((r.line, r.resident_id, "not_mailed", "", "", reason))
-        return
-    known = rules.expiries(r, run.config.leap_day)
-    notes = _quality(known, r.line, r.resident_id)
-    due = rules.due_notice(r, run.as_of, run.config.leap_day, known)
-    if due is None and run.config.reminder_enabled:
-        # While a renewal is in its window, that notice says it all (a new card brings new certificates).
-        due = rules.due_reminder(r, run.as_of, run.config.reminder_days, run.config.leap_day, known)
-    _settle(r, due, notes, run, out)
-
-
-def _settle(r: Resident, due: Due | None, notes: list[QualityNote], run: _Context, out: Selection) -> None:
+def settle(r: Resident, due: Due | None, notes: list[QualityNote], run: Context, out: Selection) -> None:
     """Put a mailable resident into one outcome, given the notice due (if any) and the data-quality notes."""
     out.quality += notes
     ledger = run.ledger
@@ -155,20 +136,11 @@ LAPSED_COLUMNS = ("resident_id", "household_id", "lapsed", "expires_on", "grace_
 
 def lapsed(read: RegisterRead, as_of: date, config: Config, ledger: Ledger) -> list[tuple[str, ...]]:
     """Residents whose insurance grace period ended lately without renewal, with what the ledger sent them."""
-    ended = []
-    for r in read.others:
-        if r.status is not Status.RESIDENT or r.card_state not in (CardState.ACTIVE, CardState.REVOKED):
-            continue  # a card marked 失効 (revoked) after its expiry has lapsed all the same
-        try:
-            ended += [(r.line, r.resident_id, r.household_id, *found)
-                      for found in rules.lapsed(r, as_of, config.lapsed_days, config.leap_day)]  # fmt: skip
-        except (ValueError, OverflowError):
-            continue  # select() rejects the row
+    before = [kind.value for kind, spec in SPECS.items() if spec.before_expiry]
+    after = [kind.value for kind, spec in SPECS.items() if not spec.before_expiry]
     rows = []
-    for _, resident_id, household_id, subject, expired, grace_end in heapq.merge(
-            ended, selection_bulk.lapsed(read.table, as_of, config), key=lambda row: row[0]):  # fmt: skip
+    for _, resident_id, household_id, subject, expired, grace_end in selection_bulk.lapsed(read.table, as_of, config):
         sent = ledger.history(resident_id, expired)
-        notice = ("card_renewal", "residence_extension", "cert_renewal")
         rows.append((resident_id, household_id, subject, expired.isoformat(), grace_end.isoformat(),
-                     next((sent[k] for k in notice if k in sent), ""), sent.get("grace_reminder", "")))  # fmt: skip
+                     next((sent[k] for k in before if k in sent), ""), next((sent[k] for k in after if k in sent), "")))  # fmt: skip
     return rows

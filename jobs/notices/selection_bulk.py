@@ -1,8 +1,9 @@
-"""Who gets what, for the residents read in bulk: all sorted at once by rules_vec, settled one by one only when due.
+"""Who gets what, over the register's columns: every resident sorted at once by rules_vec, settled one by one
+only when due.
 
 A resident who is not mailed whatever the dates, or not due and without a data-quality note, is
 done here, as a count and an outcome row. Every other one (due, or with a note) is built into a
-Resident and a Due and settled by selection.py exactly like a resident read row by row.
+Resident and a Due and settled by selection.py against the ledger and the review holds.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ DUE_FIELDS = tuple(Due.__dataclass_fields__)
 
 
 def expiries(table: ResidentTable, leap_day: str) -> rules_vec.Expiries:
-    """The effective expiries of every row read in bulk (index them by table.rows), once per table and policy."""
+    """The effective expiries of every row of the table's columns (index them by table.rows), once per table and policy."""
     key = ("expiries", leap_day)
     if key not in table.cache:
         table.cache[key] = rules_vec.expiries(table.holders(), leap_day)
@@ -67,7 +68,7 @@ class Plan:
 
     def settled(self) -> Iterator[tuple[Resident, Due | None, list[QualityNote]]]:
         """The residents to settle one by one, in line order, each with the notice due (as rules.due_notice and
-        rules.due_reminder give it) and the data-quality notes (as selection._quality gives them)."""
+        rules.due_reminder give it) and the data-quality notes (as tests/reference.py gives them)."""
         at, e, notices = self.table.rows[self.settle], self.expiries, self.notices  # the columns' rows
         kinds, lapsing = notices.kind[at].tolist(), notices.lapsing[at].tolist()
         due_on = notices.expires_on[at]

@@ -1,0 +1,63 @@
+"""The slow, obvious reference of selection: the scalar rules (rules.py) run one resident at a time.
+
+Production decides over the register's columns (selection_bulk, rules_vec); the tests hold it to this.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from notices import rules, selection
+from notices.config import Config
+from notices.ledger import Ledger
+from notices.models import CardState, QualityNote, Reject, Status
+from notices.privacy import mask
+from notices.register import RegisterRead
+
+
+def _quality(e: rules.Expiries, line: int, resident_id: str) -> list[QualityNote]:
+    """A note for each recorded expiry that differs from the computed one (domain.md 2.4)."""
+    notes = []
+    for column, rec, comp in (("card_expires_on", e.card, e.card_computed), ("cert_expires_on", e.cert, e.cert_computed)):
+        if rec and comp and rec != comp:
+            notes.append(QualityNote(line, resident_id, column, f"recorded {rec} differs from computed {comp}; recorded used"))
+    return notes
+
+
+def select(read: RegisterRead, as_of: date, config: Config, ledger: Ledger) -> selection.Selection:
+    """selection.select, by the scalar rules."""
+    run = selection.context(read, as_of, config, ledger)
+    out = selection.Selection(quality=list(read.quality))
+    for r in read.residents:
+        try:
+            reason = rules.not_mailed_reason(r)
+            if reason:
+                out.not_mailed[reason] += 1
+                out.settled.append((r.line, r.resident_id, "not_mailed", "", "", reason))
+                continue
+            known = rules.expiries(r, config.leap_day)
+            due = rules.due_notice(r, as_of, config.leap_day, known)
+            if due is None and config.reminder_enabled:
+                due = rules.due_reminder(r, as_of, config.reminder_days, config.leap_day, known)
+            selection.settle(r, due, _quality(known, r.line, r.resident_id), run, out)
+        except (ValueError, OverflowError) as exc:
+            out.rejects.append(Reject(r.line, r.resident_id, "bad_date", "", f"dates cannot be used: {mask(str(exc))}"))
+    return out
+
+
+def lapsed(read: RegisterRead, as_of: date, config: Config, ledger: Ledger) -> list[tuple[str, ...]]:
+    """selection.lapsed, by the scalar rules."""
+    rows = []
+    for r in read.residents:
+        if r.status is not Status.RESIDENT or r.card_state not in (CardState.ACTIVE, CardState.REVOKED):
+            continue
+        try:
+            ended = rules.lapsed(r, as_of, config.lapsed_days, config.leap_day)
+        except (ValueError, OverflowError):
+            continue  # select() rejects the row
+        for subject, expired, grace_end in ended:
+            sent = ledger.history(r.resident_id, expired)
+            notice = ("card_renewal", "residence_extension", "cert_renewal")
+            rows.append((r.resident_id, r.household_id, subject, expired.isoformat(), grace_end.isoformat(),
+                         next((sent[k] for k in notice if k in sent), ""), sent.get("grace_reminder", "")))  # fmt: skip
+    return rows
