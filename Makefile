@@ -18,9 +18,10 @@ notices: setup
 test: setup
 	$(VENV)/bin/python -m pytest -q -n 2
 
-# Figures for selection (1,000,000 rows) and rendering (1,000 letters) against the naive baseline.
+# Figures for selection (1,000,000 rows) and rendering (1,000 letters) against the naive baseline
+# (a tool of the project, tools/bench.py, not part of the installed package).
 bench: setup
-	$(VENV)/bin/notices bench --large 5000 --out output/bench.json
+	$(VENV)/bin/python -m tools.bench --large 5000 --out output/bench.json
 
 setup: system-deps $(VENV)/.installed
 
@@ -37,9 +38,9 @@ $(VENV)/.installed: pyproject.toml
 	$(VENV)/bin/pip install -q -e '.[test]'
 	touch $@
 
-# Regenerate the synthetic sample registers in data/ (deterministic).
+# Regenerate the synthetic sample registers in data/ (deterministic; tools/sample.py, from tools/synth/).
 sample: setup
-	$(VENV)/bin/notices sample --out data --as-of $(AS_OF)
+	$(VENV)/bin/python -m tools.sample --out data --as-of $(AS_OF)
 
 clean:
 	rm -rf output var

@@ -1,4 +1,4 @@
-"""Shared test helpers: the package on sys.path, and hand-built register rows and pieces."""
+"""Shared test helpers: the package and the project's tools on sys.path, and hand-built register rows and pieces."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT / "jobs") not in sys.path:
     sys.path.insert(0, str(ROOT / "jobs"))
+if str(ROOT) not in sys.path:  # `import tools` (the benchmark, the synthetic town): not part of the package
+    sys.path.append(str(ROOT))
 
 import pytest  # noqa: E402
 

@@ -7,12 +7,12 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from notices.cli import app
+from tools.bench import app
 
 
 def test_bench_reports_every_figure(tmp_path: Path) -> None:
     out = tmp_path / "bench.json"
-    result = CliRunner().invoke(app, ["bench", "--rows", "400", "--due", "4", "--large", "6", "--work", str(tmp_path / "w"), "--out", str(out)])
+    result = CliRunner().invoke(app, ["--rows", "400", "--due", "4", "--large", "6", "--work", str(tmp_path / "w"), "--out", str(out)])
     assert result.exit_code == 0, result.output
     figures = json.loads(out.read_text(encoding="utf-8"))
     for encoding in ("utf-8", "cp932"):

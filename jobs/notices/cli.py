@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -299,55 +298,6 @@ def ledger_recover(
     for run_id, notices, ids in recovered:
         typer.echo(f"run {run_id}: recorded {notices} notice(s) and {ids} application ID(s)")
     typer.echo(f"recovered {len(recovered)} run(s): {ledger} knows every run sealed in {out}")
-
-
-@app.command("bench")
-def benchmark(
-    rows: Annotated[int, typer.Option(help="Residents in the register for the selection figures.")] = 1_000_000,
-    due: Annotated[int, typer.Option(help="Due residents for the rendering figures.")] = 1000,
-    large: Annotated[int, typer.Option(help="Due residents of a second, larger run, for memory growth (0: none).")] = 0,
-    work: Annotated[Path, typer.Option(help="Scratch folder for the synthetic registers and runs.")] = Path("output/bench"),
-    out: Annotated[Path, typer.Option(help="Where the figures go (JSON).")] = Path("output/bench.json"),
-) -> None:
-    """Measure selection and rendering, and the naive one-document-per-letter baseline; print the figures."""
-    from .bench import bench as run_bench
-
-    with _errors_to_exit_codes():
-        figures = run_bench(work, rows, due, large)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
-    table = Table(title=f"notices bench ({figures['machine']['cpus']} CPUs, Python {figures['machine']['python']})")  # type: ignore[index]
-    for column in ("measure", "seconds", "rate", "peak MiB", "other"):
-        table.add_column(column)
-    for encoding in ("utf-8", "cp932"):
-        f = figures[f"selection_{encoding}"]
-        table.add_row(f"selection, {rows:,} rows, {encoding}", f"{f['seconds']:.1f}", f"{f['rows'] / f['seconds']:,.0f} rows/s",
-                      f"{f['peak_mib']:.0f}", f"{f['due']} due")  # type: ignore[index]  # fmt: skip
-    b = figures["baseline"]
-    for key, count in (("rendering", due), ("rendering_large", large)):
-        if key in figures:
-            r = figures[key]
-            table.add_row(f"rendering, notices run, {count:,} due", f"{r['seconds']:.1f}", f"{r['packets_per_s']:.1f} packets/s",
-                          f"{r['peak_mib']:.0f} + {r['workers']} x {r['worker_peak_mib']:.0f}",
-                          f"{r['pages_per_s']:.1f} pages/s, {r['bytes_per_packet'] / 1000:.1f} KB/packet")  # type: ignore[index]  # fmt: skip
-    table.add_row("baseline, one document per packet", f"{b['seconds']:.1f}", f"{b['packets_per_s']:.1f} packets/s",
-                  f"{b['peak_mib']:.0f}", "")  # type: ignore[index]  # fmt: skip
-    out_console = Console(width=140)
-    out_console.print(table)
-    out_console.print(f"rendering / baseline: {figures['ratio']:.2f}x   figures: {out}")
-
-
-@app.command()
-def sample(
-    out: Annotated[Path, typer.Option(help="Folder for the sample registers.")] = Path("data"),
-    as_of: Annotated[str, typer.Option(help="The run date the sample is made for.")] = "2026-11-26",
-) -> None:
-    """Write the synthetic town's registers (deterministic) for demonstrations and tests."""
-    from .synth import write_sample
-
-    with _errors_to_exit_codes():
-        for path in write_sample(out, _as_date(as_of)):
-            typer.echo(f"wrote {path}")
 
 
 def main() -> None:

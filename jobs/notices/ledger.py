@@ -315,6 +315,49 @@ class Ledger:
             "SELECT address_hash, MAX(returned_at) FROM notices WHERE resident_id = ? AND returned_at IS NOT NULL"
             " GROUP BY address_hash", (resident_id,)).fetchall())  # fmt: skip
 
+    def latest_runs(self, limit: int) -> list[tuple[int, str, str, str, str | None]]:
+        """The latest `limit` runs, newest first: (run, run date, state, folder, summary JSON or None)."""
+        return self.db.execute(
+            "SELECT run_id, as_of, state, folder, summary FROM runs ORDER BY run_id DESC LIMIT ?", (limit,)
+        ).fetchall()
+
+    def held_in_latest_complete_run(self) -> list[tuple[str, str, str, str, str]]:
+        """Who the latest complete run held for review: (resident, reason, detail, kind, expiry), by resident."""
+        return self.db.execute(
+            "SELECT resident_id, reason, detail, kind, expires_on FROM held WHERE run_id ="
+            " (SELECT MAX(run_id) FROM runs WHERE state = 'complete') ORDER BY resident_id, reason"
+        ).fetchall()
+
+    def returned_notices(self) -> list[tuple[str, str, str, str, str]]:
+        """Notices recorded as returned, latest first: (resident, piece, kind, expiry, when recorded)."""
+        return self.db.execute(
+            "SELECT resident_id, piece_id, kind, expires_on, returned_at FROM notices"
+            " WHERE returned_at IS NOT NULL ORDER BY returned_at DESC, piece_id"
+        ).fetchall()
+
+    def handed_off_piece(self, piece_id: str) -> tuple[str, str | None] | None:
+        """A piece of a complete run: (piece, when recorded as returned or None); None if there is none."""
+        return self.db.execute(
+            "SELECT n.piece_id, n.returned_at FROM notices n JOIN runs r USING (run_id)"
+            " WHERE r.state = 'complete' AND n.piece_id = ?", (piece_id,)).fetchone()  # fmt: skip
+
+    def unreturned_pieces(self, resident_id: str) -> list[str]:
+        """The pieces of complete runs mailed to a resident and not recorded as returned."""
+        rows = self.db.execute(
+            "SELECT n.piece_id FROM notices n JOIN runs r USING (run_id) WHERE r.state = 'complete'"
+            " AND n.resident_id = ? AND n.returned_at IS NULL", (resident_id,)).fetchall()  # fmt: skip
+        return [piece_id for (piece_id,) in rows]
+
+    def latest_returned_piece(self, resident_id: str) -> tuple[str, str] | None:
+        """A resident's piece most recently recorded as returned: (piece, when recorded); None if none was."""
+        return self.db.execute(
+            "SELECT piece_id, returned_at FROM notices WHERE resident_id = ? AND returned_at IS NOT NULL"
+            " ORDER BY returned_at DESC LIMIT 1", (resident_id,)).fetchone()  # fmt: skip
+
+    def mark_returned(self, piece_id: str, when: str) -> None:
+        """Record a piece as returned at `when` (inside the caller's transaction): its notice no longer counts."""
+        self.db.execute("UPDATE notices SET returned_at = ? WHERE piece_id = ?", (when, piece_id))
+
     def sealing(self, run_id: int, sums: str, summary: dict[str, object]) -> None:
         """Record the run's folder as sealed (its SHA256SUMS), before it is renamed into place: from here on its
         notices count as handed off, even if the folder is then moved or cleared (see handoff.settle)."""

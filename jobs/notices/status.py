@@ -33,9 +33,7 @@ class RunLine:
 def recent_runs(ledger: Ledger, limit: int = 10) -> list[RunLine]:
     """The latest runs, newest first, with their counts (from each run's summary)."""
     lines = []
-    for run_id, as_of, state, folder, summary in ledger.db.execute(
-        "SELECT run_id, as_of, state, folder, summary FROM runs ORDER BY run_id DESC LIMIT ?", (limit,)
-    ):
+    for run_id, as_of, state, folder, summary in ledger.latest_runs(limit):
         counts = json.loads(summary) if summary else {}
         lines.append(RunLine(run_id, as_of, state, {k: v for k, v in counts.get("mailed_by_kind", {}).items() if v},
                              counts.get("held_for_review", 0), counts.get("rejected", 0), counts.get("lapsed", 0), folder))  # fmt: skip
@@ -44,18 +42,12 @@ def recent_runs(ledger: Ledger, limit: int = 10) -> list[RunLine]:
 
 def still_held(ledger: Ledger) -> list[tuple[str, str, str, str, str]]:
     """Residents the latest complete run held for review: (resident, reason, detail, kind, expiry)."""
-    return ledger.db.execute(
-        "SELECT resident_id, reason, detail, kind, expires_on FROM held WHERE run_id ="
-        " (SELECT MAX(run_id) FROM runs WHERE state = 'complete') ORDER BY resident_id, reason"
-    ).fetchall()
+    return ledger.held_in_latest_complete_run()
 
 
 def returned(ledger: Ledger) -> list[tuple[str, str, str, str, str]]:
     """Notices that came back undelivered: (resident, piece, kind, expiry, when recorded)."""
-    return ledger.db.execute(
-        "SELECT resident_id, piece_id, kind, expires_on, returned_at FROM notices"
-        " WHERE returned_at IS NOT NULL ORDER BY returned_at DESC, piece_id"
-    ).fetchall()
+    return ledger.returned_notices()
 
 
 def _looks_like_id(value: str) -> bool:
@@ -99,24 +91,18 @@ def record_returned(ledger: Ledger, ids: list[str]) -> tuple[list[str], list[str
     recorded, already, unknown = [], [], []
     with ledger.transaction():
         for given in dict.fromkeys(ids):
-            piece = ledger.db.execute(
-                "SELECT n.piece_id, n.returned_at FROM notices n JOIN runs r USING (run_id)"
-                " WHERE r.state = 'complete' AND n.piece_id = ?", (given,)).fetchone()  # fmt: skip
+            piece: tuple[str, str | None] | None = ledger.handed_off_piece(given)
             if piece is None:
-                live = ledger.db.execute(
-                    "SELECT n.piece_id FROM notices n JOIN runs r USING (run_id) WHERE r.state = 'complete'"
-                    " AND n.resident_id = ? AND n.returned_at IS NULL", (given,)).fetchall()  # fmt: skip
+                live = ledger.unreturned_pieces(given)
                 if len(live) == 1:
-                    piece = (live[0][0], None)
+                    piece = (live[0], None)
                 elif not live:  # nothing live: maybe this resident's return was recorded already
-                    piece = ledger.db.execute(
-                        "SELECT piece_id, returned_at FROM notices WHERE resident_id = ? AND returned_at IS NOT NULL"
-                        " ORDER BY returned_at DESC LIMIT 1", (given,)).fetchone()  # fmt: skip
+                    piece = ledger.latest_returned_piece(given)
             if piece is None:
                 unknown.append(given)
             elif piece[1] is not None or piece[0] in recorded:
                 already.append(given)
             else:
-                ledger.db.execute("UPDATE notices SET returned_at = ? WHERE piece_id = ?", (now, piece[0]))
+                ledger.mark_returned(piece[0], now)
                 recorded.append(piece[0])
     return recorded, already, unknown

@@ -6,7 +6,8 @@ import calendar
 import random
 from datetime import date, timedelta
 
-from ..appid import damm_digit
+from notices.appid import damm_digit
+
 from .model import Person
 from .oracle import PERMANENT, birthday, card_expiry, nth_birthday_after, outcome, window
 from .people import AREAS, BUILDINGS, FOREIGN, GIVEN, STAYS, SURNAMES, VARIANT_SURNAMES

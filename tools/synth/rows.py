@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from datetime import date
 
 import jaconv
+from notices.wareki import ERAS
 
-from ..wareki import ERAS
 from .cases import special_units
 from .model import COLUMNS, STATUS_JA, Person
 from .oracle import outcome

@@ -1,0 +1,140 @@
+"""The benchmark: figures for selection and rendering, and the naive baseline, measured side by side.
+
+Each measurement runs in a fresh process (measure.py), so that its peak memory (ru_maxrss) is its own.
+Figures, not pass/fail: machines are noisy. `make bench` writes them to output/bench.json; from the
+project's folder, `.venv/bin/python -m tools.bench --rows N --due N --large N` (`--help` for the rest).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from dateutil.relativedelta import relativedelta
+from rich.console import Console
+from rich.table import Table
+
+from .errors import errors_to_exit_codes
+from .measure import AS_OF, ROOT
+from .synth import COLUMNS, generate
+
+
+def write_big_register(path: Path, rows: int, encoding: str) -> None:
+    """A register of `rows` residents: the sample town's people, copied with new IDs, streamed to disk."""
+    base = generate(AS_OF, residents=min(rows, 20_000), seed=99)
+    with path.open("w", encoding=encoding, newline="", errors="replace") as out:
+        writer = csv.writer(out, lineterminator="\r\n")
+        writer.writerow(COLUMNS)
+        written, copy = 0, 0
+        while written < rows:
+            for row in base[: rows - written]:
+                cells = dict(row.cells)
+                if cells.get("resident_id"):
+                    cells["resident_id"] = f"{copy:03d}{cells['resident_id']}"
+                if cells.get("household_id"):
+                    cells["household_id"] = f"{copy:03d}{cells['household_id']}"
+                writer.writerow([cells.get(column, "") for column in COLUMNS])
+            written, copy = min(rows, written + len(base)), copy + 1
+
+
+def write_due_register(path: Path, due: int) -> None:
+    """`due` residents all due on AS_OF: card renewals, certificate renewals, residence extensions, some foreign."""
+    low = AS_OF + relativedelta(months=2)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(["resident_id", "household_id", "name", "name_kana", "birth_date", "sex", "postal_code", "address",
+                     "status", "nationality", "residence_status", "residence_expires_on", "card_issued_on",
+                     "card_expires_on", "cert_expires_on", "language"])  # fmt: skip
+    for n in range(due):
+        day = (low + timedelta(days=n % 28)).isoformat()
+        row = [f"{50_000_000_000 + n}", f"H{n}", f"若葉 太郎{n % 100}", "ワカバ タロウ", "1980-01-01", "1",
+               f"9990{n % 100:03d}", f"架空県若葉町中央{n % 9 + 1}丁目{n % 20 + 1}番{n % 7 + 1}号", "resident"]  # fmt: skip
+        if n % 10 < 5:
+            row += ["", "", "", "2017-01-01", day, "", ""]
+        elif n % 10 < 9:
+            row += ["", "", "", "2022-01-01", "2032-01-01", day, ""]
+        else:
+            row += ["VN", "留学", day, "2024-04-01", day, "", "vi"]
+        writer.writerow(row)
+    path.write_text(buffer.getvalue(), encoding="utf-8")
+
+
+def measure(what: str, *args: str) -> dict[str, float]:
+    """Run one measurement in a fresh process and return its figures."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join((str(ROOT), str(ROOT / "jobs")))}
+    done = subprocess.run([sys.executable, "-m", "tools.measure", what, *args], capture_output=True, text=True,
+                          env=env, check=True, timeout=6 * 3600)  # fmt: skip
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def bench(work: Path, rows: int, due: int, large: int = 0) -> dict[str, object]:
+    """Every figure of the benchmark, measured in `work`; with LARGE, a run of LARGE due residents
+    too, to show whether memory grows with the number of pieces."""
+    work.mkdir(parents=True, exist_ok=True)
+    figures: dict[str, object] = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
+                                              "platform": platform.platform()}, "rows": rows, "due": due}  # fmt: skip
+    for encoding in ("utf-8", "cp932"):
+        register = work / f"big-{encoding}.csv"
+        write_big_register(register, rows, encoding)
+        figures[f"selection_{encoding}"] = measure("_selection", str(register))
+    write_due_register(work / "due.csv", due)
+    shutil.rmtree(work / "run", ignore_errors=True)  # a fresh ledger: every due resident is mailed
+    figures["rendering"] = measure("_rendering", str(work / "due.csv"), str(work / "run"))
+    figures["baseline"] = measure("_baseline", str(work / "due.csv"))
+    figures["ratio"] = figures["rendering"]["packets_per_s"] / figures["baseline"]["packets_per_s"]  # type: ignore[index]
+    if large:
+        write_due_register(work / "due-large.csv", large)
+        shutil.rmtree(work / "run-large", ignore_errors=True)
+        figures["rendering_large"] = measure("_rendering", str(work / "due-large.csv"), str(work / "run-large"))
+    return figures
+
+
+app = typer.Typer(add_completion=False)
+
+
+@app.command()
+def command(
+    rows: Annotated[int, typer.Option(help="Residents in the register for the selection figures.")] = 1_000_000,
+    due: Annotated[int, typer.Option(help="Due residents for the rendering figures.")] = 1000,
+    large: Annotated[int, typer.Option(help="Due residents of a second, larger run, for memory growth (0: none).")] = 0,
+    work: Annotated[Path, typer.Option(help="Scratch folder for the synthetic registers and runs.")] = Path("output/bench"),
+    out: Annotated[Path, typer.Option(help="Where the figures go (JSON).")] = Path("output/bench.json"),
+) -> None:
+    """Measure selection and rendering, and the naive one-document-per-letter baseline; print the figures."""
+    with errors_to_exit_codes():
+        figures = bench(work, rows, due, large)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+    table = Table(title=f"notices bench ({figures['machine']['cpus']} CPUs, Python {figures['machine']['python']})")  # type: ignore[index]
+    for column in ("measure", "seconds", "rate", "peak MiB", "other"):
+        table.add_column(column)
+    for encoding in ("utf-8", "cp932"):
+        f = figures[f"selection_{encoding}"]
+        table.add_row(f"selection, {rows:,} rows, {encoding}", f"{f['seconds']:.1f}", f"{f['rows'] / f['seconds']:,.0f} rows/s",
+                      f"{f['peak_mib']:.0f}", f"{f['due']} due")  # type: ignore[index]  # fmt: skip
+    b = figures["baseline"]
+    for key, count in (("rendering", due), ("rendering_large", large)):
+        if key in figures:
+            r = figures[key]
+            table.add_row(f"rendering, notices run, {count:,} due", f"{r['seconds']:.1f}", f"{r['packets_per_s']:.1f} packets/s",
+                          f"{r['peak_mib']:.0f} + {r['workers']} x {r['worker_peak_mib']:.0f}",
+                          f"{r['pages_per_s']:.1f} pages/s, {r['bytes_per_packet'] / 1000:.1f} KB/packet")  # type: ignore[index]  # fmt: skip
+    table.add_row("baseline, one document per packet", f"{b['seconds']:.1f}", f"{b['packets_per_s']:.1f} packets/s",
+                  f"{b['peak_mib']:.0f}", "")  # type: ignore[index]  # fmt: skip
+    out_console = Console(width=140)
+    out_console.print(table)
+    out_console.print(f"rendering / baseline: {figures['ratio']:.2f}x   figures: {out}")
+
+
+if __name__ == "__main__":
+    app()

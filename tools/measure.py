@@ -1,0 +1,132 @@
+"""One measurement of the benchmark, in a fresh process: `python -m tools.measure _selection FILE` (bench.py runs it).
+
+A module of its own, light to import (the standard library, then only what is measured), so that a
+measurement's peak memory is the measured code's, not the benchmark's command line.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import sys
+import threading
+import time
+from datetime import date
+from pathlib import Path
+
+AS_OF = date(2026, 11, 26)
+ROOT = Path(__file__).resolve().parents[1]  # the project's folder: config/, templates/, jobs/, tools/
+
+
+def _peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+class _WorkerMemory(threading.Thread):
+    """Samples the resident memory of this process's descendants (the render workers) until stopped."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.peak_each = self.peak_sum = 0.0  # MiB
+        self._done = threading.Event()
+
+    def run(self) -> None:
+        while not self._done.wait(0.2):
+            sizes = [_rss_mib(pid) for pid in _descendants(os.getpid())]
+            self.peak_each = max([self.peak_each, *sizes])
+            self.peak_sum = max(self.peak_sum, sum(sizes))
+
+    def stop(self) -> None:
+        self._done.set()
+        self.join()
+
+
+def _descendants(root: int) -> list[int]:
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit():
+                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+    found, frontier = [], [root]
+    while frontier:
+        children = [pid for pid, parent in parents.items() if parent in frontier]
+        found += children
+        frontier = children
+    return found
+
+
+def _rss_mib(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def _selection(register: str) -> dict[str, float]:
+    from notices.config import load_config
+    from notices.ledger import Ledger
+    from notices.register import read_register
+    from notices.selection import select
+
+    config = load_config(ROOT / "config" / "municipality.toml")
+    start = time.perf_counter()
+    read = read_register(Path(register))
+    with Ledger.read(Path("/nonexistent/ledger.sqlite3"), empty_if_missing=True) as ledger:
+        sel = select(read, AS_OF, config, ledger)
+    return {"seconds": time.perf_counter() - start, "rows": read.rows_read, "due": len(sel.mail) + len(sel.held),
+            "peak_mib": _peak_mib()}  # fmt: skip
+
+
+def _rendering(register: str, work: str) -> dict[str, float]:
+    from notices.config import load_config
+    from notices.executors import Local
+    from notices.pipeline import run
+
+    executor = Local()  # what `notices run` uses: a worker process a core
+    sampler = _WorkerMemory()
+    sampler.start()
+    start = time.perf_counter()
+    result = run(Path(register), AS_OF, load_config(ROOT / "config" / "municipality.toml"), Path(work) / "out",
+                 Path(work) / "ledger.sqlite3", ROOT / "templates", executor=executor)  # fmt: skip
+    seconds = time.perf_counter() - start
+    sampler.stop()
+    pieces, pages = int(result.summary["mailed"]), int(result.summary["pages"])  # type: ignore[call-overload]
+    size = sum(p.stat().st_size for p in result.folder.glob("lot-*.pdf"))
+    return {"seconds": seconds, "packets": pieces, "packets_per_s": pieces / seconds, "pages_per_s": pages / seconds,
+            "bytes_per_packet": size / max(pieces, 1), "peak_mib": _peak_mib(), "workers": executor.workers,
+            "worker_peak_mib": sampler.peak_each, "all_workers_peak_mib": sampler.peak_sum}  # fmt: skip
+
+
+def _baseline(register: str) -> dict[str, float]:
+    """The usual way: one WeasyPrint document per packet, one process, the same letters."""
+    from notices.config import load_config
+    from notices.ledger import Ledger
+    from notices.models import Piece
+    from notices.register import read_register
+    from notices.render import Renderer
+    from notices.selection import select
+
+    config = load_config(ROOT / "config" / "municipality.toml")
+    with Ledger.read(Path("/nonexistent/ledger.sqlite3"), empty_if_missing=True) as ledger:
+        mail = select(read_register(Path(register)), AS_OF, config, ledger).mail
+    renderer = Renderer(config, ROOT / "templates")
+    start = time.perf_counter()
+    for n, due in enumerate(mail):
+        app_id = "99999700000000000000017" if due.has_form else ""
+        piece = Piece(f"B{n}", 1, due, app_id, config.qr_payload(app_id) if app_id else "")
+        renderer.render_lot([piece], AS_OF, fast=False)  # the straightforward path: the whole letter laid out
+    seconds = time.perf_counter() - start
+    return {"seconds": seconds, "packets": len(mail), "packets_per_s": len(mail) / seconds, "peak_mib": _peak_mib()}
+
+
+MEASUREMENTS = {"_selection": _selection, "_rendering": _rendering, "_baseline": _baseline}
+
+
+if __name__ == "__main__":
+    print(json.dumps(MEASUREMENTS[sys.argv[1]](*sys.argv[2:])))
