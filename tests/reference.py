@@ -1,10 +1,11 @@
-"""The slow, obvious reference of selection: the scalar rules (rules.py) run one resident at a time.
+"""Slow, obvious references: the encoding told line by line, and selection by the scalar rules (rules.py).
 
 Production decides over the register's columns (selection_bulk, rules_vec); the tests hold it to this.
 """
 
 from __future__ import annotations
 
+import codecs
 from datetime import date
 
 from notices import rules, selection
@@ -13,6 +14,24 @@ from notices.ledger import Ledger
 from notices.models import CardState, QualityNote, Reject, Status
 from notices.privacy import mask
 from notices.register import RegisterRead
+
+
+def detect_encoding(lines: list[bytes]) -> str:
+    """encodings.detect, line by line: UTF-8 unless most lines with non-ASCII bytes are not UTF-8, then CP932."""
+    if lines and lines[0].startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    non_ascii = bad = 0
+    for line in lines:
+        if not line.isascii():
+            non_ascii += 1
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError:
+                bad += 1
+    # A CP932 file fails UTF-8 on nearly every line with Japanese text; a UTF-8 file with
+    # a few pasted CP932 rows fails on those rows only, and they are rejected one by one.
+    return "utf-8" if bad * 2 <= non_ascii else "cp932"
+
 
 
 def _quality(e: rules.Expiries, line: int, resident_id: str) -> list[QualityNote]:

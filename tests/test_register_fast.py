@@ -25,7 +25,7 @@ import pyarrow.compute  # noqa: F401 (pa.compute)
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from notices import register, register_scan
+from notices import encodings, register, register_scan
 from notices.config import Config, load_config
 from notices.errors import RegisterError
 from notices.register import RegisterRead, read_register
@@ -319,18 +319,18 @@ def test_pyarrows_utf8_check_is_pythons(pieces: list[bytes]) -> None:
         python = True
     except UnicodeDecodeError:
         python = False
-    assert register_scan.valid_utf8(data) is python
+    assert encodings.valid_utf8(data) is python
 
 
 @settings(max_examples=400, deadline=None)
 @given(st.lists(st.lists(utf8_pieces, max_size=8).map(b"".join), max_size=12).map(b"\n".join))
-def test_detection_is_csvfiles(data: bytes) -> None:
-    """The same encoding as csvfile.detect_encoding, and the same bad lines as decoding line by line."""
-    from notices.csvfile import detect_encoding, line_ends
+def test_detection_is_the_line_by_line_references(data: bytes) -> None:
+    """The same encoding as the reference told line by line, and the same bad lines as decoding line by line."""
+    from notices.csvfile import line_ends
 
     lines = data.splitlines(keepends=True)
-    found, errors = register_scan.detect(data)
-    assert found == detect_encoding(lines)
+    found, errors = encodings.detect(data)
+    assert found == scalar.detect_encoding(lines)
     if errors is not None and data:
         bad = {i for i, line in enumerate(lines) if not _decodes(line)}
         assert {int(i) for i in np.searchsorted(line_ends(data), errors, side="right")} == bad
@@ -345,11 +345,9 @@ def _decodes(line: bytes) -> bool:
 
 
 def test_detection_counts_a_line_starting_with_a_stray_byte_once() -> None:
-    """Half the non-ASCII lines are UTF-8: csvfile says UTF-8, however the stray bytes fall about the line breaks."""
-    from notices.csvfile import detect_encoding
-
+    """Half the non-ASCII lines are UTF-8: UTF-8, however the stray bytes fall about the line breaks."""
     data = (b"a\n" + b"\x80a\x80\n" + "é\n".encode()) * 10
-    assert register_scan.detect(data)[0] == detect_encoding(data.splitlines(keepends=True)) == "utf-8"
+    assert encodings.detect(data)[0] == scalar.detect_encoding(data.splitlines(keepends=True)) == "utf-8"
 
 
 def test_the_my_number_is_never_read_in_bulk(tmp_path: Path) -> None:

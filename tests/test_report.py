@@ -218,7 +218,7 @@ def test_a_header_only_register_is_a_warning_in_the_log_and_the_report(tmp_path:
     register.write_text(MINI.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
     result = pipeline.run(register, date(2026, 11, 26), load_config(CONFIG), tmp_path / "out", tmp_path / "l.sqlite3",
                           ROOT / "templates")  # fmt: skip
-    assert result.summary["rows_read"] == 0 and (result.folder / "READY").is_file()
+    assert result.summary.rows_read == 0 and (result.folder / "READY").is_file()
     assert [r.message for r in caplog.records if r.levelname == "WARNING" and "holds no rows" in r.message]
     html = (result.folder / "report.html").read_text(encoding="utf-8")
     assert 'data-warning="empty_register"' in html and "名簿に住民の行が1行もありません" in html

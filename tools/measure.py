@@ -96,7 +96,7 @@ def _rendering(register: str, work: str) -> dict[str, float]:
                  Path(work) / "ledger.sqlite3", ROOT / "templates", executor=executor)  # fmt: skip
     seconds = time.perf_counter() - start
     sampler.stop()
-    pieces, pages = int(result.summary["mailed"]), int(result.summary["pages"])  # type: ignore[call-overload]
+    pieces, pages = result.summary.mailed, result.summary.pages
     size = sum(p.stat().st_size for p in result.folder.glob("lot-*.pdf"))
     return {"seconds": seconds, "packets": pieces, "packets_per_s": pieces / seconds, "pages_per_s": pages / seconds,
             "bytes_per_packet": size / max(pieces, 1), "peak_mib": _peak_mib(), "workers": executor.workers,

@@ -23,6 +23,7 @@ from .errors import NoticesError, NotFoundError
 from .ledger import Ledger
 from .models import Kind
 from .privacy import mask
+from .summary import RunSummary
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Renewal notices for My Number Cards.")
 err = Console(stderr=True)
@@ -93,11 +94,11 @@ class LogFormat(str, Enum):
     json = "json"
 
 
-def _summary_line(s: dict[str, object]) -> str:
-    kinds = [f"{k}={v}" for k, v in s["mailed_by_kind"].items() if v]  # type: ignore[attr-defined]
-    return " ".join([f"summary: run={s['run_id']} as_of={s['as_of']} rows={s['rows_read']} mailed={s['mailed']}", *kinds,
-                     f"held={s['held_for_review']} already={s['already_notified']} not_mailed={s['not_mailed']}",
-                     f"rejected={s['rejected']} lapsed={s.get('lapsed', 0)} reconciled={str(s['reconciled']).lower()}"])
+def _summary_line(s: RunSummary) -> str:
+    kinds = [f"{k}={v}" for k, v in s.mailed_by_kind.items() if v]
+    return " ".join([f"summary: run={s.run_id or 'plan'} as_of={s.as_of} rows={s.rows_read} mailed={s.mailed}", *kinds,
+                     f"held={s.held_for_review} already={s.already_notified} not_mailed={s.not_mailed}",
+                     f"rejected={s.rejected} lapsed={s.lapsed or 0} reconciled=true"])
 
 
 def _print_summary(result: pipeline.RunResult) -> None:
@@ -106,21 +107,23 @@ def _print_summary(result: pipeline.RunResult) -> None:
         typer.echo(_summary_line(s))
         typer.echo(f"folder: {result.folder}")
         return
-    table = Table(title=f"run {s['run_id']} for {s['as_of']} (window {s['window']['from']} to {s['window']['to']})")  # type: ignore[index]
+    table = Table(title=f"run {s.run_id} for {s.as_of} (window {s.window[0]} to {s.window[1]})")
     table.add_column("outcome")
     table.add_column("rows", justify="right")
     table.add_column("detail")
-    def detail(counts: object) -> str:
-        return ", ".join(f"{k} {v}" for k, v in counts.items() if v)  # type: ignore[attr-defined]
-    table.add_row("mailed", str(s["mailed"]), detail(s["mailed_by_kind"]))
-    table.add_row("held for review", str(s["held_for_review"]), detail(s["review_by_reason"]) + "  → review.csv")
-    table.add_row("already notified", str(s["already_notified"]), "")
-    table.add_row("not mailed", str(s["not_mailed"]), detail(s["not_mailed_by_reason"]))
-    table.add_row("rejected", str(s["rejected"]), detail(s["rejected_by_reason"]) + "  → rejects.csv")
-    table.add_row("rows read", str(s["rows_read"]), "reconciled" if s["reconciled"] else "DOES NOT RECONCILE")
+
+    def detail(counts: dict[str, int]) -> str:
+        return ", ".join(f"{k} {v}" for k, v in counts.items() if v)
+
+    table.add_row("mailed", str(s.mailed), detail(s.mailed_by_kind))
+    table.add_row("held for review", str(s.held_for_review), detail(s.review_by_reason) + "  → review.csv")
+    table.add_row("already notified", str(s.already_notified), "")
+    table.add_row("not mailed", str(s.not_mailed), detail(s.not_mailed_by_reason))
+    table.add_row("rejected", str(s.rejected), detail(s.rejected_by_reason) + "  → rejects.csv")
+    table.add_row("rows read", str(s.rows_read), "reconciled")
     out.print(table)
-    out.print(f"{s['lots']} lot PDF(s), {s['pages']} pages, {s['quality_notes']} data-quality note(s) → quality.csv, "
-              f"{s['lapsed']} lapsed → lapsed.csv")
+    out.print(f"{s.lots} lot PDF(s), {s.pages} pages, {s.quality_notes} data-quality note(s) → quality.csv, "
+              f"{s.lapsed} lapsed → lapsed.csv")
     typer.echo(f"folder: {result.folder}")  # one plain line, never wrapped: scripts read it
 
 
@@ -223,7 +226,7 @@ def plan(
     run_date = _as_date(as_of)
     with _errors_to_exit_codes():
         paths, s = pipeline.plan(register, run_date, load_config(config), ledger, out, encoding)
-        typer.echo(_summary_line({**s, "run_id": "plan"}))
+        typer.echo(_summary_line(s))
         for path in paths:
             typer.echo(str(path))
 

@@ -16,15 +16,14 @@ from pathlib import Path
 
 import numpy as np
 
+from .encodings import BOM, detect
 from .errors import RegisterError
 
 MAX_LINE_BYTES = 1 << 20  # a row (its physical lines, line breaks included) longer than this is malformed
 # A field is at most as many characters as its row has bytes: a longer one is a row past the bound anyway.
 csv.field_size_limit(MAX_LINE_BYTES)
-BOM = codecs.BOM_UTF8
 _NOT_REGULAR = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
                 (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))  # fmt: skip
-UTF16_SAMPLE = 4096  # bytes looked at for the NULs of UTF-16 text without a byte order mark
 
 
 @dataclass(frozen=True)
@@ -55,37 +54,6 @@ def read_file(path: Path, source: str) -> bytes:
         os.close(fd)
 
 
-def refuse_utf16(data: bytes, source: str, encoding: str | None) -> None:
-    """RegisterError for UTF-16 text (by its byte order mark, or its NULs), whatever encoding is asked for."""
-    order = {codecs.BOM_UTF16_LE: "little-endian", codecs.BOM_UTF16_BE: "big-endian"}.get(data[:2])
-    what = f"{order}, with a byte order mark" if order else None
-    if what is None:
-        order = _utf16_without_bom(data[:UTF16_SAMPLE])
-        what = f"{order}, without a byte order mark" if order else None
-    if what is None and _names_utf16(encoding):
-        what = f"--encoding {encoding}"
-    if what is not None:
-        raise RegisterError(f"{source}: the file is UTF-16 ({what}): export the register as UTF-8 or CP932")
-
-
-def _names_utf16(encoding: str | None) -> bool:
-    try:
-        return bool(encoding) and codecs.lookup(encoding).name.startswith("utf-16")  # type: ignore[arg-type]
-    except LookupError:
-        return False  # reported as an unknown encoding
-
-
-def _utf16_without_bom(sample: bytes) -> str | None:
-    """The byte order of UTF-16 text, told by its NULs: every ASCII character's other byte (commas, digits)."""
-    pairs = len(sample) // 2
-    even, odd = sample[0 : 2 * pairs : 2].count(0), sample[1 : 2 * pairs : 2].count(0)
-    if pairs >= 4 and odd * 4 >= pairs and even * 4 <= odd:
-        return "little-endian"
-    if pairs >= 4 and even * 4 >= pairs and odd * 4 <= even:
-        return "big-endian"
-    return None
-
-
 def too_long(lines: int) -> str:
     """The problem of a record longer than MAX_LINE_BYTES, over so many physical lines."""
     if lines == 1:
@@ -98,23 +66,6 @@ def header_cells(line: str, size: int, source: str) -> list[str]:
     if size > MAX_LINE_BYTES:
         raise RegisterError(f"{source}: line 1: the header is longer than {MAX_LINE_BYTES} bytes, the limit")
     return next(csv.reader([line]), [])
-
-
-def detect_encoding(lines: list[bytes]) -> str:
-    """UTF-8 unless most lines with non-ASCII bytes are not UTF-8, then CP932."""
-    if lines and lines[0].startswith(BOM):
-        return "utf-8-sig"
-    non_ascii = bad = 0
-    for line in lines:
-        if not line.isascii():
-            non_ascii += 1
-            try:
-                line.decode("utf-8")
-            except UnicodeDecodeError:
-                bad += 1
-    # A CP932 file fails UTF-8 on nearly every line with Japanese text; a UTF-8 file with
-    # a few pasted CP932 rows fails on those rows only, and they are rejected one by one.
-    return "utf-8" if bad * 2 <= non_ascii else "cp932"
 
 
 def _decode_all(lines: list[bytes], encoding: str) -> tuple[list[str], set[int]]:
@@ -197,7 +148,7 @@ def read_records(data: bytes, source: str, encoding: str | None = None) -> tuple
             codecs.lookup(encoding)
         except LookupError:
             raise RegisterError(f"{source}: unknown encoding {encoding!r}") from None
-    used = encoding or detect_encoding(lines)
+    used = encoding or detect(data)[0]
     text, bad = _decode_all(lines, used)
     if not text:
         raise RegisterError(f"{source}: line 1: the file is empty: no header row")

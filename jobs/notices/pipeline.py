@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import secrets
-from collections import Counter
 from collections.abc import Callable
 from contextlib import closing, suppress
 from itertools import groupby
@@ -16,7 +15,7 @@ from pathlib import Path
 from . import appid, fonts, journal, posting, proofs, rules
 from .config import Config
 from .crashpoints import crash_point
-from .errors import NoticesError, NotFoundError, OutputError
+from .errors import NotFoundError, OutputError
 from .executors import Executor, LotJob, RenderLots, Serial
 from .handoff import RunFolder, clear_unfinished, csv_bytes, settle, write_private
 from .kinds import FORM_INSERTS
@@ -25,7 +24,8 @@ from .models import Due, Kind, Piece
 from .register import RegisterRead, read_register
 from .render import RenderedLot, Renderer
 from .report import read_rows, render_report
-from .selection import LAPSED_COLUMNS, NOT_MAILED_REASONS, Selection, lapsed, select
+from .selection import LAPSED_COLUMNS, Selection, lapsed, select
+from .summary import RunSummary, summarise
 
 log = logging.getLogger("notices")
 
@@ -39,7 +39,7 @@ class RunResult:
     """What a run produced: the sealed folder and its summary."""
 
     folder: Path
-    summary: dict[str, object]
+    summary: RunSummary
 
 
 def _postal_order(due: Due) -> tuple[str, str, str, str]:
@@ -64,36 +64,6 @@ def _pieces(mail: list[Due], run_id: int, config: Config, ledger: Ledger,
         lot = (seq - 1) // config.lot_size + 1
         pieces.append(Piece(f"{run_id:05d}-{seq:06d}", lot, due, app_id, qr))
     return pieces
-
-
-def _summary(read: RegisterRead, sel: Selection, as_of: date, run_id: int | None,
-             mailed: list[Due], pages: int, lots: int) -> dict[str, object]:  # fmt: skip
-    low, high = rules.window(as_of)
-    rejected = Counter(r.reason for r in (*read.rejects, *sel.rejects))
-    summary: dict[str, object] = {
-        "run_id": run_id,
-        "as_of": as_of.isoformat(),
-        "window": {"from": low.isoformat(), "to": high.isoformat()},
-        "register": {"file": Path(read.path).name, "encoding": read.encoding, "sha256": read.sha256},
-        "rows_read": read.rows_read,
-        "rejected": sum(rejected.values()),
-        "rejected_by_reason": dict(sorted(rejected.items())),
-        "not_mailed": sum(sel.not_mailed.values()),
-        "not_mailed_by_reason": {reason: sel.not_mailed[reason] for reason in NOT_MAILED_REASONS},
-        "already_notified": sel.already_notified,
-        "held_for_review": len(sel.held),
-        "review_by_reason": dict(sorted(Counter(r.reason for r in sel.reviews).items())),
-        "mailed": len(mailed),
-        "mailed_by_kind": {k.value: sum(d.kind is k for d in mailed) for k in Kind},
-        "lots": lots,
-        "pages": pages,
-        "quality_notes": len(sel.quality),
-    }
-    total = summary["rejected"] + summary["not_mailed"] + sel.already_notified + len(sel.held) + len(mailed)  # type: ignore[operator]
-    summary["reconciled"] = total == read.rows_read
-    if total != read.rows_read:
-        raise NoticesError(f"internal error: counts do not add up ({total} outcomes for {read.rows_read} rows)")
-    return summary
 
 
 def _write_lots(folder: RunFolder, lot_jobs: list[LotJob], render_lots: RenderLots,
@@ -196,9 +166,9 @@ def run(register: Path, as_of: date, config: Config, out_dir: Path, ledger_path:
             pages = _write_lots(folder, lot_jobs, render_lots, progress)
             lapsed_rows = lapsed(read, as_of, config, ledger)
             _write_reports(folder, read, sel, lapsed_rows)
-            summary = _summary(read, sel, as_of, run_id, [p.due for p in pieces], pages, len({p.lot for p in pieces}))
-            summary["lapsed"] = len(lapsed_rows)
-            folder.write_json("summary.json", summary)
+            summary = summarise(read, sel, as_of, run_id, [p.due for p in pieces], pages, len({p.lot for p in pieces}),
+                                len(lapsed_rows))  # fmt: skip
+            folder.write_json("summary.json", summary.as_json())
             posted = posting.posting_summary(read_rows(folder.path / "manifest.csv"))
             folder.write_csv("posting.csv", posting.POSTING_COLUMNS, posting.posting_rows(posted))
             window = (config.window_left_mm, config.window_top_mm, config.window_width_mm, config.window_height_mm)
@@ -211,7 +181,7 @@ def run(register: Path, as_of: date, config: Config, out_dir: Path, ledger_path:
             ledger.record_held(run_id, [(v.resident_id, v.reason, v.detail, v.kind.value, v.expires_on) for v in sel.reviews])
             crash_point("recorded")
             sums = folder.write_sums()
-            ledger.sealing(run_id, sums, summary)  # from here on the run counts as handed off once renamed
+            ledger.sealing(run_id, sums, summary.as_json())  # from here on the run counts as handed off once renamed
             journal.write_entry(out_dir, ledger.sealed_run(run_id))
             crash_point("sealing")
             sealed = folder.publish()
@@ -235,18 +205,18 @@ PLAN_COLUMNS = ("line", "resident_id", "outcome", "kind", "expires_on", "reason"
 
 
 def plan(register: Path, as_of: date, config: Config, ledger_path: Path, out_dir: Path,
-         encoding: str | None = None) -> tuple[list[Path], dict[str, object]]:  # fmt: skip
+         encoding: str | None = None) -> tuple[list[Path], RunSummary]:  # fmt: skip
     """The run's selection for a date, as a CSV and a summary: nothing rendered, nothing recorded."""
     with Ledger.read(ledger_path, empty_if_missing=True) as ledger:
         read = read_register(register, encoding, resident_id_pattern=config.resident_id_pattern)
         sel = select(read, as_of, config, ledger)
-    summary = _summary(read, sel, as_of, None, sel.mail, 0, 0)
+    summary = summarise(read, sel, as_of, None, sel.mail, 0, 0, None)
     rows = sorted([*sel.outcomes, *((j.line, j.resident_id, "rejected", "", "", j.reason)
                                     for j in (*read.rejects, *sel.rejects))])  # fmt: skip
     paths = [out_dir / f"plan-{as_of.isoformat()}.csv", out_dir / f"plan-{as_of.isoformat()}.json"]
     try:
         write_private(paths[0], csv_bytes(PLAN_COLUMNS, rows))
-        write_private(paths[1], (json.dumps(summary, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
+        write_private(paths[1], (json.dumps(summary.as_json(), ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
     except OSError as exc:
         raise OutputError(f"{out_dir}: cannot write the plan: {exc.strerror}") from None
     return paths, summary

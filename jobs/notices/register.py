@@ -17,7 +17,8 @@ from pathlib import Path
 
 from . import register_cells as cells
 from .bulk_memory import bulk_memory
-from .csvfile import Record, read_file, read_records, refuse_utf16
+from .csvfile import Record, read_file, read_records
+from .encodings import refuse_utf16
 from .errors import RegisterError
 from .models import CardState, QualityNote, Reject, Resident, Status
 from .privacy import quote

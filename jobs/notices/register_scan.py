@@ -12,15 +12,14 @@ from __future__ import annotations
 import bisect
 import codecs
 import functools
-import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .csvfile import BOM, MAX_LINE_BYTES, DecodedLines, Record, _decode, header_cells, line_ends, records_from
+from .csvfile import MAX_LINE_BYTES, DecodedLines, Record, _decode, header_cells, line_ends, records_from
+from .encodings import BOM, decode_lines, detect, valid_utf8
 from .errors import RegisterError
 
 BULK_CODECS = ("utf-8", "cp932")  # ASCII-compatible: a comma, a quote and a line break are those bytes
@@ -44,98 +43,6 @@ class Scan:
     data: bytes = field(repr=False)  # the file as it is
 
 
-class _Enough(Exception):
-    pass
-
-
-def _decode_lines(data: bytes, codec: str, limit: Callable[[], int] | None = None) -> tuple[str | None, list[int]]:
-    """The text, and where each line that is not valid in the codec first goes wrong (None: more than limit())."""
-    errors: list[int] = []
-    most = [-1]
-
-    def skip_line(exc: UnicodeDecodeError, find: Callable[..., int] = bytes.find) -> tuple[str, int]:
-        # Note the bad line, and go on from its end (its line break): one call a bad line, however bad.
-        start = exc.start
-        end = find(data, b"\n", start)
-        end = len(data) if end < 0 else end
-        cr = find(data, b"\r", start, end)
-        errors.append(start)
-        if limit is not None:
-            most[0] = limit() if most[0] < 0 else most[0]
-            if len(errors) > most[0]:
-                raise _Enough
-        return "\ufffd", end if cr < 0 else cr  # never empty: a last line without a break stays a line
-
-    name = f"notices-skip-line-{threading.get_ident()}"  # a handler of its own for each thread
-    codecs.register_error(name, skip_line)
-    try:
-        return data.decode(codec, name), errors
-    except _Enough:
-        return None, errors
-    finally:
-        codecs.register_error(name, _strict)  # the registry would keep the file alive through skip_line
-
-
-def _strict(exc: UnicodeError) -> tuple[str, int]:
-    raise exc
-
-
-def valid_utf8(data: bytes) -> bool:
-    """True when all of data is UTF-8: pyarrow's check, as strict as Python's decoder and quicker (no text made)."""
-    offsets = pa.py_buffer(np.array([0, len(data)], np.int64))
-    try:
-        pa.Array.from_buffers(pa.large_string(), 1, [None, offsets, pa.py_buffer(data)]).validate(full=True)
-    except pa.ArrowInvalid:
-        return False
-    return True
-
-
-def detect(data: bytes) -> tuple[str, list[int] | None]:
-    """csvfile.detect_encoding, sooner; for UTF-8 also where its bad lines go wrong (None: not looked at)."""
-    if data.startswith(BOM):
-        return "utf-8-sig", None
-    if valid_utf8(data):
-        return "utf-8", []
-
-    # Once more lines are not UTF-8 than half as many as there are at most, most are not: CP932.
-    half = (data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n") + 1) // 2
-    if _surely_not_utf8(data, half):
-        return "cp932", None
-    text, bad = _decode_lines(data, "utf-8", limit=lambda: half)
-    if text is None:
-        return "cp932", None
-    if len(bad) * 2 <= len(_decode_lines(data, "ascii")[1]):
-        return "utf-8", bad
-    return "cp932", None
-
-
-def _surely_not_utf8(data: bytes, most: int, chunk: int = 1 << 22) -> bool:
-    """True when more than `most` lines are certainly not UTF-8, as numpy finds them (a quicker lower bound).
-
-    A continuation byte (10xxxxxx) right after an ASCII byte is never UTF-8, and CP932 text has one on
-    nearly every line. Lines here are what LFs separate: each such line holds at least one line that
-    is not UTF-8, so their number is at most that of lines not UTF-8.
-    """
-    view, found, last, lines_before = np.frombuffer(data, np.uint8), 0, -1, 0
-    continuation, ascii_ = np.empty(chunk, bool), np.empty(chunk, bool)  # reused: fresh memory costs more
-    for start in range(0, len(view), chunk):
-        part = view[start : start + chunk + 1]
-        n = len(part) - 1
-        breaks = np.flatnonzero(part[:n] == 10)
-        np.bitwise_and(part[1:], 0xC0, out=ascii_[:n].view(np.uint8))
-        np.equal(ascii_[:n].view(np.uint8), 0x80, out=continuation[:n])
-        np.less(part[:n], 0x80, out=ascii_[:n])
-        wrong = np.flatnonzero(continuation[:n] & ascii_[:n])  # at i: part[i] ASCII, part[i + 1] continuation
-        lines = np.searchsorted(breaks, wrong, side="right") + lines_before  # LFs up to part[i]
-        if len(lines):
-            found += int(np.count_nonzero(lines[1:] != lines[:-1])) + (int(lines[0]) != last)
-            last = int(lines[-1])
-        lines_before += len(breaks)
-        if found > most:
-            return True
-    return False
-
-
 @dataclass(frozen=True)
 class Decoded:
     """A register, its encoding and header; as UTF-8 when read as UTF-8, else made so only when asked."""
@@ -150,8 +57,8 @@ class Decoded:
     def utf8(self) -> tuple[bytes, list[int]]:
         """The same lines in UTF-8 (a bad one's text replaced, its line break kept), and where bad lines go wrong."""
         if self.codec == "utf-8":
-            return self.data, self.errors if self.errors is not None else _decode_lines(self.data, "utf-8")[1]
-        text, errors = _decode_lines(self.data, self.codec)
+            return self.data, self.errors if self.errors is not None else decode_lines(self.data, "utf-8")[1]
+        text, errors = decode_lines(self.data, self.codec)
         return text.encode("utf-8"), errors  # type: ignore[union-attr]
 
 

@@ -1,0 +1,99 @@
+"""A run's counts: every register row in exactly one outcome, and what was made of them (summary.json)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from . import rules
+from .errors import NoticesError
+from .kinds import Kind
+from .models import Due
+from .register import RegisterRead
+from .selection import NOT_MAILED_REASONS, Selection
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """The counts of a run (or a plan: run_id None, nothing rendered); rows_read is the sum of the five outcomes."""
+
+    run_id: int | None
+    as_of: date
+    window: tuple[date, date]
+    register_file: str
+    encoding: str
+    sha256: str
+    rows_read: int
+    rejected_by_reason: dict[str, int]
+    not_mailed_by_reason: dict[str, int]
+    already_notified: int
+    review_by_reason: dict[str, int]
+    held_for_review: int
+    mailed_by_kind: dict[str, int]
+    lots: int
+    pages: int
+    quality_notes: int
+    lapsed: int | None  # None for a plan, which does not look at lapsed graces
+
+    @property
+    def rejected(self) -> int:
+        """Rows rejected."""
+        return sum(self.rejected_by_reason.values())
+
+    @property
+    def not_mailed(self) -> int:
+        """Residents not mailed (not due, moved out, no card, …)."""
+        return sum(self.not_mailed_by_reason.values())
+
+    @property
+    def mailed(self) -> int:
+        """Notices mailed."""
+        return sum(self.mailed_by_kind.values())
+
+    def as_json(self) -> dict[str, object]:
+        """summary.json's content, keys in their documented order."""
+        found: dict[str, object] = {
+            "run_id": self.run_id,
+            "as_of": self.as_of.isoformat(),
+            "window": {"from": self.window[0].isoformat(), "to": self.window[1].isoformat()},
+            "register": {"file": self.register_file, "encoding": self.encoding, "sha256": self.sha256},
+            "rows_read": self.rows_read,
+            "rejected": self.rejected,
+            "rejected_by_reason": self.rejected_by_reason,
+            "not_mailed": self.not_mailed,
+            "not_mailed_by_reason": self.not_mailed_by_reason,
+            "already_notified": self.already_notified,
+            "held_for_review": self.held_for_review,
+            "review_by_reason": self.review_by_reason,
+            "mailed": self.mailed,
+            "mailed_by_kind": self.mailed_by_kind,
+            "lots": self.lots,
+            "pages": self.pages,
+            "quality_notes": self.quality_notes,
+            "reconciled": True,  # always: summarise() raises first (kept for the report and scripts that read it)
+        }
+        if self.lapsed is not None:
+            found["lapsed"] = self.lapsed
+        return found
+
+
+def summarise(read: RegisterRead, sel: Selection, as_of: date, run_id: int | None, mailed: list[Due], pages: int,
+              lots: int, lapsed: int | None) -> RunSummary:  # fmt: skip
+    """The run's counts; NoticesError (internal) if the outcomes do not add up to the rows read."""
+    rejected = Counter(r.reason for r in (*read.rejects, *sel.rejects))
+    summary = RunSummary(
+        run_id=run_id, as_of=as_of, window=rules.window(as_of), register_file=Path(read.path).name,
+        encoding=read.encoding, sha256=read.sha256, rows_read=read.rows_read,
+        rejected_by_reason=dict(sorted(rejected.items())),
+        not_mailed_by_reason={reason: sel.not_mailed[reason] for reason in NOT_MAILED_REASONS},
+        already_notified=sel.already_notified, held_for_review=len(sel.held),
+        review_by_reason=dict(sorted(Counter(r.reason for r in sel.reviews).items())),
+        mailed_by_kind={k.value: sum(d.kind is k for d in mailed) for k in Kind}, lots=lots, pages=pages,
+        quality_notes=len(sel.quality), lapsed=lapsed,
+    )  # fmt: skip
+    total = summary.rejected + summary.not_mailed + summary.already_notified + summary.held_for_review + summary.mailed
+    if total != read.rows_read:
+        raise NoticesError(f"internal error: counts do not add up ({total} outcomes for {read.rows_read} rows)")
+    return summary
