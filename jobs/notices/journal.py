@@ -71,7 +71,12 @@ def _another(ledger: Ledger, out_dir: Path) -> LedgerError:
 
 
 def _missing(ledger: Ledger, out_dir: Path) -> tuple[dict[int, dict[str, Any]], dict[int, Path]]:
-    """The runs the output folder holds that the ledger lacks: from the journal, and folders without an entry."""
+    """The runs the output folder holds that the ledger lacks: from the journal, and folders without an entry.
+
+    LedgerError if the folder's marker or journal names another ledger."""
+    marker = out_dir / MARKER
+    if marker.is_file() and marker.read_text(encoding="ascii").strip() != ledger.ledger_id:
+        raise _another(ledger, out_dir)
     entries, folders = _entries(out_dir), _sealed_folders(out_dir)
     if any(entry.get("ledger_id") != ledger.ledger_id for entry in entries.values()):
         raise _another(ledger, out_dir)
@@ -94,8 +99,6 @@ def check(ledger: Ledger, out_dir: Path) -> None:
     """
     marker = out_dir / MARKER
     try:
-        if marker.is_file() and marker.read_text(encoding="ascii").strip() != ledger.ledger_id:
-            raise _another(ledger, out_dir)
         behind, unrecorded = _missing(ledger, out_dir)
         runs = sorted({*behind, *unrecorded})
         if runs and not ledger.has_runs():
@@ -114,9 +117,10 @@ def check(ledger: Ledger, out_dir: Path) -> None:
 
 def recover(ledger: Ledger, out_dir: Path) -> list[tuple[int, int, int]]:
     """Record in the ledger every sealed run of the output folder that it lacks: (run, notices, IDs) added."""
-    if (out_dir / MARKER).is_file() and (out_dir / MARKER).read_text(encoding="ascii").strip() != ledger.ledger_id:
-        raise _another(ledger, out_dir)
-    behind, unrecorded = _missing(ledger, out_dir)
+    try:
+        behind, unrecorded = _missing(ledger, out_dir)
+    except OSError as exc:
+        raise OutputError(f"{out_dir}: cannot read the output folder: {exc.strerror}") from None
     known = ledger.runs()
     for run_id, name in [*((r, str(e["folder"])) for r, e in behind.items()), *((r, f.name) for r, f in unrecorded.items())]:
         if run_id in known and known[run_id][0] != name and known[run_id][1] in ("sealing", "complete"):
