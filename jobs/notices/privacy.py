@@ -9,8 +9,8 @@ import re
 # is masked whole when it holds 12 digits or more (two numbers joined by ", " too, and a 23-digit application
 # ID: masking too much is harmless, too little is a leak). Shorter runs (dates, phone numbers) stay.
 # The whitespace on either side of the symbol cannot be confused with each other, so the match is linear.
-_SEPARATOR_SYMBOLS = "\\-－ー‐‑‒–—―−ｰ.．_＿/／,，・･、"
-_DIGIT_RUN = re.compile(rf"\d(?:\s*(?:[{_SEPARATOR_SYMBOLS}]\s*)?\d)*")
+SEPARATOR_SYMBOLS = "\\-－ー‐‑‒–—―−ｰ.．_＿/／,，・･、"
+_DIGIT_RUN = re.compile(rf"\d(?:\s*(?:[{SEPARATOR_SYMBOLS}]\s*)?\d)*")
 _DIGIT = re.compile(r"\d")
 MY_NUMBER_DIGITS = 12
 MASK = "*" * MY_NUMBER_DIGITS

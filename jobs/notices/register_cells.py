@@ -19,7 +19,7 @@ from .appid import normalise as normalise_app_id
 from .config import RESIDENT_ID_PATTERN
 from .errors import ConfigError
 from .models import CardState, Status
-from .privacy import quote
+from .privacy import SEPARATOR_SYMBOLS, quote
 from .wareki import parse_date
 
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -71,8 +71,7 @@ JAPANESE_NATIONALITY = {"", "jp", "jpn", "japan", "日本", "日本国"}
 HOUSEHOLD_ID_PATTERN = RESIDENT_ID_PATTERN  # not configurable: the resident ID's pattern may be narrower
 # Never an ID, whatever the pattern: a My Number as it is written (12 digits, spaces and one separator mark
 # at most between two, as privacy.mask sees one), or a control or format character.
-_SEPARATOR = "[\\-－ー‐‑‒–—―−ｰ.．_＿/／,，・･、]"
-_NEVER_AN_ID = rf"^[0-9](?:\s*(?:{_SEPARATOR}\s*)?[0-9]){{11}}$|[\p{{Cc}}\p{{Cf}}]"
+_NEVER_AN_ID = rf"^[0-9](?:\s*(?:[{SEPARATOR_SYMBOLS}]\s*)?[0-9]){{11}}$|[\p{{Cc}}\p{{Cf}}]"
 _FEW = 10_000  # values asked of RE2 as they are; more are first sorted by cheaper kernels
 
 

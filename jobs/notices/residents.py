@@ -195,14 +195,12 @@ class ResidentTable:
         """The table without some usable residents."""
         return ResidentTable(self.columns, np.delete(self.rows, positions)) if len(positions) else self
 
-    def repeated(self, column: str, more: Sequence[str]) -> Counter[str]:
-        """How often each non-empty value of a coded column occurs here and in `more`, for those that repeat."""
-        counts = Counter(v for v in more if v)
+    def repeated(self, column: str) -> Counter[str]:
+        """How often each non-empty value of a coded column occurs among the usable rows, for those that repeat."""
+        counts: Counter[str] = Counter()
         values = self.columns.get(column)
-        if isinstance(values, Coded):
+        if isinstance(values, Coded):  # a value may stand under more than one code (tables joined)
             found = np.bincount(values.codes[self.rows], minlength=len(values.values))
-            here: Counter[str] = Counter()
             for code in np.flatnonzero(found):
-                here[values.values[code]] += int(found[code])
-            counts.update({value: n for value, n in here.items() if n > 1 or value in counts})
+                counts[values.values[code]] += int(found[code])
         return Counter({value: n for value, n in counts.items() if n > 1 and value})

@@ -83,7 +83,7 @@ class Context:
 
 def context(read: RegisterRead, as_of: date, config: Config, ledger: Ledger) -> Context:
     """What settling a resident needs besides the resident: the run, the ledger, the register's households."""
-    supplied = read.table.repeated("application_id", [])
+    supplied = read.table.repeated("application_id")
     return Context(as_of, config, ledger, read.protected_households, _glyph_check(config), supplied)
 
 
