@@ -23,8 +23,8 @@ from .errors import RegisterError
 from .models import CardState, QualityNote, Reject, Resident, Status
 from .privacy import quote
 from .register_cells import ALIASES, DATE_COLUMNS, REQUIRED, RESIDENT_ID_PATTERN, Shapes
-from .register_frame import NotPlain, normalise, read_plain, row_records
-from .register_scan import NotBulk, decode, scan
+from .register_frame import normalise, read_plain, row_records
+from .register_scan import decode, scan
 from .residents import ResidentTable
 
 log = logging.getLogger("notices")
@@ -63,12 +63,6 @@ class RegisterRead:
     def find(self, resident_id: str) -> Resident | None:
         """The usable resident with this ID, if there is one."""
         return next(iter(self.table.residents(self.table.positions_of({resident_id}))), None)
-
-
-class _RowError(Exception):
-    def __init__(self, reason: str, column: str, detail: str) -> None:
-        super().__init__(detail)
-        self.reason, self.column, self.detail = reason, column, detail
 
 
 def _columns(header: list[str], source: str) -> dict[str, int]:
@@ -120,11 +114,10 @@ def read_register(path: Path, encoding: str | None = None, *, row_by_row: bool =
     with ThreadPoolExecutor(max_workers=1) as pool:  # hashing lets go of the GIL: it runs beside the reading
         sha256 = pool.submit(lambda: hashlib.sha256(data).hexdigest())
         if not row_by_row:
-            try:
-                with bulk_memory():
-                    return _read_bulk(data, source, encoding, sha256, shapes)
-            except NotBulk:
-                pass
+            with bulk_memory():
+                read = _read_bulk(data, source, encoding, sha256, shapes)
+            if read is not None:
+                return read
         used, header, records = read_records(data, source, encoding)
         columns = _columns(header, source)
         parsed, flags, quality = _parse_rows(records, columns, len(header), shapes)
@@ -132,18 +125,22 @@ def read_register(path: Path, encoding: str | None = None, *, row_by_row: bool =
         return _finish(source, used, sha256.result(), parsed, flags, quality, ids)
 
 
-def _read_bulk(data: bytes, source: str, encoding: str | None, sha256: Future[str], shapes: Shapes) -> RegisterRead:
+def _read_bulk(data: bytes, source: str, encoding: str | None, sha256: Future[str], shapes: Shapes
+               ) -> RegisterRead | None:  # fmt: skip
+    """The register read with its plain lines in bulk; None when it must be read row by row."""
     decoded = decode(data, source, encoding)
+    if decoded is None:
+        return None
     found = scan(decoded, plain=True)
+    if found is None:
+        return None
     columns = _columns(found.header, source)
-    try:
-        frame = read_plain(found, columns)
-    except NotPlain:
+    frame = read_plain(found, columns)
+    if frame is None:
         found = scan(decoded, plain=False)
-        try:
-            frame = read_plain(found, columns)
-        except NotPlain:
-            raise NotBulk from None
+        frame = read_plain(found, columns) if found is not None else None
+        if found is None or frame is None:
+            return None
     del decoded
     bulk = normalise(frame, found.lines, shapes)
     others = row_records(found, frame, bulk.others, found.lines, columns)
@@ -244,49 +241,49 @@ def _parse_row(
     if not sound:
         problem = record.problem or f"expected {width} fields, found {len(record.cells)}"
         return Reject(line, shown if ids.resident_default else "", "malformed_row", "", problem)
-    try:
-        return _resident(cell, line, ids, flag, quality)
-    except _RowError as exc:
-        return Reject(line, shown, exc.reason, exc.column, exc.detail)
+    return _resident(cell, line, ids, flag, quality, functools.partial(Reject, line, shown))
 
 
-def _date(cell_value: str, column: str, needed: bool) -> date | None:
+def _date(cell_value: str) -> date | None:
     if not cell_value:
         return None
     try:
         return cells.read_date(cell_value)
     except ValueError:
-        if needed:
-            raise _RowError("bad_date", column, f"{column}: cannot read {quote(cell_value)} as a date") from None
         return None
 
 
-def _resident(cell: Callable[[str], str], line: int, ids: _Ids, flag: bool | None,
-              quality: list[QualityNote]) -> Resident:  # fmt: skip
+def _resident(cell: Callable[[str], str], line: int, ids: _Ids, flag: bool | None, quality: list[QualityNote],
+              reject: Callable[[str, str, str], Reject]) -> Resident | Reject:  # fmt: skip
+    """The row's resident, or `reject(reason, column, detail)` for the first thing wrong with it."""
     if not ids.resident_id:
-        raise _RowError("missing_resident_id", "resident_id", "resident_id is empty")
+        return reject("missing_resident_id", "resident_id", "resident_id is empty")
     # A formula, a My Number, a row's text: never of an ID's shape, and never to be shown, even quoted.
     if not ids.resident_shaped:
-        raise _RowError("bad_resident_id", "resident_id", "resident_id is not of the register's ID shape")
+        return reject("bad_resident_id", "resident_id", "resident_id is not of the register's ID shape")
     if ids.household_id and not ids.household_shaped:
-        raise _RowError("bad_household_id", "household_id", "household_id is not of the register's ID shape")
+        return reject("bad_household_id", "household_id", "household_id is not of the register's ID shape")
     resident_id, household_id = ids.resident_id, ids.household_id
     status = cells.status(cell("status"))
     if status is None:
-        raise _RowError("unknown_status", "status", f"status: unknown value {quote(cell('status'))}")
+        return reject("unknown_status", "status", f"status: unknown value {quote(cell('status'))}")
     has_card = bool(cell("card_issued_on") or cell("card_expires_on"))
     card_state = cells.card_state(cell("card_state")) if has_card else None
     if status is Status.RESIDENT and has_card and card_state is None:
-        raise _RowError("unknown_card_state", "card_state", f"card_state: unknown value {quote(cell('card_state'))}")
+        return reject("unknown_card_state", "card_state", f"card_state: unknown value {quote(cell('card_state'))}")
     # Dates matter only for a resident with an active card; others are not mailed whatever their dates say.
     needed = status is Status.RESIDENT and card_state is CardState.ACTIVE
     if needed:
         for column in ("name", "birth_date"):
             if not cell(column):
-                raise _RowError("missing_value", column, f"{column} is empty")
-    dates = {column: _date(cell(column), column, needed) for column in DATE_COLUMNS}
-    if needed and dates["card_issued_on"] is None and dates["card_expires_on"] is None:
-        raise _RowError("missing_value", "card_issued_on", "card_issued_on is empty")
+                return reject("missing_value", column, f"{column} is empty")
+    dates = {column: _date(cell(column)) for column in DATE_COLUMNS}
+    if needed:
+        for column in DATE_COLUMNS:
+            if cell(column) and dates[column] is None:
+                return reject("bad_date", column, f"{column}: cannot read {quote(cell(column))} as a date")
+        if dates["card_issued_on"] is None and dates["card_expires_on"] is None:
+            return reject("missing_value", "card_issued_on", "card_issued_on is empty")
     note = cells.sex_note(cell("sex"))
     if note:
         quality.append(QualityNote(line, resident_id, "sex", note))

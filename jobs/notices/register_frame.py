@@ -34,10 +34,6 @@ PER_VALUE = ("status", "card_state", "sex", "postal_code", "nationality", "resid
 RESIDENT, ACTIVE = Status.RESIDENT, CardState.ACTIVE
 
 
-class NotPlain(Exception):
-    """pandas did not read one row per plain line: the lines must be sorted one by one after all."""
-
-
 @dataclass(frozen=True)
 class Bulk:
     """What the plain lines held: usable residents for certain, and the rows left to the per-row code."""
@@ -60,8 +56,11 @@ class Bulk:
         return Counter({v: n for v, n in counts.items() if n > 1})
 
 
-def read_plain(scan: Scan, columns: dict[str, int]) -> pd.DataFrame:
-    """The plain lines as text, one column for each register column used (never the My Number)."""
+def read_plain(scan: Scan, columns: dict[str, int]) -> pd.DataFrame | None:
+    """The plain lines as text, one column for each register column used (never the My Number).
+
+    None when pandas did not read one row per plain line: the lines must be sorted one by one after all.
+    """
     used = {index: name for name, index in columns.items() if name != "my_number"}
     if scan.body.size == 0:
         return pd.DataFrame({name: pd.Series([], dtype=pd.ArrowDtype(pa.string())) for name in used.values()})
@@ -74,9 +73,9 @@ def read_plain(scan: Scan, columns: dict[str, int]) -> pd.DataFrame:
     except (pa.ArrowException, pd.errors.EmptyDataError, pd.errors.ParserError, ValueError):
         # A line not in the encoding (UnicodeDecodeError is a ValueError), or a first line with too few
         # fields: pandas cannot even count the columns.
-        raise NotPlain from None
+        return None
     if invalid or len(frame) != len(scan.lines):
-        raise NotPlain
+        return None
     frame.columns = [used[index] for index in sorted(used)]  # pandas numbers the columns read 0, 1, …
     return frame
 

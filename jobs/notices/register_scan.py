@@ -26,10 +26,6 @@ BULK_CODECS = ("utf-8", "cp932")  # ASCII-compatible: a comma, a quote and a lin
 _FIELD = r'(?:[^",\r\n\x00]*|"(?:[^"\x00]|"")*")'
 
 
-class NotBulk(Exception):
-    """The file is read row by row instead (an encoding other than UTF-8 or CP932, an empty file)."""
-
-
 @dataclass(frozen=True)
 class Scan:
     """The register split for reading: header, plain lines for pandas (UTF-8), the other records."""
@@ -62,26 +58,30 @@ class Decoded:
         return text.encode("utf-8"), errors  # type: ignore[union-attr]
 
 
-def decode(data: bytes, source: str, encoding: str | None) -> Decoded:
-    """The register's encoding and header; NotBulk for an encoding other than UTF-8 and CP932, or an empty file."""
+def decode(data: bytes, source: str, encoding: str | None) -> Decoded | None:
+    """The register's encoding and header; None (read it row by row) for an empty file or another encoding
+    than UTF-8 and CP932."""
     if encoding:
         try:
             codecs.lookup(encoding)
         except LookupError:
             raise RegisterError(f"{source}: unknown encoding {encoding!r}") from None
     if not data:
-        raise NotBulk
+        return None
     used, errors = (encoding, None) if encoding else detect(data)
     codec = "utf-8" if used == "utf-8-sig" else codecs.lookup(used).name
     if codec not in BULK_CODECS:
-        raise NotBulk
+        return None
     if codec == "utf-8" and errors is None and valid_utf8(data):
         errors = []
     return Decoded(data, used, codec, _header(data, used, source), errors)
 
 
-def scan(decoded: Decoded, plain: bool) -> Scan:
-    """Sort a register's lines; `plain`: take every line after the header as plain (the caller checks it)."""
+def scan(decoded: Decoded, plain: bool) -> Scan | None:
+    """Sort a register's lines; `plain`: take every line after the header as plain (the caller checks it).
+
+    None when the lines cannot be sorted in bulk: the file is read row by row.
+    """
     data, header = decoded.data, decoded.header
     end = data.find(b"\n") + 1 or len(data)
     # Plain throughout, as far as a glance shows: no bad byte (known of in UTF-8; pandas decodes CP932 and
@@ -119,7 +119,7 @@ def _header(data: bytes, used: str, source: str) -> list[str]:
     return header_cells(text, len(first), source)
 
 
-def _sorted(data: bytes, utf8: bytes, used: str, header: list[str], errors: list[int]) -> Scan:
+def _sorted(data: bytes, utf8: bytes, used: str, header: list[str], errors: list[int]) -> Scan | None:
     """The general case: each line sorted by a regular expression over all lines at once."""
     ends = line_ends(utf8)
     raw_ends = ends if utf8 is data else line_ends(data)
@@ -129,7 +129,7 @@ def _sorted(data: bytes, utf8: bytes, used: str, header: list[str], errors: list
     try:
         plain = pc.match_substring_regex(lines, pattern).to_numpy(zero_copy_only=False)
     except pa.ArrowInvalid:  # RE2 repeats at most 1000 times: a header of more columns is read row by row
-        raise NotBulk from None
+        return None
     plain[0] = False  # the header
     plain &= np.diff(raw_ends, prepend=0) <= MAX_LINE_BYTES  # a longer line is a malformed row: csvfile says so
     plain[np.searchsorted(raw_ends, np.array(errors, np.int64), side="right")] = False
