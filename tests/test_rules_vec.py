@@ -89,8 +89,9 @@ def test_month_arithmetic(values: list[date | None]) -> None:
 def test_expiries_notices_and_lapses(data: st.DataObject, leap_day: str, run_date: date, reminder_days: int | None,
                                      lapsed_days: int) -> None:  # fmt: skip
     rs = data.draw(st.lists(residents(run_date), min_size=1, max_size=30))
-    e = rules_vec.expiries(holders(rs), leap_day)
-    notices = rules_vec.due(e, run_date, reminder_days)
+    h = holders(rs)
+    e = rules_vec.expiries(h, leap_day)
+    notices = rules_vec.due(rules_vec.Facts(h, e, run_date, reminder_days))
     card_lapsed, cert_lapsed = rules_vec.lapsed(e, run_date, lapsed_days)
     for i, r in enumerate(rs):
         known = rules.expiries(r, leap_day)
@@ -104,7 +105,7 @@ def test_expiries_notices_and_lapses(data: st.DataObject, leap_day: str, run_dat
         if due is None and reminder_days is not None:
             due = rules.due_reminder(r, run_date, reminder_days, leap_day, known)
         kind = notices.kind[i]
-        assert (rules_vec.KINDS[kind] if kind >= 0 else None) == (due.kind if due else None), r
+        assert (notices.kinds[kind] if kind >= 0 else None) == (due.kind if due else None), r
         if due:
             assert back(notices.expires_on[i : i + 1])[0] == due.expires_on
             assert rules_vec.LAPSING[notices.lapsing[i]] == due.lapsing

@@ -16,12 +16,12 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from . import appid, executors, journal, logs, pipeline, status
+from . import appid, executors, journal, kinds, logs, pipeline, status
 from . import barcode as customer_barcode
 from .config import load_config
 from .errors import NoticesError, NotFoundError
 from .ledger import Ledger
-from .models import Kind
+from .kinds import Kind
 from .privacy import mask
 from .summary import RunSummary
 
@@ -192,12 +192,20 @@ def barcode(
     typer.echo(code.bars if bars else customer_barcode.characters_text(code))
 
 
+def _kind(code: str) -> Kind:
+    try:
+        return Kind(code)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
 @app.command()
 def preview(
     register: Annotated[Path, typer.Option(help="The register CSV.")],
     resident_id: Annotated[str, typer.Option(help="The resident to preview.")],
     as_of: Annotated[Optional[str], typer.Option(help="Run date YYYY-MM-DD; default today in Asia/Tokyo.")] = None,
-    kind: Annotated[Optional[Kind], typer.Option(help="Preview this kind even when it is not due.")] = None,
+    kind: Annotated[Optional[Kind], typer.Option(parser=_kind, metavar="KIND", help=(
+        f"Preview this kind even when it is not due: {', '.join(kinds.every())}."))] = None,
     config: Annotated[Path, typer.Option(help="The municipality's TOML file.", envvar="NOTICES_CONFIG")] = DEFAULT_CONFIG,
     out: Annotated[Path, typer.Option(help="Where the preview files go.")] = Path("output/preview"),
     encoding: Annotated[Optional[str], typer.Option(help="Override the detected encoding.")] = None,

@@ -26,7 +26,6 @@ from . import appid, envelope, fonts, i18n, layers, pagecode, wareki
 from .fetcher import LocalFetcher
 from .config import Config
 from .errors import FontError, RenderError
-from .kinds import SPECS
 from .models import Piece, Placement, Resident
 from .slots import NATURAL, SPLIT, Drawing, Slots, ems, widest
 
@@ -65,11 +64,11 @@ def css_string(value: str) -> Markup:
 def sheet_plan(piece: Piece) -> tuple[int, int, int]:
     """(sheets with content, number of the insert sheet or 0, total sheets: always even) of PIECE.
 
-    The kind's sheets (kinds.SPECS), the application form's if it has one, the insert in a foreign resident's
+    The kind's sheets (its KindSpec), the application form's if it has one, the insert in a foreign resident's
     language if the kind has one; then blank sheets to an even count."""
-    spec = SPECS[piece.due.kind]
+    spec = piece.due.kind.spec
     content = spec.sheets + piece.due.has_form
-    insert = content + 1 if piece.due.resident.is_foreign and spec.foreign_insert else 0
+    insert = content + 1 if piece.due.resident.is_foreign and spec.insert else 0
     content = max(content, insert)
     return content, insert, content + content % 2
 
@@ -179,7 +178,7 @@ class Renderer:
             seq = seq if layer == NATURAL else 1
             slots = self._slots(layer, seq, letter_date)
             all_slots.append(slots)
-            items.append({"piece": piece, "template": SPECS[piece.due.kind].template, "qr": qr,
+            items.append({"piece": piece, "template": piece.due.kind.spec.template, "qr": qr,
                           "codes": _Codes(slots, piece, total), "insert": insert,
                           "padding": range(content + 1, total + 1), "slots": slots, "seq": seq,
                           "addr": envelope.address_block(piece.due.resident, self.config)})  # fmt: skip

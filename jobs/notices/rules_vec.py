@@ -5,18 +5,18 @@ rules.py stays the reference; tests/test_rules_vec.py holds these to it, date by
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
 
-from . import rules
-from .models import Kind
+from . import kinds, rules
+from .kinds import Kind
 
 Days = np.ndarray  # datetime64[D]; NaT where there is no date
 NAT = np.datetime64("NaT", "D")
 _FILLER = np.datetime64("2000-01-01", "D")  # stands in for NaT while computing; masked out after
-KINDS = tuple(Kind)  # a notice's kind as its index here; -1 for none
 LAPSING = ("", "card", "cert")  # what a grace reminder is about, as its index here
 
 
@@ -229,25 +229,82 @@ def differs(recorded: Days, computed: Days) -> np.ndarray:
 class Notices:
     """The notice each resident is due on a run date, if any (rules.due_notice, then rules.due_reminder)."""
 
-    kind: np.ndarray  # index into KINDS, -1 when none is due
+    kind: np.ndarray  # index into `kinds`, -1 when none is due
     expires_on: Days
     lapsing: np.ndarray  # index into LAPSING
+    kinds: tuple[Kind, ...]  # the kinds registered when the notices were found
 
 
-def due(e: Expiries, run_date: date, reminder_days: int | None) -> Notices:
-    """A renewal in its window first; else, when reminders are on, a card (else certificate) expired lately."""
-    card, cert = in_window(e.card, run_date), in_window(e.cert, run_date)
-    kind = np.where(card, np.where(e.stay_capped, KINDS.index(Kind.RESIDENCE_EXTENSION), KINDS.index(Kind.CARD_RENEWAL)),
-                    np.where(cert, KINDS.index(Kind.CERT_RENEWAL), -1))  # fmt: skip
-    expires_on = np.where(card, e.card, np.where(cert, e.cert, NAT))
-    lapsing = np.zeros(len(kind), np.int8)
-    if reminder_days is not None:
-        card_lapsed = (kind == -1) & days_before(e.card, run_date, reminder_days)
-        cert_lapsed = (kind == -1) & ~card_lapsed & days_before(e.cert, run_date, reminder_days)
-        lapsing = np.where(card_lapsed, 1, np.where(cert_lapsed, 2, 0))
-        kind = np.where(lapsing > 0, KINDS.index(Kind.GRACE_REMINDER), kind)
-        expires_on = np.where(card_lapsed, e.card, np.where(cert_lapsed, e.cert, expires_on))
-    return Notices(kind.astype(np.int8), expires_on, lapsing.astype(np.int8))
+@dataclass(frozen=True)
+class Facts:
+    """What the rules decide on: the register's columns, the expiries, the run date, and the reminder period."""
+
+    holders: Holders
+    expiries: Expiries
+    run_date: date
+    reminder_days: int | None  # None: reminders are off
+
+
+@dataclass(frozen=True)
+class Found:
+    """Where a rule finds its kind of notice due, on which expiry, and (for a reminder) what lapsed."""
+
+    due: np.ndarray  # bool, one per resident
+    expires_on: Days
+    lapsing: np.ndarray | None = None  # index into LAPSING; None: nothing lapsed
+
+
+@dataclass(frozen=True)
+class Rule:
+    """When a kind of notice is due."""
+
+    kind: Kind
+    finds: Callable[[Facts], Found]
+
+
+def _residence_extension(f: Facts) -> Found:
+    return Found(in_window(f.expiries.card, f.run_date) & f.expiries.stay_capped, f.expiries.card)
+
+
+def _card_renewal(f: Facts) -> Found:
+    return Found(in_window(f.expiries.card, f.run_date), f.expiries.card)
+
+
+def _cert_renewal(f: Facts) -> Found:
+    return Found(in_window(f.expiries.cert, f.run_date), f.expiries.cert)
+
+
+def _grace_reminder(f: Facts) -> Found:
+    e = f.expiries
+    if f.reminder_days is None:
+        return Found(np.zeros(len(e.card), bool), e.card)
+    card = days_before(e.card, f.run_date, f.reminder_days)
+    cert = ~card & days_before(e.cert, f.run_date, f.reminder_days)
+    return Found(card | cert, np.where(card, e.card, e.cert), np.where(card, 1, np.where(cert, 2, 0)))
+
+
+# The rules in order: a resident gets the first kind whose rule finds it due. A renewal in its window
+# first (the card's before the certificate's, domain.md 2.5), then a reminder of a lapse (issue 7).
+RULES: tuple[Rule, ...] = (
+    Rule(Kind.RESIDENCE_EXTENSION, _residence_extension),
+    Rule(Kind.CARD_RENEWAL, _card_renewal),
+    Rule(Kind.CERT_RENEWAL, _cert_renewal),
+    Rule(Kind.GRACE_REMINDER, _grace_reminder),
+)
+
+
+def due(facts: Facts) -> Notices:
+    """The notice each resident is due: that of the first of RULES to find one."""
+    every, size = kinds.every(), len(facts.expiries.card)
+    kind, expires_on, lapsing = np.full(size, -1, np.int8), np.full(size, NAT), np.zeros(size, np.int8)
+    for rule in RULES:
+        found = rule.finds(facts)
+        taken = found.due & (kind == -1)
+        kind[taken] = every.index(rule.kind)
+        expires_on[taken] = found.expires_on[taken]
+        if found.lapsing is not None:
+            lapsing[taken] = found.lapsing[taken]
+    return Notices(kind, expires_on, lapsing, every)
 
 
 def lapsed(e: Expiries, run_date: date, days: int) -> tuple[np.ndarray, np.ndarray]:

@@ -12,10 +12,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
-from . import fonts, review, selection_bulk
+from . import fonts, kinds, review, selection_bulk
 from .bulk_memory import bulk_memory
 from .config import Config
-from .kinds import SPECS
 from .ledger import Ledger, address_hash
 from .models import Due, QualityNote, Reject, Resident, Review
 from .privacy import mask
@@ -136,8 +135,8 @@ LAPSED_COLUMNS = ("resident_id", "household_id", "lapsed", "expires_on", "grace_
 
 def lapsed(read: RegisterRead, as_of: date, config: Config, ledger: Ledger) -> list[tuple[str, ...]]:
     """Residents whose insurance grace period ended lately without renewal, with what the ledger sent them."""
-    before = [kind.value for kind, spec in SPECS.items() if spec.before_expiry]
-    after = [kind.value for kind, spec in SPECS.items() if not spec.before_expiry]
+    before = [kind.value for kind in kinds.every() if kind.spec.before_expiry]
+    after = [kind.value for kind in kinds.every() if not kind.spec.before_expiry]
     rows = []
     for _, resident_id, household_id, subject, expired, grace_end in selection_bulk.lapsed(read.table, as_of, config):
         sent = ledger.history(resident_id, expired)

@@ -79,7 +79,7 @@ class Plan:
                      ("cert_expires_on", self.notes[1], e.cert, e.cert_computed))]  # fmt: skip
         residents = self.table.residents(self.settle)
         dues = iter(built(Due, DUE_FIELDS, (
-            (r, rules_vec.KINDS[kinds[i]], expires_on[i], renewal_from[i], grace_end[i], card[i], cert[i],
+            (r, notices.kinds[kinds[i]], expires_on[i], renewal_from[i], grace_end[i], card[i], cert[i],
              rules_vec.LAPSING[lapsing[i]]) for i, r in enumerate(residents) if kinds[i] >= 0)))  # fmt: skip
         with_notes = (self.notes[0][at] | self.notes[1][at]).tolist()
         for i, r in enumerate(residents):
@@ -100,7 +100,8 @@ def plan(table: ResidentTable, as_of: date, config: Config) -> Plan:
                       np.where(state < 0, NOT_MAILED_REASONS.index("no_card"),
                                np.where(state != _ACTIVE, NOT_MAILED_REASONS.index("card_inactive"), -1)))  # fmt: skip
     e = expiries(table, config.leap_day)
-    notices = rules_vec.due(e, as_of, config.reminder_days if config.reminder_enabled else None)
+    notices = rules_vec.due(rules_vec.Facts(table.holders(), e, as_of,
+                                            config.reminder_days if config.reminder_enabled else None))
     notes = (rules_vec.differs(table.columns["card_expires_on"], e.card_computed),  # type: ignore[arg-type]
              rules_vec.differs(table.columns["cert_expires_on"], e.cert_computed))  # type: ignore[arg-type]
     mailable = reason < 0

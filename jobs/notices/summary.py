@@ -9,7 +9,7 @@ from pathlib import Path
 
 from . import rules
 from .errors import NoticesError
-from .kinds import Kind
+from . import kinds
 from .models import Due
 from .register import RegisterRead
 from .selection import NOT_MAILED_REASONS, Selection
@@ -90,7 +90,7 @@ def summarise(read: RegisterRead, sel: Selection, as_of: date, run_id: int | Non
         not_mailed_by_reason={reason: sel.not_mailed[reason] for reason in NOT_MAILED_REASONS},
         already_notified=sel.already_notified, held_for_review=len(sel.held),
         review_by_reason=dict(sorted(Counter(r.reason for r in sel.reviews).items())),
-        mailed_by_kind={k.value: sum(d.kind is k for d in mailed) for k in Kind}, lots=lots, pages=pages,
+        mailed_by_kind={k.value: sum(d.kind is k for d in mailed) for k in kinds.every()}, lots=lots, pages=pages,
         quality_notes=len(sel.quality), lapsed=lapsed,
     )  # fmt: skip
     total = summary.rejected + summary.not_mailed + summary.already_notified + summary.held_for_review + summary.mailed
