@@ -17,7 +17,7 @@ import pytest  # noqa: E402
 
 from notices.config import Config, load_config  # noqa: E402
 from notices.models import CardState, Due, Kind, Piece, Resident, Status  # noqa: E402
-from notices.render import Renderer  # noqa: E402
+from notices.letters.render import Renderer  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,6 @@
-"""Slow, obvious references: the encoding told line by line, and selection by the scalar rules (rules.py).
+"""Slow, obvious references: the encoding told line by line, and selection by the scalar rules (dates.py).
 
-Production decides over the register's columns (selection_bulk, rules_vec); the tests hold it to this.
+Production decides over the register's columns (rules/sorting.py, rules/engine.py); the tests hold it to this.
 """
 
 from __future__ import annotations
@@ -8,12 +8,12 @@ from __future__ import annotations
 import codecs
 from datetime import date
 
-from notices import rules, selection
+from notices.rules import dates, selection
 from notices.config import Config
-from notices.ledger import Ledger
+from notices.delivery.ledger import Ledger
 from notices.models import CardState, QualityNote, Reject, Status
 from notices.privacy import mask
-from notices.register import RegisterRead
+from notices.register.read import RegisterRead
 
 
 def detect_encoding(lines: list[bytes]) -> str:
@@ -34,7 +34,7 @@ def detect_encoding(lines: list[bytes]) -> str:
 
 
 
-def _quality(e: rules.Expiries, line: int, resident_id: str) -> list[QualityNote]:
+def _quality(e: dates.Expiries, line: int, resident_id: str) -> list[QualityNote]:
     """A note for each recorded expiry that differs from the computed one (domain.md 2.4)."""
     notes = []
     for column, rec, comp in (("card_expires_on", e.card, e.card_computed), ("cert_expires_on", e.cert, e.cert_computed)):
@@ -49,15 +49,15 @@ def select(read: RegisterRead, as_of: date, config: Config, ledger: Ledger) -> s
     out = selection.Selection(quality=list(read.quality))
     for r in read.residents:
         try:
-            reason = rules.not_mailed_reason(r)
+            reason = dates.not_mailed_reason(r)
             if reason:
                 out.not_mailed[reason] += 1
                 out.settled.append((r.line, r.resident_id, "not_mailed", "", "", reason))
                 continue
-            known = rules.expiries(r, config.leap_day)
-            due = rules.due_notice(r, as_of, config.leap_day, known)
+            known = dates.expiries(r, config.leap_day)
+            due = dates.due_notice(r, as_of, config.leap_day, known)
             if due is None and config.reminder_enabled:
-                due = rules.due_reminder(r, as_of, config.reminder_days, config.leap_day, known)
+                due = dates.due_reminder(r, as_of, config.reminder_days, config.leap_day, known)
             selection.settle(r, due, _quality(known, r.line, r.resident_id), run, out)
         except (ValueError, OverflowError) as exc:
             out.rejects.append(Reject(r.line, r.resident_id, "bad_date", "", f"dates cannot be used: {mask(str(exc))}"))
@@ -71,7 +71,7 @@ def lapsed(read: RegisterRead, as_of: date, config: Config, ledger: Ledger) -> l
         if r.status is not Status.RESIDENT or r.card_state not in (CardState.ACTIVE, CardState.REVOKED):
             continue
         try:
-            ended = rules.lapsed(r, as_of, config.lapsed_days, config.leap_day)
+            ended = dates.lapsed(r, as_of, config.lapsed_days, config.leap_day)
         except (ValueError, OverflowError):
             continue  # select() rejects the row
         for subject, expired, grace_end in ended:

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from notices import appid
+from notices.letters import appid
 from notices.cli import app
 from notices.config import is_lg_code, lg_code_check_digit
 

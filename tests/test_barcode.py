@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from notices.barcode import CustomerBarcode, address_number, characters_text, encode, svg
+from notices.letters.barcode import CustomerBarcode, address_number, characters_text, encode, svg
 
 # The manual's character table (バーコード section), one bar per letter: F long, A upper semi-long,
 # D lower semi-long, T timing. Written out independently of the module under test.

@@ -17,10 +17,12 @@ import pypdfium2 as pdfium
 import pytest
 import zxingcpp
 
-from notices import appid, pipeline
+from notices import pipeline
+
+from notices.letters import appid
 from notices.cli import today_in_tokyo
 from notices.config import load_config
-from notices.handoff import verify
+from notices.delivery.handoff import verify
 
 ROOT = Path(__file__).resolve().parents[1]
 MINI = ROOT / "tests" / "registers" / "mini.csv"

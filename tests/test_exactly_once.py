@@ -18,11 +18,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from notices import handoff
+from notices.delivery import handoff
 from notices.cli import app
-from notices.crashpoints import ENV
-from notices.handoff import verify
-from notices.ledger import Ledger
+from notices.delivery.crashpoints import ENV
+from notices.delivery.handoff import verify
+from notices.delivery.ledger import Ledger
 
 ROOT = Path(__file__).resolve().parents[1]
 MINI = ROOT / "tests" / "registers" / "mini.csv"

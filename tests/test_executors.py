@@ -18,14 +18,15 @@ from pathlib import Path
 
 import pytest
 from conftest import make_piece
-from notices import executors, pipeline
+from notices import pipeline
+from notices.delivery import executors
 from notices.cli import app
 from notices.config import Config
-from notices.crashpoints import ENV
+from notices.delivery.crashpoints import ENV
 from notices.errors import ConfigError, NoticesError, RenderError
-from notices.executors import Dask, Local, LotJob, Serial, WorkerLostError
+from notices.delivery.executors import Dask, Local, LotJob, Serial, WorkerLostError
 from notices.models import Kind
-from notices.render import RenderedLot
+from notices.letters.render import RenderedLot
 from typer.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from notices.errors import FontError
-from notices.fonts import font_file, missing_glyphs
+from notices.letters.fonts import font_file, missing_glyphs
 
 FAMILIES = ["BIZ UDMincho", "BIZ UDGothic"]
 

@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 from conftest import make_resident
 
-from notices import pipeline, rules
+from notices import pipeline
+
+from notices.rules import dates
 from notices.config import load_config
 from notices.models import Kind
 
@@ -31,31 +33,31 @@ def resident(**changes: object):  # type: ignore[no-untyped-def]
     (RUN, False), (RUN + timedelta(days=1), False),
 ])  # fmt: skip
 def test_reminder_window(expired: date, reminded: bool) -> None:
-    due = rules.due_reminder(resident(card_expires_on=expired), RUN, days=30)
+    due = dates.due_reminder(resident(card_expires_on=expired), RUN, days=30)
     assert (due is not None) is reminded
     if due:
         assert (due.kind, due.lapsing, due.expires_on, due.grace_end) == (
-            Kind.GRACE_REMINDER, "card", expired, rules.grace_end(expired))
+            Kind.GRACE_REMINDER, "card", expired, dates.grace_end(expired))
         assert due.has_form
 
 
 def test_a_lapsed_certificate_on_a_valid_card_gets_a_reminder_without_a_form() -> None:
-    due = rules.due_reminder(resident(card_expires_on=date(2031, 1, 1), cert_expires_on=RUN - timedelta(days=3)), RUN)
+    due = dates.due_reminder(resident(card_expires_on=date(2031, 1, 1), cert_expires_on=RUN - timedelta(days=3)), RUN)
     assert due is not None and due.lapsing == "cert" and not due.has_form
 
 
 def test_renewed_gets_no_reminder_and_is_not_lapsed() -> None:
     renewed = resident(card_expires_on=date(2036, 11, 20))  # the register shows the new card's expiry
-    assert rules.due_reminder(renewed, RUN) is None
-    assert rules.lapsed(renewed, date(2027, 3, 1)) == []
+    assert dates.due_reminder(renewed, RUN) is None
+    assert dates.lapsed(renewed, date(2027, 3, 1)) == []
 
 
 def test_lapsed_the_day_after_the_grace_end() -> None:
     r = resident(card_expires_on=date(2026, 8, 10))  # grace end 2026-11-30
-    assert rules.lapsed(r, date(2026, 11, 30)) == []
-    assert rules.lapsed(r, date(2026, 12, 1)) == [("card", date(2026, 8, 10), date(2026, 11, 30))]
-    assert rules.lapsed(r, date(2026, 12, 30)) == [("card", date(2026, 8, 10), date(2026, 11, 30))]
-    assert rules.lapsed(r, date(2026, 12, 31)) == []  # 31 days after: no longer in the last 30
+    assert dates.lapsed(r, date(2026, 11, 30)) == []
+    assert dates.lapsed(r, date(2026, 12, 1)) == [("card", date(2026, 8, 10), date(2026, 11, 30))]
+    assert dates.lapsed(r, date(2026, 12, 30)) == [("card", date(2026, 8, 10), date(2026, 11, 30))]
+    assert dates.lapsed(r, date(2026, 12, 31)) == []  # 31 days after: no longer in the last 30
 
 
 def register(tmp_path: Path, rows: list[dict[str, str]]) -> Path:

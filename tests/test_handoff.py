@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from notices.errors import OutputError
-from notices.handoff import RunFolder, csv_bytes, neutralise, verify
+from notices.delivery.handoff import RunFolder, csv_bytes, neutralise, verify
 
 
 @pytest.mark.parametrize(("cell", "expected"), [

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from notices.errors import RegisterError
-from notices.register import read_register
+from notices.register.read import read_register
 
 ROOT = Path(__file__).resolve().parents[1]
 MINI = ROOT / "tests" / "registers" / "mini.csv"

@@ -19,12 +19,12 @@ import pytest
 from conftest import make_piece, make_resident
 from markupsafe import Markup
 
-from notices import i18n
+from notices.letters import i18n
 from notices.config import Config, load_config
 from notices.errors import FontError, RenderError
-from notices.fonts import font_file, missing_glyphs
+from notices.letters.fonts import font_file, missing_glyphs
 from notices.models import Kind, Piece
-from notices.render import RenderedLot, Renderer
+from notices.letters.render import RenderedLot, Renderer
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = ROOT / "templates"

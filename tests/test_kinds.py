@@ -16,10 +16,11 @@ import pypdfium2 as pdfium
 import pytest
 
 from conftest import make_piece, make_resident
-from notices import kinds, pipeline, rules_vec
+from notices import kinds, pipeline
+from notices.rules import engine
 from notices.config import load_config
 from notices.kinds import FORM_INSERTS, Kind, KindSpec, colour, has_form, label
-from notices.render import sheet_plan
+from notices.letters.render import sheet_plan
 
 ROOT = Path(__file__).resolve().parents[1]
 AS_OF = date(2026, 11, 26)  # the window: 2027-01-26 to 2027-02-26
@@ -30,7 +31,7 @@ def test_every_kind_has_its_spec_and_template() -> None:
     for kind in kinds.every():
         assert (ROOT / "templates" / kind.spec.template).is_file(), kind.spec.template
     assert len({kind.spec.colour for kind in kinds.every()}) == len(kinds.every())  # told apart in the report's chart
-    assert {rule.kind for rule in rules_vec.RULES} == set(kinds.every())  # each has its rule
+    assert {rule.kind for rule in engine.RULES} == set(kinds.every())  # each has its rule
 
 
 def test_a_kind_is_one_object_for_its_code() -> None:
@@ -86,9 +87,9 @@ GUARDIAN_TEMPLATE = """{% import "_macros.html" as m %}
 """
 
 
-def _guardians(f: rules_vec.Facts) -> rules_vec.Found:
+def _guardians(f: engine.Facts) -> engine.Found:
     minor = f.holders.birth_date >= np.datetime64("2010-01-01")
-    return rules_vec.Found(rules_vec.in_window(f.expiries.card, f.run_date) & minor, f.expiries.card)
+    return engine.Found(engine.in_window(f.expiries.card, f.run_date) & minor, f.expiries.card)
 
 
 @pytest.fixture
@@ -98,7 +99,7 @@ def guardian_kind(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[t
     (templates / "guardian_renewal.html").write_text(GUARDIAN_TEMPLATE, encoding="utf-8")
     kind = kinds.register("guardian_renewal", KindSpec("guardian_renewal.html", 1, "always", "insert.card.", True,
                                                        "保護者あての更新", "#7a4fb0"))  # fmt: skip
-    monkeypatch.setattr(rules_vec, "RULES", (rules_vec.Rule(kind, _guardians), *rules_vec.RULES))
+    monkeypatch.setattr(engine, "RULES", (engine.Rule(kind, _guardians), *engine.RULES))
     yield kind, templates
     kinds.unregister(kind)
 

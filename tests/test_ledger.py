@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from notices.errors import LedgerError, LockedError
-from notices.handoff import RunFolder, clear_unfinished, settle
-from notices.ledger import MIGRATIONS, Ledger, NoticeRecord, building_path
+from notices.delivery.handoff import RunFolder, clear_unfinished, settle
+from notices.delivery.ledger import MIGRATIONS, Ledger, NoticeRecord, building_path
 
 D = date(2026, 11, 26)
 

@@ -142,7 +142,7 @@ def test_returned_on_a_file_that_is_not_a_list_of_ids_names_file_and_line(tmp_pa
 
 
 def test_returned_reads_ids_from_utf8_and_cp932_files_with_other_columns(tmp_path: Path) -> None:
-    from notices.status import read_ids
+    from notices.reports.status import read_ids
 
     utf8 = tmp_path / "utf8.csv"
     utf8.write_text("\ufeffpiece_id,memo\n00001-000001,宛所不明\r\n\n10000000002 ,\n", encoding="utf-8")

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from notices.errors import RegisterError
 from notices.models import CardState, Status
-from notices.register import read_register
+from notices.register.read import read_register
 
 HEADER = ["resident_id", "household_id", "name", "name_kana", "birth_date", "sex", "postal_code", "address",
           "address_extra", "status", "card_issued_on", "card_expires_on", "card_state", "cert_issued_on",

@@ -25,12 +25,12 @@ import pyarrow.compute  # noqa: F401 (pa.compute)
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from notices import encodings, register, register_scan
+from notices.register import encodings, read, scan
 from notices.config import Config, load_config
 from notices.errors import RegisterError
-from notices.register import RegisterRead, read_register
-from notices.register_frame import WHITESPACE
-from notices.selection import Selection, lapsed, select
+from notices.register.read import RegisterRead, read_register
+from notices.register.frame import WHITESPACE
+from notices.rules.selection import Selection, lapsed, select
 
 import reference as scalar
 
@@ -128,7 +128,7 @@ class StubLedger:
         return "10000000009" if application_id.startswith("1") else None
 
     def returned_addresses(self, resident_id: str) -> dict[str, str]:
-        from notices.ledger import address_hash
+        from notices.delivery.ledger import address_hash
         return {address_hash("9990001", "架空県若葉町中央1-2-3", ""): "2026-10-01T00:00:00"} if resident_id.endswith("1") else {}
 
     def history(self, resident_id: str, expires_on: date) -> dict[str, str]:
@@ -204,8 +204,8 @@ def test_lines_sorted_one_by_one_read_the_same(tmp_path: Path, made: tuple[Any, 
     """The general path (each line sorted by the regular expression), forced even where the file is plain."""
     path = tmp_path / "register.csv"
     path.write_bytes(register_bytes(*made))
-    scan = register_scan.scan
-    with mock.patch.object(register, "scan", lambda decoded, plain: scan(decoded, False)):
+    sort = scan.scan
+    with mock.patch.object(read, "scan", lambda decoded, plain: sort(decoded, False)):
         fast, reference = read_both(path, encoding)
     assert type(fast) is type(reference)
     if isinstance(fast, str):
@@ -326,7 +326,7 @@ def test_pyarrows_utf8_check_is_pythons(pieces: list[bytes]) -> None:
 @given(st.lists(st.lists(utf8_pieces, max_size=8).map(b"".join), max_size=12).map(b"\n".join))
 def test_detection_is_the_line_by_line_references(data: bytes) -> None:
     """The same encoding as the reference told line by line, and the same bad lines as decoding line by line."""
-    from notices.csvfile import line_ends
+    from notices.register.csvfile import line_ends
 
     lines = data.splitlines(keepends=True)
     found, errors = encodings.detect(data)
@@ -353,14 +353,14 @@ def test_detection_counts_a_line_starting_with_a_stray_byte_once() -> None:
 def test_the_my_number_is_never_read_in_bulk(tmp_path: Path) -> None:
     """pandas never reads the My Number column: no column of the table holds one, no outcome shows one."""
     lines = [_line(good(str(i), card_issued_on="2017-01-28"), "\r\n") for i in range(20)]
-    read_plain = register.read_plain
+    read_plain = read.read_plain
 
     def read_without_my_number(*args: Any) -> Any:
         frame = read_plain(*args)
         assert "my_number" not in frame.columns and MY_NUMBER not in frame.to_string()
         return frame
 
-    with mock.patch.object(register, "read_plain", read_without_my_number):
+    with mock.patch.object(read, "read_plain", read_without_my_number):
         fast, _ = read_both(write(tmp_path, [HEAD, *lines, ",,,," + "," * 17 + MY_NUMBER + "\r\n"]))
     assert len(fast.table) == 20 and "my_number" not in fast.table.columns
     for column in fast.table.columns.values():
@@ -518,7 +518,7 @@ def test_both_reads_agree_whatever_the_id_pattern(tmp_path: Path, made: tuple[An
 def _fifo_read(path: Path, row_by_row: bool) -> subprocess.CompletedProcess[str]:
     """read_register in a process of its own, limited in time and memory: a regression must not hang the suite."""
     code = ("import sys, resource; from pathlib import Path; from notices.errors import RegisterError;"
-            "from notices.register import read_register;"
+            "from notices.register.read import read_register;"
             "resource.setrlimit(resource.RLIMIT_DATA, (1 << 31, 1 << 31));\n"
             f"try: read_register(Path({str(path)!r}), row_by_row={row_by_row}); print('read')\n"
             "except RegisterError as exc: print(exc)")  # fmt: skip
@@ -539,7 +539,7 @@ def test_only_a_regular_file_is_read(tmp_path: Path, kind: str, row_by_row: bool
 
 def test_a_line_longer_than_the_limit_is_rejected_alone(tmp_path: Path) -> None:
     """A 2 MiB line among good rows, read in bulk or row by row: that row rejected, the others read (in bulk)."""
-    from notices.csvfile import MAX_LINE_BYTES
+    from notices.register.csvfile import MAX_LINE_BYTES
 
     long_name = "長" * (2 * MAX_LINE_BYTES // 3)
     lines = [_line(good(str(i), name=long_name if i == 3 else "山田 太郎"), "\r\n") for i in range(1, 7)]
@@ -552,7 +552,7 @@ def test_a_line_longer_than_the_limit_is_rejected_alone(tmp_path: Path) -> None:
 
 def test_a_row_that_runs_on_past_the_limit_is_rejected_alone(tmp_path: Path) -> None:
     """A quote never closed, before 2 MiB of rows: reading stops at the limit, and goes on from the next line."""
-    from notices.csvfile import MAX_LINE_BYTES
+    from notices.register.csvfile import MAX_LINE_BYTES
 
     rows = [_line(good(str(i)), "\r\n") for i in range(1, 3 * MAX_LINE_BYTES // 150)]
     rows[0] = rows[0].replace("中央", '"中央', 1)
@@ -563,7 +563,7 @@ def test_a_row_that_runs_on_past_the_limit_is_rejected_alone(tmp_path: Path) -> 
 
 
 def test_a_line_of_the_limit_is_read(tmp_path: Path) -> None:
-    from notices.csvfile import MAX_LINE_BYTES
+    from notices.register.csvfile import MAX_LINE_BYTES
 
     short = _line(good("1", name=""), "\r\n")
     exact = _line(good("1", name="x" * (MAX_LINE_BYTES - len(short.encode()))), "\r\n")
@@ -576,7 +576,7 @@ def test_a_line_of_the_limit_is_read(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("row_by_row", [False, True])
 def test_a_header_longer_than_the_limit_is_one_clear_error(tmp_path: Path, row_by_row: bool) -> None:
-    from notices.csvfile import MAX_LINE_BYTES
+    from notices.register.csvfile import MAX_LINE_BYTES
 
     path = write(tmp_path, [HEAD.rstrip("\r\n") + ",x" * MAX_LINE_BYTES + "\r\n", _line(good("1"), "\r\n")])
     with pytest.raises(RegisterError, match=f"line 1: the header is longer than {MAX_LINE_BYTES} bytes"):
@@ -643,12 +643,12 @@ id_texts = st.one_of(
 @given(st.lists(id_texts, max_size=30), st.sampled_from([None, "[0-9 -]{1,14}", "[0-9]{11}"]), st.booleans())
 def test_the_shape_check_is_its_expressions(values: list[str], pattern: str | None, shortcuts: bool) -> None:
     """Asking RE2 only of the values that might match (a speed-up for many) answers as asking it of every value."""
-    from notices import register_cells
-    from notices.register_cells import _NEVER_AN_ID, RESIDENT_ID_PATTERN, IdShape
+    from notices.register import cells
+    from notices.register.cells import _NEVER_AN_ID, RESIDENT_ID_PATTERN, IdShape
 
     shape = IdShape(pattern or RESIDENT_ID_PATTERN)
     array = pa.array(values, pa.string())
     matched = pa.compute.match_substring_regex(array, f"^(?:{pattern or RESIDENT_ID_PATTERN})$").to_pylist()
     never = pa.compute.match_substring_regex(array, _NEVER_AN_ID).to_pylist()
-    with mock.patch.object(register_cells, "_FEW", 0 if shortcuts else 10**9):
+    with mock.patch.object(cells, "_FEW", 0 if shortcuts else 10**9):
         assert shape.fitting(values) == [m and not n for m, n in zip(matched, never, strict=True)]

@@ -20,16 +20,18 @@ import segno
 import zxingcpp
 from conftest import make_piece, make_resident
 
-from notices import barcode, wareki
-from notices.appid import grouped
+from notices.letters import barcode
+
+from notices.register import wareki
+from notices.letters.appid import grouped
 from notices.config import Config, load_config
-from notices.envelope import barcode_address
+from notices.letters.envelope import barcode_address
 from notices.errors import RenderError
-from notices.fonts import missing_glyphs
+from notices.letters.fonts import missing_glyphs
 from notices.models import Kind, Piece
-from notices.pagecode import payload
-from notices.fetcher import LocalFetcher
-from notices.render import RenderedLot, Renderer, format_postal, sheet_plan
+from notices.letters.pagecode import payload
+from notices.letters.fetcher import LocalFetcher
+from notices.letters.render import RenderedLot, Renderer, format_postal, sheet_plan
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = ROOT / "templates"
@@ -256,7 +258,7 @@ def test_same_input_gives_the_same_bytes(config: Config, mixed) -> None:
     script = (
         "import sys, hashlib; from datetime import date; from pathlib import Path;"
         f"sys.path[:0] = [{str(ROOT / 'jobs')!r}, {str(ROOT / 'tests')!r}];"
-        "import test_render as t; from notices.render import Renderer;"
+        "import test_render as t; from notices.letters.render import Renderer;"
         "r = Renderer(t.load_config(t.ROOT / 'config' / 'municipality.toml'), t.TEMPLATES);"
         "print(hashlib.sha256(r.render_lot(t._pieces()[:3], t.LETTER_DATE).pdf).hexdigest())"
     )

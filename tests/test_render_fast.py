@@ -16,7 +16,7 @@ from conftest import make_piece, make_resident
 
 from notices.config import Config
 from notices.models import Kind, Piece
-from notices.render import RenderedLot, Renderer
+from notices.letters.render import RenderedLot, Renderer
 
 ROOT = Path(__file__).resolve().parents[1]
 LETTER_DATE = date(2026, 11, 26)

@@ -16,9 +16,11 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from notices import pipeline, posting, report_text
+from notices import pipeline
+
+from notices.reports import posting, wording
 from notices.config import load_config
-from notices.review import REASONS
+from notices.rules.review import REASONS
 
 ROOT = Path(__file__).resolve().parents[1]
 MINI = ROOT / "tests" / "registers" / "mini.csv"
@@ -53,7 +55,7 @@ def folder(register: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def report_file(folder: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from notices.report import render_report
+    from notices.reports.report import render_report
 
     path = tmp_path_factory.mktemp("report") / "report.html"
     path.write_text(render_report(folder, ROOT / "templates", window_mm=WINDOW_MM), encoding="utf-8")
@@ -171,13 +173,13 @@ def test_no_personal_data_and_hostile_cells_shown_as_written(register: Path, fol
 
 
 def test_every_review_reason_has_an_action(folder: Path, report_file: Path) -> None:
-    assert set(REASONS) <= set(report_text.REVIEW_GUIDE)
+    assert set(REASONS) <= set(wording.REVIEW_GUIDE)
     html = report_file.read_text(encoding="utf-8")
     review = csv_rows(folder / "review.csv")
     assert review
     for row in review:
         assert row["resident_id"] in html
-        assert report_text.review_action(row["reason"]) in html
+        assert wording.review_action(row["reason"]) in html
     assert "支援措置の担当課と協議し" in html
 
 
@@ -197,7 +199,7 @@ def test_proofs_embedded_with_the_address_window_painted_over(folder: Path, repo
 
 
 def test_report_of_a_run_with_nothing_mailed(folder: Path, tmp_path: Path) -> None:
-    from notices.report import render_report
+    from notices.reports.report import render_report
 
     empty = tmp_path / "run"
     (empty / "proofs").mkdir(parents=True)

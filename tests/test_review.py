@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 from conftest import make_resident
 
-from notices import review
-from notices.fonts import missing_glyphs
+from notices.rules import review
+from notices.letters.fonts import missing_glyphs
 from notices.models import Due, Kind, Resident
 
 FONTS = ("BIZ UDMincho", "BIZ UDGothic")

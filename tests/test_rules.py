@@ -11,7 +11,7 @@ from conftest import make_resident
 from hypothesis import given
 from hypothesis import strategies as st
 
-from notices import rules
+from notices.rules import dates
 from notices.models import CardState, Kind, Status
 
 def resident(**changes: object):  # type: ignore[no-untyped-def]
@@ -30,10 +30,10 @@ def _d(text: str) -> date | None:
 def test_rule_case(case: dict[str, str]) -> None:
     birth, issued = _d(case["birth_date"]), _d(case["issued_on"])
     if case["kind"] == "card":
-        got = rules.card_expiry(birth, issued, case["nationality"], case["residence_status"],
+        got = dates.card_expiry(birth, issued, case["nationality"], case["residence_status"],
                                 _d(case["residence_expires_on"]))  # fmt: skip
     else:
-        got = rules.cert_expiry(birth, issued, card_expires_on=None)
+        got = dates.cert_expiry(birth, issued, card_expires_on=None)
     assert got == _d(case["expected_expiry"]), case["why"]
 
 
@@ -45,18 +45,18 @@ def test_rule_case_through_a_resident(case: dict[str, str]) -> None:
     if case["kind"] == "card":
         r = resident(birth_date=birth, card_issued_on=issued, nationality=nationality,
                      residence_status=case["residence_status"], residence_expires_on=_d(case["residence_expires_on"]))  # fmt: skip
-        assert rules.expiries(r).card == _d(case["expected_expiry"])
+        assert dates.expiries(r).card == _d(case["expected_expiry"])
     else:
         r = resident(birth_date=birth, card_issued_on=date(2023, 1, 1), cert_issued_on=issued)
-        assert rules.expiries(r).cert == _d(case["expected_expiry"])
+        assert dates.expiries(r).cert == _d(case["expected_expiry"])
 
 
 def test_leap_day_policy_moves_the_birthday_to_1_march() -> None:
-    assert rules.card_expiry(date(1996, 2, 29), date(2019, 3, 1), leap_day="mar1") == date(2029, 3, 1)
+    assert dates.card_expiry(date(1996, 2, 29), date(2019, 3, 1), leap_day="mar1") == date(2029, 3, 1)
 
 
 def test_certificate_never_outlives_the_card() -> None:
-    assert rules.cert_expiry(date(1985, 10, 10), date(2024, 1, 5), card_expires_on=date(2026, 3, 31)) == date(2026, 3, 31)
+    assert dates.cert_expiry(date(1985, 10, 10), date(2024, 1, 5), card_expires_on=date(2026, 3, 31)) == date(2026, 3, 31)
 
 
 @pytest.mark.parametrize(("expiry", "renewal", "grace"), [
@@ -67,8 +67,8 @@ def test_certificate_never_outlives_the_card() -> None:
     (date(2027, 11, 15), date(2027, 8, 16), date(2028, 2, 29)),
 ])  # fmt: skip
 def test_dates_on_the_letter(expiry: date, renewal: date, grace: date) -> None:
-    assert rules.renewal_from(expiry) == renewal
-    assert rules.grace_end(expiry) == grace
+    assert dates.renewal_from(expiry) == renewal
+    assert dates.grace_end(expiry) == grace
 
 
 @pytest.mark.parametrize(("run_date", "low", "high"), [
@@ -78,7 +78,7 @@ def test_dates_on_the_letter(expiry: date, renewal: date, grace: date) -> None:
     (date(2027, 11, 30), date(2028, 1, 30), date(2028, 2, 29)),
 ])  # fmt: skip
 def test_window_clamps_at_month_end(run_date: date, low: date, high: date) -> None:
-    assert rules.window(run_date) == (low, high)
+    assert dates.window(run_date) == (low, high)
 
 
 @given(st.dates(min_value=date(2000, 1, 1), max_value=date(2090, 12, 31)))
@@ -86,8 +86,8 @@ def test_consecutive_windows_leave_no_gap(run_date: date) -> None:
     """Every expiry date is in the window on some night: tomorrow's window starts no later than today's ends + 1."""
     from datetime import timedelta
 
-    _, high = rules.window(run_date)
-    low_next, high_next = rules.window(run_date + timedelta(days=1))
+    _, high = dates.window(run_date)
+    low_next, high_next = dates.window(run_date + timedelta(days=1))
     assert low_next <= high + timedelta(days=1)
     assert high_next >= high
 
@@ -96,75 +96,75 @@ RUN = date(2026, 11, 26)  # window 2027-01-26 .. 2027-02-26
 
 
 def test_card_in_window_is_a_card_renewal() -> None:
-    due = rules.due_notice(resident(card_expires_on=date(2027, 2, 10)), RUN)
+    due = dates.due_notice(resident(card_expires_on=date(2027, 2, 10)), RUN)
     assert due is not None and due.kind is Kind.CARD_RENEWAL and due.expires_on == date(2027, 2, 10)
     assert due.renewal_from == date(2026, 11, 11) and due.grace_end == date(2027, 5, 31)
 
 
 def test_computed_card_expiry_in_window() -> None:
     # born 1980-02-01, issued 2017-02-10 as an adult: 10th birthday after issue is 2027-02-01
-    due = rules.due_notice(resident(birth_date=date(1980, 2, 1), card_issued_on=date(2017, 2, 10)), RUN)
+    due = dates.due_notice(resident(birth_date=date(1980, 2, 1), card_issued_on=date(2017, 2, 10)), RUN)
     assert due is not None and due.expires_on == date(2027, 2, 1)
 
 
 def test_window_ends_are_included() -> None:
-    assert rules.due_notice(resident(card_expires_on=date(2027, 1, 26)), RUN) is not None
-    assert rules.due_notice(resident(card_expires_on=date(2027, 2, 26)), RUN) is not None
-    assert rules.due_notice(resident(card_expires_on=date(2027, 1, 25)), RUN) is None
-    assert rules.due_notice(resident(card_expires_on=date(2027, 2, 27)), RUN) is None
+    assert dates.due_notice(resident(card_expires_on=date(2027, 1, 26)), RUN) is not None
+    assert dates.due_notice(resident(card_expires_on=date(2027, 2, 26)), RUN) is not None
+    assert dates.due_notice(resident(card_expires_on=date(2027, 1, 25)), RUN) is None
+    assert dates.due_notice(resident(card_expires_on=date(2027, 2, 27)), RUN) is None
 
 
 def test_period_of_stay_makes_a_residence_extension() -> None:
     r = resident(nationality="US", residence_status="留学", residence_expires_on=date(2027, 2, 1),
                  birth_date=date(1990, 12, 1), card_issued_on=date(2024, 4, 1))  # fmt: skip
-    due = rules.due_notice(r, RUN)
+    due = dates.due_notice(r, RUN)
     assert due is not None and due.kind is Kind.RESIDENCE_EXTENSION and due.expires_on == date(2027, 2, 1)
 
 
 def test_recorded_stay_cap_is_a_residence_extension() -> None:
     r = resident(nationality="VN", residence_status="技能実習", residence_expires_on=date(2027, 2, 1),
                  card_expires_on=date(2027, 2, 1), birth_date=date(1990, 12, 1), card_issued_on=date(2024, 4, 1))  # fmt: skip
-    due = rules.due_notice(r, RUN)
+    due = dates.due_notice(r, RUN)
     assert due is not None and due.kind is Kind.RESIDENCE_EXTENSION
 
 
 def test_recorded_expiry_that_is_not_the_end_of_stay_is_a_card_renewal() -> None:
     r = resident(nationality="US", residence_status="留学", residence_expires_on=date(2030, 1, 1),
                  card_expires_on=date(2027, 2, 1), birth_date=date(1990, 12, 1), card_issued_on=date(2024, 4, 1))  # fmt: skip
-    due = rules.due_notice(r, RUN)
+    due = dates.due_notice(r, RUN)
     assert due is not None and due.kind is Kind.CARD_RENEWAL
 
 
 def test_stay_ending_on_the_birthday_expiry_is_a_card_renewal() -> None:
     r = resident(nationality="US", residence_status="留学", residence_expires_on=date(2027, 2, 1),
                  birth_date=date(1990, 2, 1), card_issued_on=date(2017, 2, 10))  # fmt: skip
-    due = rules.due_notice(r, RUN)
+    due = dates.due_notice(r, RUN)
     assert due is not None and due.kind is Kind.CARD_RENEWAL and due.expires_on == date(2027, 2, 1)
 
 
 def test_permanent_resident_follows_the_birthday_rule() -> None:
     r = resident(nationality="CN", residence_status="永住者", residence_expires_on=date(2027, 2, 1),
                  birth_date=date(1990, 12, 1), card_issued_on=date(2024, 4, 1))  # fmt: skip
-    assert rules.due_notice(r, RUN) is None
+    assert dates.due_notice(r, RUN) is None
 
 
 def test_certificate_in_window_is_a_cert_renewal() -> None:
     r = resident(card_expires_on=date(2031, 5, 5), cert_expires_on=date(2027, 2, 5))
-    due = rules.due_notice(r, RUN)
+    due = dates.due_notice(r, RUN)
     assert due is not None and due.kind is Kind.CERT_RENEWAL and due.expires_on == date(2027, 2, 5)
     assert due.grace_end == date(2027, 5, 31)
 
 
 def test_card_wins_when_card_and_certificate_are_both_due() -> None:
     r = resident(card_expires_on=date(2027, 2, 5), cert_expires_on=date(2027, 2, 5))
-    due = rules.due_notice(r, RUN)
+    due = dates.due_notice(r, RUN)
     assert due is not None and due.kind is Kind.CARD_RENEWAL
 
 
 def test_recorded_date_wins_over_computed() -> None:
     r = resident(birth_date=date(1980, 2, 1), card_issued_on=date(2017, 2, 10), card_expires_on=date(2030, 2, 1))
-    assert rules.due_notice(r, RUN) is None
-    e = rules.expiries(r)
+    assert dates.due_notice(r, RUN) is None
+    e = dates.expiries(r)
     assert e.card == date(2030, 2, 1) and e.card_computed == date(2027, 2, 1)
 
 
@@ -180,4 +180,4 @@ def test_recorded_date_wins_over_computed() -> None:
     ({}, None),
 ])  # fmt: skip
 def test_not_mailed_reasons(changes: dict[str, object], reason: str | None) -> None:
-    assert rules.not_mailed_reason(resident(card_expires_on=date(2027, 2, 10), **changes)) == reason
+    assert dates.not_mailed_reason(resident(card_expires_on=date(2027, 2, 10), **changes)) == reason

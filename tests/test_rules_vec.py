@@ -1,4 +1,4 @@
-"""The vectorised date rules (rules_vec.py) against the scalar reference (rules.py), date by date."""
+"""The vectorised date rules (engine.py) against the scalar reference (spec.py), date by date."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
-from notices import rules, rules_vec
+from notices.rules import dates as spec
+from notices.rules import engine
 from notices.models import CardState, Resident, Status
 
 # Birthdays, issue dates and expiries close to 29 Feb, month ends and the 2022-04-01 switch, and anywhere else.
@@ -54,12 +55,12 @@ def back(values: np.ndarray) -> list[date | None]:
     return list(values.astype(object))
 
 
-def holders(rs: list[Resident]) -> rules_vec.Holders:
-    return rules_vec.Holders(
+def holders(rs: list[Resident]) -> engine.Holders:
+    return engine.Holders(
         days([r.birth_date for r in rs]), days([r.card_issued_on for r in rs]), days([r.card_expires_on for r in rs]),
         days([r.cert_issued_on for r in rs]), days([r.cert_expires_on for r in rs]),
         days([r.residence_expires_on for r in rs]), np.array([r.nationality != "" for r in rs], bool),
-        np.array([r.residence_status in rules.UNCAPPED_STATUSES for r in rs], bool))  # fmt: skip
+        np.array([r.residence_status in spec.UNCAPPED_STATUSES for r in rs], bool))  # fmt: skip
 
 
 @settings(max_examples=300, deadline=None)
@@ -67,21 +68,21 @@ def holders(rs: list[Resident]) -> rules_vec.Holders:
 def test_birthday_rules(pairs: list[tuple[date, date]], leap_day: str, n: int) -> None:
     birth, issued = days([b for b, _ in pairs]), days([i for _, i in pairs])
     year = np.array([i.year for _, i in pairs])
-    assert back(rules_vec.birthday_in(birth, year, leap_day)) == [rules.birthday_in(b, i.year, leap_day) for b, i in pairs]
-    assert list(rules_vec.age_on(birth, issued, leap_day)) == [rules.age_on(b, i, leap_day) for b, i in pairs]
-    assert back(rules_vec.nth_birthday_after(birth, issued, n, leap_day)) == [
-        rules.nth_birthday_after(b, i, n, leap_day) for b, i in pairs]
-    assert back(rules_vec.card_expiry_by_birthday(birth, issued, leap_day)) == [
-        rules.card_expiry_by_birthday(b, i, leap_day) for b, i in pairs]
+    assert back(engine.birthday_in(birth, year, leap_day)) == [spec.birthday_in(b, i.year, leap_day) for b, i in pairs]
+    assert list(engine.age_on(birth, issued, leap_day)) == [spec.age_on(b, i, leap_day) for b, i in pairs]
+    assert back(engine.nth_birthday_after(birth, issued, n, leap_day)) == [
+        spec.nth_birthday_after(b, i, n, leap_day) for b, i in pairs]
+    assert back(engine.card_expiry_by_birthday(birth, issued, leap_day)) == [
+        spec.card_expiry_by_birthday(b, i, leap_day) for b, i in pairs]
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(maybe, min_size=1, max_size=40))
 def test_month_arithmetic(values: list[date | None]) -> None:
-    expected_from = [rules.renewal_from(v) if v else None for v in values]
-    expected_end = [rules.grace_end(v) if v else None for v in values]
-    assert back(rules_vec.renewal_from(days(values))) == expected_from
-    assert back(rules_vec.grace_end(days(values))) == expected_end
+    expected_from = [spec.renewal_from(v) if v else None for v in values]
+    expected_end = [spec.grace_end(v) if v else None for v in values]
+    assert back(engine.renewal_from(days(values))) == expected_from
+    assert back(engine.grace_end(days(values))) == expected_end
 
 
 @settings(max_examples=400, deadline=None)
@@ -90,28 +91,28 @@ def test_expiries_notices_and_lapses(data: st.DataObject, leap_day: str, run_dat
                                      lapsed_days: int) -> None:  # fmt: skip
     rs = data.draw(st.lists(residents(run_date), min_size=1, max_size=30))
     h = holders(rs)
-    e = rules_vec.expiries(h, leap_day)
-    notices = rules_vec.due(rules_vec.Facts(h, e, run_date, reminder_days))
-    card_lapsed, cert_lapsed = rules_vec.lapsed(e, run_date, lapsed_days)
+    e = engine.expiries(h, leap_day)
+    notices = engine.due(engine.Facts(h, e, run_date, reminder_days))
+    card_lapsed, cert_lapsed = engine.lapsed(e, run_date, lapsed_days)
     for i, r in enumerate(rs):
-        known = rules.expiries(r, leap_day)
+        known = spec.expiries(r, leap_day)
         event(f"kind {notices.kind[i]}, lapsed {card_lapsed[i] or cert_lapsed[i]}")
-        got = rules.Expiries(*(back(a[i : i + 1])[0] for a in (e.card, e.cert, e.card_computed, e.cert_computed)),
+        got = spec.Expiries(*(back(a[i : i + 1])[0] for a in (e.card, e.cert, e.card_computed, e.cert_computed)),
                              bool(e.stay_capped[i]))  # fmt: skip
         assert got == known, r
-        assert bool(rules_vec.differs(days([r.card_expires_on]), e.card_computed[i : i + 1])[0]) == bool(
+        assert bool(engine.differs(days([r.card_expires_on]), e.card_computed[i : i + 1])[0]) == bool(
             r.card_expires_on and known.card_computed and r.card_expires_on != known.card_computed)
-        due = rules.due_notice(r, run_date, leap_day, known)
+        due = spec.due_notice(r, run_date, leap_day, known)
         if due is None and reminder_days is not None:
-            due = rules.due_reminder(r, run_date, reminder_days, leap_day, known)
+            due = spec.due_reminder(r, run_date, reminder_days, leap_day, known)
         kind = notices.kind[i]
         assert (notices.kinds[kind] if kind >= 0 else None) == (due.kind if due else None), r
         if due:
             assert back(notices.expires_on[i : i + 1])[0] == due.expires_on
-            assert rules_vec.LAPSING[notices.lapsing[i]] == due.lapsing
-            assert back(rules_vec.renewal_from(notices.expires_on[i : i + 1]))[0] == due.renewal_from
-            assert back(rules_vec.grace_end(notices.expires_on[i : i + 1]))[0] == due.grace_end
-        ended = [subject for subject, _, _ in rules.lapsed(r, run_date, lapsed_days, leap_day)]
+            assert engine.LAPSING[notices.lapsing[i]] == due.lapsing
+            assert back(engine.renewal_from(notices.expires_on[i : i + 1]))[0] == due.renewal_from
+            assert back(engine.grace_end(notices.expires_on[i : i + 1]))[0] == due.grace_end
+        ended = [subject for subject, _, _ in spec.lapsed(r, run_date, lapsed_days, leap_day)]
         assert [s for s, hit in (("card", card_lapsed[i]), ("cert", cert_lapsed[i])) if hit] == ended, r
 
 
@@ -125,19 +126,19 @@ def test_expiries_notices_and_lapses(data: st.DataObject, leap_day: str, run_dat
     (date(2003, 4, 1), date(2021, 4, 1), "feb28", date(2026, 4, 1)),  # 18 on issue before the switch: 20 applies
 ])  # fmt: skip
 def test_card_expiry_table(birth: date, issued: date, leap_day: str, expected: date) -> None:
-    got = back(rules_vec.card_expiry_by_birthday(days([birth]), days([issued]), leap_day))[0]
-    assert got == rules.card_expiry_by_birthday(birth, issued, leap_day) == expected
+    got = back(engine.card_expiry_by_birthday(days([birth]), days([issued]), leap_day))[0]
+    assert got == spec.card_expiry_by_birthday(birth, issued, leap_day) == expected
 
 
 def test_month_ends_and_nat() -> None:
     values = [date(2025, 5, 31), date(2025, 11, 30), date(2024, 2, 29), None, date(2199, 12, 31)]
-    assert back(rules_vec.renewal_from(days(values))) == [date(2025, 3, 1), date(2025, 8, 31), date(2023, 11, 30), None,
+    assert back(engine.renewal_from(days(values))) == [date(2025, 3, 1), date(2025, 8, 31), date(2023, 11, 30), None,
                                                           date(2199, 10, 1)]  # fmt: skip
-    assert back(rules_vec.grace_end(days(values))) == [date(2025, 8, 31), date(2026, 2, 28), date(2024, 5, 31), None,
+    assert back(engine.grace_end(days(values))) == [date(2025, 8, 31), date(2026, 2, 28), date(2024, 5, 31), None,
                                                        date(2200, 3, 31)]  # fmt: skip
-    assert rules_vec.in_window(days([date(2027, 1, 26), date(2027, 2, 26), None]), date(2026, 11, 26)).tolist() == [
+    assert engine.in_window(days([date(2027, 1, 26), date(2027, 2, 26), None]), date(2026, 11, 26)).tolist() == [
         True, True, False]
-    assert back(rules_vec.add_months(days([date(2026, 11, 30)]), 3)) == [date(2027, 2, 28)]
+    assert back(engine.add_months(days([date(2026, 11, 30)]), 3)) == [date(2027, 2, 28)]
 
 
 @pytest.mark.parametrize("leap_day", ["feb28", "mar1"])
@@ -145,7 +146,7 @@ def test_dates_beyond_the_look_up_tables(leap_day: str) -> None:
     """Computed rather than looked up before 1800 and after 2399: the same answers."""
     births = [date(1704, 2, 29), date(1799, 12, 31), date(2396, 2, 29), date(2450, 6, 15)]
     issues = [date(1790, 3, 1), date(1800, 1, 1), date(2398, 2, 28), date(2460, 6, 15)]
-    assert back(rules_vec.card_expiry_by_birthday(days(births), days(issues), leap_day)) == [
-        rules.card_expiry_by_birthday(b, i, leap_day) for b, i in zip(births, issues, strict=True)]
-    assert back(rules_vec.renewal_from(days(births))) == [rules.renewal_from(b) for b in births]
-    assert back(rules_vec.grace_end(days(births))) == [rules.grace_end(b) for b in births]
+    assert back(engine.card_expiry_by_birthday(days(births), days(issues), leap_day)) == [
+        spec.card_expiry_by_birthday(b, i, leap_day) for b, i in zip(births, issues, strict=True)]
+    assert back(engine.renewal_from(days(births))) == [spec.renewal_from(b) for b in births]
+    assert back(engine.grace_end(days(births))) == [spec.grace_end(b) for b in births]

@@ -16,7 +16,7 @@ import pytest
 
 from notices import pipeline
 from notices.config import load_config
-from notices.handoff import verify
+from notices.delivery.handoff import verify
 
 ROOT = Path(__file__).resolve().parents[1]
 AS_OF = date(2026, 11, 26)

@@ -12,7 +12,7 @@ from pathlib import Path
 import jaconv
 import pytest
 
-from notices.wareki import parse_date
+from notices.register.wareki import parse_date
 from tools import synth
 
 AS_OF = date(2026, 11, 26)

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from notices.wareki import format_date, parse_date
+from notices.register.wareki import format_date, parse_date
 
 
 @pytest.mark.parametrize(("day", "style", "first_year", "text"), [

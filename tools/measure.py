@@ -70,9 +70,9 @@ def _rss_mib(pid: int) -> float:
 
 def _selection(register: str) -> dict[str, float]:
     from notices.config import load_config
-    from notices.ledger import Ledger
-    from notices.register import read_register
-    from notices.selection import select
+    from notices.delivery.ledger import Ledger
+    from notices.register.read import read_register
+    from notices.rules.selection import select
 
     config = load_config(ROOT / "config" / "municipality.toml")
     start = time.perf_counter()
@@ -85,7 +85,7 @@ def _selection(register: str) -> dict[str, float]:
 
 def _rendering(register: str, work: str) -> dict[str, float]:
     from notices.config import load_config
-    from notices.executors import Local
+    from notices.delivery.executors import Local
     from notices.pipeline import run
 
     executor = Local()  # what `notices run` uses: a worker process a core
@@ -106,11 +106,11 @@ def _rendering(register: str, work: str) -> dict[str, float]:
 def _baseline(register: str) -> dict[str, float]:
     """The usual way: one WeasyPrint document per packet, one process, the same letters."""
     from notices.config import load_config
-    from notices.ledger import Ledger
+    from notices.delivery.ledger import Ledger
     from notices.models import Piece
-    from notices.register import read_register
-    from notices.render import Renderer
-    from notices.selection import select
+    from notices.register.read import read_register
+    from notices.letters.render import Renderer
+    from notices.rules.selection import select
 
     config = load_config(ROOT / "config" / "municipality.toml")
     with Ledger.read(Path("/nonexistent/ledger.sqlite3"), empty_if_missing=True) as ledger:

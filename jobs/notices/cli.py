@@ -16,14 +16,17 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from . import appid, executors, journal, kinds, logs, pipeline, status
-from . import barcode as customer_barcode
+from . import kinds, logs, pipeline
+from .delivery import executors, journal
+from .letters import appid
+from .reports import status
+from .letters import barcode as customer_barcode
 from .config import load_config
 from .errors import NoticesError, NotFoundError
-from .ledger import Ledger
+from .delivery.ledger import Ledger
 from .kinds import Kind
 from .privacy import mask
-from .summary import RunSummary
+from .reports.summary import RunSummary
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Renewal notices for My Number Cards.")
 err = Console(stderr=True)

@@ -1,7 +1,7 @@
 """The kinds of notice, each described once: its letter, its sheets, its form and inserts, its name and colour.
 
 Adding a kind: `register` it here with its KindSpec, put its template in templates/, and give it its
-rule (rules_vec.RULES; rules.py is the reference the tests hold the rules to).
+rule (rules/engine.py's RULES; rules/dates.py is the reference the tests hold the rules to).
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ _REGISTRY: dict[str, tuple[Kind, KindSpec]] = {}
 
 
 def register(code: str, spec: KindSpec) -> Kind:
-    """Add a kind of notice (ValueError if its code is taken); its rule goes in rules_vec.RULES."""
+    """Add a kind of notice (ValueError if its code is taken); its rule goes in engine.RULES."""
     if code in _REGISTRY:
         raise ValueError(f"kind {code!r} is registered already")
     kind = str.__new__(Kind, code)

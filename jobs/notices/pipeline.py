@@ -12,20 +12,23 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from . import appid, fonts, journal, posting, proofs, rules
+from .delivery import journal
+from .letters import appid, fonts
+from .reports import posting, proofs
+from .rules import dates
 from .config import Config
-from .crashpoints import crash_point
+from .delivery.crashpoints import crash_point
 from .errors import NotFoundError, OutputError
-from .executors import Executor, LotJob, RenderLots, Serial
-from .handoff import RunFolder, clear_unfinished, csv_bytes, settle, write_private
+from .delivery.executors import Executor, LotJob, RenderLots, Serial
+from .delivery.handoff import RunFolder, clear_unfinished, csv_bytes, settle, write_private
 from .kinds import FORM_INSERTS
-from .ledger import Ledger, NoticeRecord, address_hash
+from .delivery.ledger import Ledger, NoticeRecord, address_hash
 from .models import Due, Kind, Piece
-from .register import RegisterRead, read_register
-from .render import RenderedLot, Renderer
-from .report import read_rows, render_report
-from .selection import LAPSED_COLUMNS, Selection, lapsed, select
-from .summary import RunSummary, summarise
+from .register.read import RegisterRead, read_register
+from .letters.render import RenderedLot, Renderer
+from .reports.report import read_rows, render_report
+from .rules.selection import LAPSED_COLUMNS, Selection, lapsed, select
+from .reports.summary import RunSummary, summarise
 
 log = logging.getLogger("notices")
 
@@ -231,10 +234,10 @@ def preview(register: Path, resident_id: str, as_of: date, config: Config, out_d
         rejected = [j for j in read.rejects if j.resident_id == resident_id]
         why = f"rejected at line {rejected[0].line} ({rejected[0].reason})" if rejected else "not in the register"
         raise NotFoundError(f"{register}: resident {resident_id} is {why}")
-    reason = rules.not_mailed_reason(resident)
+    reason = dates.not_mailed_reason(resident)
     if reason and not kind:
         raise NotFoundError(f"resident {resident_id} gets no notice ({reason}); use --kind to preview anyway")
-    due = rules.notice_of_kind(resident, kind, config.leap_day) if kind else rules.due_notice(resident, as_of, config.leap_day)
+    due = dates.notice_of_kind(resident, kind, config.leap_day) if kind else dates.due_notice(resident, as_of, config.leap_day)
     if due is None:
         what = f"has no {kind.value} notice" if kind else f"is not due on {as_of} (use --kind to preview anyway)"
         raise NotFoundError(f"resident {resident_id} {what}")

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import jaconv
-from notices.wareki import ERAS
+from notices.register.wareki import ERAS
 
 from .cases import special_units
 from .model import COLUMNS, STATUS_JA, Person

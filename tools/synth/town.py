@@ -6,7 +6,7 @@ import calendar
 import random
 from datetime import date, timedelta
 
-from notices.appid import damm_digit
+from notices.letters.appid import damm_digit
 
 from .model import Person
 from .oracle import PERMANENT, birthday, card_expiry, nth_birthday_after, outcome, window

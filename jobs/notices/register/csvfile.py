@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from .encodings import BOM, detect
-from .errors import RegisterError
+from ..errors import RegisterError
 
 MAX_LINE_BYTES = 1 << 20  # a row (its physical lines, line breaks included) longer than this is malformed
 # A field is at most as many characters as its row has bytes: a longer one is a row past the bound anyway.

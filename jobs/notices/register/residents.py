@@ -11,9 +11,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .models import CardState, Resident, Status
-from .rules import UNCAPPED_STATUSES
-from .rules_vec import Holders
+from ..models import CardState, Resident, Status
+from ..rules.dates import UNCAPPED_STATUSES
+from ..rules.engine import Holders
 
 STATUS_CODES = tuple(Status)
 CARD_STATE_CODES = tuple(CardState)  # -1: no card

@@ -14,8 +14,8 @@ import math
 from dataclasses import dataclass
 
 from . import barcode, pagecode
-from .config import Config
-from .models import Resident
+from ..config import Config
+from ..models import Resident
 from .slots import Drawing, ems
 
 PT_MM = 25.4 / 72

@@ -14,7 +14,7 @@ from collections.abc import Callable
 import numpy as np
 import pyarrow as pa
 
-from .errors import RegisterError
+from ..errors import RegisterError
 
 BOM = codecs.BOM_UTF8
 UTF16_SAMPLE = 4096  # bytes looked at for the NULs of UTF-16 text without a byte order mark

@@ -6,7 +6,7 @@ import re
 import secrets
 from collections.abc import Callable
 
-from .config import is_lg_code
+from ..config import is_lg_code
 
 LENGTH = 23
 RANDOM_DIGITS = LENGTH - 6 - 1  # after the local government code, before the check digit

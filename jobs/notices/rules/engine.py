@@ -1,6 +1,6 @@
-"""The date rules of rules.py over whole columns: numpy datetime64[D] arrays in (NaT for no date), arrays out.
+"""The date rules of dates.py over whole columns: numpy datetime64[D] arrays in (NaT for no date), arrays out.
 
-rules.py stays the reference; tests/test_rules_vec.py holds these to it, date by date.
+dates.py stays the reference; tests/test_rules_vec.py holds these to it, date by date.
 """
 
 from __future__ import annotations
@@ -11,8 +11,9 @@ from datetime import date
 
 import numpy as np
 
-from . import kinds, rules
-from .kinds import Kind
+from . import dates
+from .. import kinds
+from ..kinds import Kind
 
 Days = np.ndarray  # datetime64[D]; NaT where there is no date
 NAT = np.datetime64("NaT", "D")
@@ -117,34 +118,34 @@ class _Births:
         """The card's expiry by the birthday rule: 10 years, 5 for a minor (18; 20 before 2022-04-01)."""
         year, birthday = around = self.around(issued)
         age = year - self.year - (issued < birthday)
-        adult_age = np.where(issued < np.datetime64(rules.ADULT_AGE_SWITCH, "D"), 20, 18)
+        adult_age = np.where(issued < np.datetime64(dates.ADULT_AGE_SWITCH, "D"), 20, 18)
         return self.nth_after(issued, np.where(age < adult_age, 5, 10), around)
 
 
 def birthday_in(birth: Days, year: np.ndarray, leap_day: str = "feb28") -> Days:
-    """The birthday in each year; 29 Feb falls on 28 Feb or 1 Mar in common years (rules.birthday_in)."""
+    """The birthday in each year; 29 Feb falls on 28 Feb or 1 Mar in common years (dates.birthday_in)."""
     return np.where(np.isnat(birth), NAT, _Births(birth, leap_day).on(year))
 
 
 def age_on(birth: Days, day: Days, leap_day: str = "feb28") -> np.ndarray:
-    """Age on each day, one year older from the birthday on (rules.age_on); meaningless where a date is NaT."""
+    """Age on each day, one year older from the birthday on (dates.age_on); meaningless where a date is NaT."""
     births = _Births(birth, leap_day)
     year, birthday = births.around(day)
     return year - births.year - (day < birthday)
 
 
 def nth_birthday_after(birth: Days, issued: Days, n: np.ndarray | int, leap_day: str = "feb28") -> Days:
-    """The n-th birthday strictly after each issue date (rules.nth_birthday_after)."""
+    """The n-th birthday strictly after each issue date (dates.nth_birthday_after)."""
     return _Births(birth, leap_day).nth_after(issued, n)
 
 
 def card_expiry_by_birthday(birth: Days, issued: Days, leap_day: str = "feb28") -> Days:
-    """The card's expiry by the birthday rule alone: 10 years, 5 for a minor (rules.card_expiry_by_birthday)."""
+    """The card's expiry by the birthday rule alone: 10 years, 5 for a minor (dates.card_expiry_by_birthday)."""
     return _Births(birth, leap_day).card_expiry(issued)
 
 
 def stay_caps_card(foreign: np.ndarray, uncapped: np.ndarray, residence_expires_on: Days) -> np.ndarray:
-    """True where a foreign resident's period of stay can end the card early (rules.stay_caps_card)."""
+    """True where a foreign resident's period of stay can end the card early (dates.stay_caps_card)."""
     return foreign & ~np.isnat(residence_expires_on) & ~uncapped
 
 
@@ -157,12 +158,12 @@ def add_months(day: Days, months: int) -> Days:
 
 
 def renewal_from(expires_on: Days) -> Days:
-    """First day renewal is possible: the day after expiry minus 3 months (rules.renewal_from)."""
+    """First day renewal is possible: the day after expiry minus 3 months (dates.renewal_from)."""
     return add_months(expires_on, -3) + np.timedelta64(1, "D")
 
 
 def grace_end(expires_on: Days) -> Days:
-    """End of the 3rd month after the month of expiry (rules.grace_end)."""
+    """End of the 3rd month after the month of expiry (dates.grace_end)."""
     year, month, _ = _ymd(_filled(expires_on))
     total = year * 12 + month + 2
     year, month = total // 12, total % 12 + 1
@@ -170,8 +171,8 @@ def grace_end(expires_on: Days) -> Days:
 
 
 def in_window(day: Days, run_date: date) -> np.ndarray:
-    """True where a date falls in the run date's notice window (rules.in_window)."""
-    low, high = (np.datetime64(d, "D") for d in rules.window(run_date))
+    """True where a date falls in the run date's notice window (dates.in_window)."""
+    low, high = (np.datetime64(d, "D") for d in dates.window(run_date))
     return (day >= low) & (day <= high)
 
 
@@ -183,7 +184,7 @@ def days_before(day: Days, run_date: date, days: int) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Expiries:
-    """Effective and computed expiries of many residents (rules.Expiries, column by column)."""
+    """Effective and computed expiries of many residents (dates.Expiries, column by column)."""
 
     card: Days
     cert: Days
@@ -203,11 +204,11 @@ class Holders:
     cert_expires_on: Days
     residence_expires_on: Days
     foreign: np.ndarray  # nationality is not Japanese
-    uncapped: np.ndarray  # residence status among rules.UNCAPPED_STATUSES
+    uncapped: np.ndarray  # residence status among dates.UNCAPPED_STATUSES
 
 
 def expiries(h: Holders, leap_day: str = "feb28") -> Expiries:
-    """Effective expiries: a recorded date wins over a computed one (rules.expiries)."""
+    """Effective expiries: a recorded date wins over a computed one (dates.expiries)."""
     births = _Births(h.birth_date, leap_day)
     by_birthday = births.card_expiry(h.card_issued_on)
     caps = stay_caps_card(h.foreign, h.uncapped, h.residence_expires_on)
@@ -227,7 +228,7 @@ def differs(recorded: Days, computed: Days) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Notices:
-    """The notice each resident is due on a run date, if any (rules.due_notice, then rules.due_reminder)."""
+    """The notice each resident is due on a run date, if any (dates.due_notice, then dates.due_reminder)."""
 
     kind: np.ndarray  # index into `kinds`, -1 when none is due
     expires_on: Days
@@ -308,7 +309,7 @@ def due(facts: Facts) -> Notices:
 
 
 def lapsed(e: Expiries, run_date: date, days: int) -> tuple[np.ndarray, np.ndarray]:
-    """Where the card's, and the certificate's, grace period ended 1 to `days` days ago (rules.lapsed)."""
+    """Where the card's, and the certificate's, grace period ended 1 to `days` days ago (dates.lapsed)."""
     card = days_before(grace_end(e.card), run_date, days)
     cert = days_before(grace_end(e.cert), run_date, days) & (e.cert != e.card)
     return card, cert

@@ -1,6 +1,6 @@
 """Who gets what on a run date: every usable resident sorted into exactly one outcome (domain.md 2.5, 2.6).
 
-The rules run over the register's columns (selection_bulk, rules_vec); the residents due, or with a
+The rules run over the register's columns (sorting, engine); the residents due, or with a
 data-quality note, are then settled one by one against the ledger and the review holds.
 """
 
@@ -12,15 +12,17 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
-from . import fonts, kinds, review, selection_bulk
-from .bulk_memory import bulk_memory
-from .config import Config
-from .ledger import Ledger, address_hash
-from .models import Due, QualityNote, Reject, Resident, Review
-from .privacy import mask
-from .register import RegisterRead
+from . import review, sorting
+from .. import kinds
+from ..letters import fonts
+from ..register.bulk_memory import bulk_memory
+from ..config import Config
+from ..delivery.ledger import Ledger, address_hash
+from ..models import Due, QualityNote, Reject, Resident, Review
+from ..privacy import mask
+from ..register.read import RegisterRead
 
-NOT_MAILED_REASONS = selection_bulk.NOT_MAILED_REASONS
+NOT_MAILED_REASONS = sorting.NOT_MAILED_REASONS
 Outcome = tuple[int, str, str, str, str, str]  # (line, resident_id, outcome, kind, expires_on, reason)
 
 
@@ -36,7 +38,7 @@ class Selection:
     already_notified: int = 0
     quality: list[QualityNote] = field(default_factory=list)
     settled: list[Outcome] = field(default_factory=list)  # the outcomes of the residents settled one by one
-    decided: selection_bulk.NotMailed | None = None  # the residents not mailed whatever the ledger says
+    decided: sorting.NotMailed | None = None  # the residents not mailed whatever the ledger says
 
     @property
     def outcomes(self) -> list[Outcome]:
@@ -90,7 +92,7 @@ def select(read: RegisterRead, as_of: date, config: Config, ledger: Ledger) -> S
     """Sort every usable resident into mailed, held for review, already notified or not mailed."""
     run = context(read, as_of, config, ledger)
     with bulk_memory():
-        plan = selection_bulk.plan(read.table, as_of, config)
+        plan = sorting.plan(read.table, as_of, config)
     out = Selection(quality=list(read.quality), decided=plan.not_mailed)
     out.not_mailed.update(plan.not_mailed.counts())
     for r, due, notes in plan.settled():
@@ -138,7 +140,7 @@ def lapsed(read: RegisterRead, as_of: date, config: Config, ledger: Ledger) -> l
     before = [kind.value for kind in kinds.every() if kind.spec.before_expiry]
     after = [kind.value for kind in kinds.every() if not kind.spec.before_expiry]
     rows = []
-    for _, resident_id, household_id, subject, expired, grace_end in selection_bulk.lapsed(read.table, as_of, config):
+    for _, resident_id, household_id, subject, expired, grace_end in sorting.lapsed(read.table, as_of, config):
         sent = ledger.history(resident_id, expired)
         rows.append((resident_id, household_id, subject, expired.isoformat(), grace_end.isoformat(),
                      next((sent[k] for k in before if k in sent), ""), next((sent[k] for k in after if k in sent), "")))  # fmt: skip

@@ -22,11 +22,12 @@ from markupsafe import Markup
 from weasyprint import HTML
 from weasyprint.document import Document, Page
 
-from . import appid, envelope, fonts, i18n, layers, pagecode, wareki
+from . import appid, envelope, fonts, i18n, layers, pagecode
+from ..register import wareki
 from .fetcher import LocalFetcher
-from .config import Config
-from .errors import FontError, RenderError
-from .models import Piece, Placement, Resident
+from ..config import Config
+from ..errors import FontError, RenderError
+from ..models import Piece, Placement, Resident
 from .slots import NATURAL, SPLIT, Drawing, Slots, ems, widest
 
 log = logging.getLogger("notices")

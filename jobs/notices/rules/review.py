@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from .appid import is_well_formed_supplied
-from .models import Due, Review
+from ..letters.appid import is_well_formed_supplied
+from ..models import Due, Review
 
 REASONS = ("support_measure", "address", "glyph", "layout", "application_id", "returned")
 # The longest text each printed field may hold and still fit its box on the letter

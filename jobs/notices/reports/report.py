@@ -22,9 +22,9 @@ from pathlib import Path
 import jinja2
 from PIL import Image, ImageDraw
 
-from . import posting, report_text
-from .kinds import colour as kind_colour, label as kind_label
-from .review import REASONS
+from . import posting, wording
+from ..kinds import colour as kind_colour, label as kind_label
+from ..rules.review import REASONS
 
 A4_MM = (210.0, 297.0)
 # Where the address window can be when the caller does not say: config.py keeps it on the top
@@ -149,15 +149,15 @@ def _review_groups(rows: list[dict[str, str]]) -> list[dict[str, object]]:
     for reason in order:
         members = [r for r in rows if r["reason"] == reason]
         if members:
-            groups.append({"reason": reason, "label": report_text.review_label(reason),
-                           "action": report_text.review_action(reason), "rows": members,
+            groups.append({"reason": reason, "label": wording.review_label(reason),
+                           "action": wording.review_action(reason), "rows": members,
                            "residents": len({r["resident_id"] for r in members})})  # fmt: skip
     return groups
 
 
 def _reject_reasons(by_reason: dict[str, int]) -> list[dict[str, object]]:
     """The reasons rows were rejected, with what to fix in the register export."""
-    return [{"reason": reason, "label": report_text.reject_label(reason), "fix": report_text.reject_fix(reason),
+    return [{"reason": reason, "label": wording.reject_label(reason), "fix": wording.reject_fix(reason),
              "count": n} for reason, n in by_reason.items()]  # fmt: skip
 
 
@@ -173,8 +173,8 @@ def report_context(folder: Path, window_mm: Sequence[float] | None = None) -> di
         "s": summary,
         "folder_name": folder.name.removeprefix(".building-"),  # rendered before the folder is sealed
         "kinds": list(by_kind),
-        "not_mailed_labels": report_text.NOT_MAILED_LABELS,
-        "lapsed_labels": report_text.LAPSED_LABELS,
+        "not_mailed_labels": wording.NOT_MAILED_LABELS,
+        "lapsed_labels": wording.LAPSED_LABELS,
         "checks": _checks(summary, files),
         "kind_chart": _kind_chart(by_kind),
         "date_chart": _date_chart(files["manifest"], list(by_kind)),
@@ -198,5 +198,5 @@ def render_report(folder: Path, templates_dir: Path, window_mm: Sequence[float] 
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(templates_dir), autoescape=True,
                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True)  # fmt: skip
     env.filters.update(num=lambda n: f"{int(n):,}", jdate=jdate, kind=kind_label, kind_colour=kind_colour,
-                       review_label=report_text.review_label, reject_label=report_text.reject_label)  # fmt: skip
+                       review_label=wording.review_label, reject_label=wording.reject_label)  # fmt: skip
     return env.get_template("report.html").render(report_context(folder, window_mm))

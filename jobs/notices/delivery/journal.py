@@ -17,7 +17,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from .errors import LedgerError, OutputError
+from ..errors import LedgerError, OutputError
 from .handoff import write_private
 from .ledger import Ledger
 

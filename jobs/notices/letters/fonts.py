@@ -9,7 +9,7 @@ from pathlib import Path
 
 from fontTools.ttLib import TTCollection, TTFont
 
-from .errors import FontError
+from ..errors import FontError
 
 _INSTALL_HINT = "Debian: make setup, or apt-get install fonts-morisawa-bizud-mincho fonts-morisawa-bizud-gothic fonts-noto-core fonts-noto-cjk"
 _ASCII_WHITESPACE = frozenset("\t\n\r ")

@@ -15,16 +15,16 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from . import register_cells as cells
+from . import cells
 from .bulk_memory import bulk_memory
 from .csvfile import Record, read_file, read_records
 from .encodings import refuse_utf16
-from .errors import RegisterError
-from .models import CardState, QualityNote, Reject, Resident, Status
-from .privacy import quote
-from .register_cells import ALIASES, DATE_COLUMNS, REQUIRED, RESIDENT_ID_PATTERN, Shapes
-from .register_frame import normalise, read_plain, row_records
-from .register_scan import decode, scan
+from ..errors import RegisterError
+from ..models import CardState, QualityNote, Reject, Resident, Status
+from ..privacy import quote
+from .cells import ALIASES, DATE_COLUMNS, REQUIRED, RESIDENT_ID_PATTERN, Shapes
+from .frame import normalise, read_plain, row_records
+from .scan import decode, scan
 from .residents import ResidentTable
 
 log = logging.getLogger("notices")

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from .crashpoints import crash_point
-from .errors import OutputError
+from ..errors import OutputError
 from .ledger import building_path
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

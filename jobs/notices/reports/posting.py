@@ -15,7 +15,7 @@ import math
 import re
 from collections import Counter
 
-from .barcode import gets_barcode
+from ..letters.barcode import gets_barcode
 
 BARCODE_THRESHOLD = 1000  # バーコード割引: barcoded pieces in one posting
 SORTED_THRESHOLD = 2000  # 区分郵便物: pieces in one posting

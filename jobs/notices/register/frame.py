@@ -1,6 +1,6 @@
 """The plain lines of a register read all at once: pandas with the pyarrow engine, cells normalised column by column.
 
-Each cell gets exactly what register._parse_row gives it: the same function of register_cells, run
+Each cell gets exactly what read._parse_row gives it: the same function of cells.py, run
 once per distinct value of a column (dates, codes, flags), or a vectorised operation equal to it
 (trimming, NFKC of ASCII text, kana widening only where there is half-width kana). A row that the
 per-row code would reject, or that it must look at for another reason, is handed back to it.
@@ -19,15 +19,15 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import register_cells as cells
+from . import cells
 from .csvfile import Record
-from .models import CardState, Status
-from .register_scan import Scan, plain_records
+from ..models import CardState, Status
+from .scan import Scan, plain_records
 from .residents import Coded, ResidentTable, take_list
 
 # str.strip()'s whitespace: every c with c.isspace() (tests/test_register_fast.py checks it), for utf8_trim.
 WHITESPACE = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u2028\u2029\u202f\u205f\u3000"
-HALF_WIDTH_KANA = "[\uff61-\uff9f]"  # register_cells.kana changes no text without one of these
+HALF_WIDTH_KANA = "[\uff61-\uff9f]"  # cells.kana changes no text without one of these
 TEXTS = ("resident_id", "household_id", "name", "name_kana", "address", "address_extra")
 PER_VALUE = ("status", "card_state", "sex", "postal_code", "nationality", "residence_status", "support_measure",
              "application_id", "language")  # fmt: skip

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from .errors import LedgerError, LockedError, NotFoundError
+from ..errors import LedgerError, LockedError, NotFoundError
 
 # Each entry upgrades the schema by one version (PRAGMA user_version); never edit a shipped one.
 MIGRATIONS: tuple[str, ...] = (

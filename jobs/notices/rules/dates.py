@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
 
-from .models import CardState, Due, Kind, Resident, Status
+from ..models import CardState, Due, Kind, Resident, Status
 
 # Before this date the age threshold for a 5-year card was 20, from it 18 (domain.md 2.1;
 # keyed on the application date at J-LIS, for which the issue date stands in: policy).

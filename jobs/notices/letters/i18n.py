@@ -23,8 +23,8 @@ from babel.dates import format_date as _babel_format_date
 from markupsafe import Markup, escape
 
 from . import fonts
-from .errors import FontError, RenderError
-from .models import Resident
+from ..errors import FontError, RenderError
+from ..models import Resident
 
 # English first: the fallback for every other language.
 SUPPORTED = ("en", "zh", "ko", "vi", "pt", "es", "tl", "ne")
@@ -80,7 +80,7 @@ _JAPANESE_RUN = re.compile(r"[\u3000-\u30ff\u3400-\u9fff\uff00-\uffef]{2,20}")
 SPACED = frozenset({"en", "ko", "vi", "pt", "es", "tl", "ne"})
 _NOWRAP = Markup('<span style="white-space: nowrap">{}</span>')
 
-LANG_DIR = Path(__file__).resolve().parents[2] / "templates" / "lang"
+LANG_DIR = Path(__file__).resolve().parents[3] / "templates" / "lang"
 
 _FORMATTER = string.Formatter()
 

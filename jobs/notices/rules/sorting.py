@@ -1,4 +1,4 @@
-"""Who gets what, over the register's columns: every resident sorted at once by rules_vec, settled one by one
+"""Who gets what, over the register's columns: every resident sorted at once by the engine, settled one by one
 only when due.
 
 A resident who is not mailed whatever the dates, or not due and without a data-quality note, is
@@ -14,23 +14,23 @@ from datetime import date
 
 import numpy as np
 
-from . import rules, rules_vec
-from .config import Config
-from .models import CardState, Due, QualityNote, Resident, Status
-from .residents import CARD_STATE_CODES, STATUS_CODES, ResidentTable, built
+from . import dates, engine
+from ..config import Config
+from ..models import CardState, Due, QualityNote, Resident, Status
+from ..register.residents import CARD_STATE_CODES, STATUS_CODES, ResidentTable, built
 
 NOT_MAILED_REASONS = ("moved_out", "deceased", "removed", "abroad", "no_card", "card_inactive", "not_due")
-_BY_STATUS = np.array([NOT_MAILED_REASONS.index(rules.NOT_MAILED_BY_STATUS[s]) if s in rules.NOT_MAILED_BY_STATUS
+_BY_STATUS = np.array([NOT_MAILED_REASONS.index(dates.NOT_MAILED_BY_STATUS[s]) if s in dates.NOT_MAILED_BY_STATUS
                        else -1 for s in STATUS_CODES], np.int8)  # fmt: skip
 _ACTIVE, _REVOKED = CARD_STATE_CODES.index(CardState.ACTIVE), CARD_STATE_CODES.index(CardState.REVOKED)
 DUE_FIELDS = tuple(Due.__dataclass_fields__)
 
 
-def expiries(table: ResidentTable, leap_day: str) -> rules_vec.Expiries:
+def expiries(table: ResidentTable, leap_day: str) -> engine.Expiries:
     """The effective expiries of every row of the table's columns (index them by table.rows), once per table and policy."""
     key = ("expiries", leap_day)
     if key not in table.cache:
-        table.cache[key] = rules_vec.expiries(table.holders(), leap_day)
+        table.cache[key] = engine.expiries(table.holders(), leap_day)
     return table.cache[key]  # type: ignore[no-any-return]
 
 
@@ -62,25 +62,25 @@ class Plan:
     table: ResidentTable
     settle: np.ndarray  # positions of the residents due or with a quality note, in line order
     not_mailed: NotMailed
-    expiries: rules_vec.Expiries
-    notices: rules_vec.Notices
+    expiries: engine.Expiries
+    notices: engine.Notices
     notes: tuple[np.ndarray, np.ndarray]  # where the recorded card, and certificate, expiry differ from computed
 
     def settled(self) -> Iterator[tuple[Resident, Due | None, list[QualityNote]]]:
-        """The residents to settle one by one, in line order, each with the notice due (as rules.due_notice and
-        rules.due_reminder give it) and the data-quality notes (as tests/reference.py gives them)."""
+        """The residents to settle one by one, in line order, each with the notice due (as dates.due_notice and
+        dates.due_reminder give it) and the data-quality notes (as tests/reference.py gives them)."""
         at, e, notices = self.table.rows[self.settle], self.expiries, self.notices  # the columns' rows
         kinds, lapsing = notices.kind[at].tolist(), notices.lapsing[at].tolist()
         due_on = notices.expires_on[at]
         expires_on, renewal_from, grace_end, card, cert = (_days(a) for a in (
-            due_on, rules_vec.renewal_from(due_on), rules_vec.grace_end(due_on), e.card[at], e.cert[at]))  # fmt: skip
+            due_on, engine.renewal_from(due_on), engine.grace_end(due_on), e.card[at], e.cert[at]))  # fmt: skip
         notes = [(column, note[at].tolist(), _days(recorded[at]), _days(computed[at])) for column, note, recorded, computed
                  in (("card_expires_on", self.notes[0], e.card, e.card_computed),
                      ("cert_expires_on", self.notes[1], e.cert, e.cert_computed))]  # fmt: skip
         residents = self.table.residents(self.settle)
         dues = iter(built(Due, DUE_FIELDS, (
             (r, notices.kinds[kinds[i]], expires_on[i], renewal_from[i], grace_end[i], card[i], cert[i],
-             rules_vec.LAPSING[lapsing[i]]) for i, r in enumerate(residents) if kinds[i] >= 0)))  # fmt: skip
+             engine.LAPSING[lapsing[i]]) for i, r in enumerate(residents) if kinds[i] >= 0)))  # fmt: skip
         with_notes = (self.notes[0][at] | self.notes[1][at]).tolist()
         for i, r in enumerate(residents):
             yield r, next(dues) if kinds[i] >= 0 else None, [] if not with_notes[i] else [
@@ -93,17 +93,17 @@ def _days(days: np.ndarray) -> list[date | None]:
 
 
 def plan(table: ResidentTable, as_of: date, config: Config) -> Plan:
-    """Sort a table's residents on a run date (rules.not_mailed_reason, expiries, due_notice, due_reminder)."""
+    """Sort a table's residents on a run date (dates.not_mailed_reason, expiries, due_notice, due_reminder)."""
     # Over every row read in bulk, usable or not (cheaper than taking the usable rows of each column first).
     status, state, rows = table.columns["status"], table.columns["card_state"], table.rows
     reason = np.where(_BY_STATUS[status] >= 0, _BY_STATUS[status],
                       np.where(state < 0, NOT_MAILED_REASONS.index("no_card"),
                                np.where(state != _ACTIVE, NOT_MAILED_REASONS.index("card_inactive"), -1)))  # fmt: skip
     e = expiries(table, config.leap_day)
-    notices = rules_vec.due(rules_vec.Facts(table.holders(), e, as_of,
+    notices = engine.due(engine.Facts(table.holders(), e, as_of,
                                             config.reminder_days if config.reminder_enabled else None))
-    notes = (rules_vec.differs(table.columns["card_expires_on"], e.card_computed),  # type: ignore[arg-type]
-             rules_vec.differs(table.columns["cert_expires_on"], e.cert_computed))  # type: ignore[arg-type]
+    notes = (engine.differs(table.columns["card_expires_on"], e.card_computed),  # type: ignore[arg-type]
+             engine.differs(table.columns["cert_expires_on"], e.cert_computed))  # type: ignore[arg-type]
     mailable = reason < 0
     settle = (mailable & ((notices.kind >= 0) | notes[0] | notes[1]))[rows]
     reason = np.where(mailable, NOT_MAILED_REASONS.index("not_due"), reason)[rows]
@@ -116,12 +116,12 @@ def lapsed(table: ResidentTable, as_of: date, config: Config) -> list[tuple[int,
     status, state, rows = table.columns["status"], table.columns["card_state"], table.rows
     holder = (status == STATUS_CODES.index(Status.RESIDENT)) & ((state == _ACTIVE) | (state == _REVOKED))
     e = expiries(table, config.leap_day)
-    card, cert = rules_vec.lapsed(e, as_of, config.lapsed_days)
+    card, cert = engine.lapsed(e, as_of, config.lapsed_days)
     found = []
     for subject, hit, expired in (("card", card, e.card), ("cert", cert, e.cert)):
         positions = np.flatnonzero((holder & hit)[rows])
         at = expired[rows[positions]]
         found += zip(table.lines()[positions].tolist(), table.texts("resident_id", positions),
                      table.texts("household_id", positions), [subject] * len(positions), _days(at),
-                     _days(rules_vec.grace_end(at)), strict=True)  # fmt: skip
+                     _days(engine.grace_end(at)), strict=True)  # fmt: skip
     return sorted(found, key=lambda row: (row[0], row[3] != "card"))

@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 
 from .csvfile import MAX_LINE_BYTES, DecodedLines, Record, _decode, header_cells, line_ends, records_from
 from .encodings import BOM, decode_lines, detect, valid_utf8
-from .errors import RegisterError
+from ..errors import RegisterError
 
 BULK_CODECS = ("utf-8", "cp932")  # ASCII-compatible: a comma, a quote and a line break are those bytes
 _FIELD = r'(?:[^",\r\n\x00]*|"(?:[^"\x00]|"")*")'

@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from . import rules
-from .errors import NoticesError
-from . import kinds
-from .models import Due
-from .register import RegisterRead
-from .selection import NOT_MAILED_REASONS, Selection
+from ..rules import dates
+from ..errors import NoticesError
+from .. import kinds
+from ..models import Due
+from ..register.read import RegisterRead
+from ..rules.selection import NOT_MAILED_REASONS, Selection
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,7 @@ def summarise(read: RegisterRead, sel: Selection, as_of: date, run_id: int | Non
     """The run's counts; NoticesError (internal) if the outcomes do not add up to the rows read."""
     rejected = Counter(r.reason for r in (*read.rejects, *sel.rejects))
     summary = RunSummary(
-        run_id=run_id, as_of=as_of, window=rules.window(as_of), register_file=Path(read.path).name,
+        run_id=run_id, as_of=as_of, window=dates.window(as_of), register_file=Path(read.path).name,
         encoding=read.encoding, sha256=read.sha256, rows_read=read.rows_read,
         rejected_by_reason=dict(sorted(rejected.items())),
         not_mailed_by_reason={reason: sel.not_mailed[reason] for reason in NOT_MAILED_REASONS},

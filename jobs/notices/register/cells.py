@@ -15,11 +15,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .appid import normalise as normalise_app_id
-from .config import RESIDENT_ID_PATTERN
-from .errors import ConfigError
-from .models import CardState, Status
-from .privacy import SEPARATOR_SYMBOLS, quote
+from ..letters.appid import normalise as normalise_app_id
+from ..config import RESIDENT_ID_PATTERN
+from ..errors import ConfigError
+from ..models import CardState, Status
+from ..privacy import SEPARATOR_SYMBOLS, quote
 from .wareki import parse_date
 
 ALIASES: dict[str, tuple[str, ...]] = {

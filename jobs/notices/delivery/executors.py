@@ -27,10 +27,10 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from .config import Config
-from .errors import ConfigError, NoticesError
-from .models import Piece
-from .render import RenderedLot, Renderer
+from ..config import Config
+from ..errors import ConfigError, NoticesError
+from ..models import Piece
+from ..letters.render import RenderedLot, Renderer
 
 log = logging.getLogger("notices")
 

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .errors import InputError, NotFoundError
-from .ledger import Ledger
-from .privacy import quote
+from ..errors import InputError, NotFoundError
+from ..delivery.ledger import Ledger
+from ..privacy import quote
 
 MAX_ID_LENGTH = 64  # piece IDs have 12 characters, resident IDs 20 at most by default
 

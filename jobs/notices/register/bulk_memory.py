@@ -16,7 +16,7 @@ import pyarrow as pa
 
 try:
     from numpy._core.multiarray import _set_madvise_hugepage
-except ImportError:  # another numpy: leave it as it is
+except ImportError:  # another numpy: leave it is
     _set_madvise_hugepage = None
 
 

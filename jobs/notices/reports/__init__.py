@@ -1,0 +1,1 @@
+"""The operator's reports: the run report, its summary, status, posting counts and proofs."""

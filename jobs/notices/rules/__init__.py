@@ -1,0 +1,1 @@
+"""The rules and the selection: expiry dates, the one rule engine over columns, review holds, lapses."""
