@@ -95,6 +95,7 @@ class Due:
     card_expires_on: date | None
     cert_expires_on: date | None
     lapsing: str = ""  # for a grace reminder: "card" or "cert", whichever expired
+    stay_capped: bool = False  # the card ends with the period of stay (a foreign resident's), not a birthday
 
     @property
     def has_form(self) -> bool:

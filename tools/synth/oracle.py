@@ -34,8 +34,10 @@ def nth_birthday_after(born: date, day: date, n: int) -> date:
 
 
 def age_on(born: date, day: date) -> int:
-    """Age in whole years on a day."""
-    return day.year - born.year - (day < birthday(born, day.year))
+    """Age in whole years on a day; born on 29 Feb, one is older from 1 Mar in a common year (民法143条)."""
+    turns = date(day.year, 3, 1) if (born.month, born.day) == (2, 29) and not calendar.isleap(day.year) else birthday(
+        born, day.year)
+    return day.year - born.year - (day < turns)
 
 
 def card_expiry(born: date, issued: date, nationality: str = "", residence_status: str = "",

@@ -12,7 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..models import CardState, Resident, Status
-from ..rules.dates import UNCAPPED_STATUSES
+from ..rules.dates import uncapped
 from ..rules.engine import Holders
 
 STATUS_CODES = tuple(Status)
@@ -162,7 +162,7 @@ class ResidentTable:
         return Holders(*(self.columns[column] for column in ("birth_date", "card_issued_on", "card_expires_on",
                                                              "cert_issued_on", "cert_expires_on",
                                                              "residence_expires_on")),  # type: ignore[arg-type]
-                       nationality.test(bool), residence_status.test(UNCAPPED_STATUSES.__contains__))  # fmt: skip
+                       nationality.test(bool), residence_status.test(uncapped))  # fmt: skip
 
     def residents(self, positions: Sequence[int] | np.ndarray | None = None) -> list[Resident]:
         """Resident objects for some usable residents (positions among them), or for all."""

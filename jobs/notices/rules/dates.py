@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from calendar import monthrange
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -13,9 +15,22 @@ from ..models import CardState, Due, Kind, Resident, Status
 # Before this date the age threshold for a 5-year card was 20, from it 18 (domain.md 2.1;
 # keyed on the application date at J-LIS, for which the issue date stands in: policy).
 ADULT_AGE_SWITCH = date(2022, 4, 1)
-# Residence statuses whose holders' cards follow the birthday rule (domain.md 2.1).
-# (Compared after NFKC, so 高度専門職２号 with a full-width digit matches too.)
-UNCAPPED_STATUSES = frozenset({"永住者", "特別永住者", "高度専門職2号", "高度専門職第2号"})
+# Residence statuses whose holders' cards follow the birthday rule (domain.md 2.1), in Japanese and
+# as the immigration services agency names them in English; compared as status_key makes them.
+UNCAPPED_STATUSES = frozenset({"永住者", "特別永住者", "高度専門職2号", "高度専門職第2号", "permanentresident",
+                               "specialpermanentresident", "highlyskilledprofessionalii",
+                               "highlyskilledprofessional2", "highlyskilledprofessionalno2"})  # fmt: skip
+_NOT_IN_KEY = re.compile(r"[\W_]+")  # spaces, brackets, dots, hyphens, ・ and the like
+
+
+def status_key(residence_status: str) -> str:
+    """A status of residence as compared: NFKC (full-width digits, Ⅱ as II), case folded, only letters and digits."""
+    return _NOT_IN_KEY.sub("", unicodedata.normalize("NFKC", residence_status).casefold())
+
+
+def uncapped(residence_status: str) -> bool:
+    """True for a status with no period of stay to end the card: 永住者, 特別永住者, 高度専門職2号 (domain.md 2.1)."""
+    return status_key(residence_status) in UNCAPPED_STATUSES
 
 
 def birthday_in(birth: date, year: int, leap_day: str = "feb28") -> date:
@@ -25,10 +40,14 @@ def birthday_in(birth: date, year: int, leap_day: str = "feb28") -> date:
     return date(year, birth.month, birth.day)
 
 
-def age_on(birth: date, day: date, leap_day: str = "feb28") -> int:
-    """Age on a day, one year older from the birthday on (domain.md 2.1)."""
+def age_on(birth: date, day: date) -> int:
+    """Age on a day, one year older from the birthday on (domain.md 2.1).
+
+    One born on 29 February turns older at the end of 28 February in a common year, so from 1 March
+    (年齢計算ニ関スル法律, 民法143条): whatever the leap-day policy for expiry dates, which is about the birthday.
+    """
     years = day.year - birth.year
-    return years if day >= birthday_in(birth, day.year, leap_day) else years - 1
+    return years if day >= birthday_in(birth, day.year, "mar1") else years - 1
 
 
 def nth_birthday_after(birth: date, issued: date, n: int, leap_day: str = "feb28") -> date:
@@ -37,20 +56,20 @@ def nth_birthday_after(birth: date, issued: date, n: int, leap_day: str = "feb28
     return birthday_in(birth, first_year + n - 1, leap_day)
 
 
-def card_term_years(birth: date, issued: date, leap_day: str = "feb28") -> int:
+def card_term_years(birth: date, issued: date) -> int:
     """10 years, or 5 for a holder who was a minor on the issue date (18; 20 before 2022-04-01)."""
     adult_age = 20 if issued < ADULT_AGE_SWITCH else 18
-    return 5 if age_on(birth, issued, leap_day) < adult_age else 10
+    return 5 if age_on(birth, issued) < adult_age else 10
 
 
 def card_expiry_by_birthday(birth: date, issued: date, leap_day: str = "feb28") -> date:
     """The card's expiry by the birthday rule alone (domain.md 2.1)."""
-    return nth_birthday_after(birth, issued, card_term_years(birth, issued, leap_day), leap_day)
+    return nth_birthday_after(birth, issued, card_term_years(birth, issued), leap_day)
 
 
 def stay_caps_card(nationality: str, residence_status: str, residence_expires_on: date | None) -> bool:
     """True when a foreign resident's period of stay can end the card early (domain.md 2.1)."""
-    return bool(nationality) and residence_expires_on is not None and residence_status not in UNCAPPED_STATUSES
+    return bool(nationality) and residence_expires_on is not None and not uncapped(residence_status)
 
 
 def card_expiry(
@@ -83,6 +102,12 @@ def grace_end(expires_on: date) -> date:
     """Last day the card works for insurance eligibility: end of the 3rd month after expiry's month."""
     last_month = expires_on + relativedelta(day=1, months=3)
     return last_month + relativedelta(day=31)
+
+
+def insurance_grace_end(expires_on: date, cert_expires_on: date | None) -> date:
+    """The grace end a notice gives: the card works as an insurance card through its certificate, so the grace
+    follows the certificate's expiry where that comes first (issue 12; domain.md 2.3)."""
+    return grace_end(min(expires_on, cert_expires_on) if cert_expires_on else expires_on)
 
 
 def window(run_date: date) -> tuple[date, date]:
@@ -156,7 +181,8 @@ def notice_of_kind(r: Resident, kind: Kind, leap_day: str = "feb28") -> Due | No
     if expires_on is None or (kind is Kind.RESIDENCE_EXTENSION and not e.stay_capped):
         return None
     lapsing = ("cert" if kind is Kind.CERT_RENEWAL else "card") if kind is Kind.GRACE_REMINDER else ""
-    return Due(r, kind, expires_on, renewal_from(expires_on), grace_end(expires_on), e.card, e.cert, lapsing)
+    return Due(r, kind, expires_on, renewal_from(expires_on), insurance_grace_end(expires_on, e.cert), e.card, e.cert,
+               lapsing, e.stay_capped)
 
 
 def due_reminder(r: Resident, run_date: date, days: int = 30, leap_day: str = "feb28",
@@ -170,8 +196,8 @@ def due_reminder(r: Resident, run_date: date, days: int = 30, leap_day: str = "f
     e = known or expiries(r, leap_day)  # `known`: the caller computed them already
     for lapsing, expired in (("card", e.card), ("cert", e.cert)):
         if expired is not None and run_date - timedelta(days=days) <= expired < run_date:
-            return Due(r, Kind.GRACE_REMINDER, expired, renewal_from(expired), grace_end(expired), e.card, e.cert,
-                       lapsing)  # fmt: skip
+            return Due(r, Kind.GRACE_REMINDER, expired, renewal_from(expired), insurance_grace_end(expired, e.cert),
+                       e.card, e.cert, lapsing, e.stay_capped)  # fmt: skip
     return None
 
 
@@ -198,4 +224,5 @@ def due_notice(r: Resident, run_date: date, leap_day: str = "feb28", known: Expi
     else:
         return None
     assert expires_on is not None
-    return Due(r, kind, expires_on, renewal_from(expires_on), grace_end(expires_on), e.card, e.cert)
+    return Due(r, kind, expires_on, renewal_from(expires_on), insurance_grace_end(expires_on, e.cert), e.card, e.cert,
+               "", e.stay_capped)

@@ -114,10 +114,16 @@ class _Births:
         found = self.on(np.where(birthday > issued, year, year + 1) + n - 1)
         return np.where(self.known & ~np.isnat(issued), found, NAT)
 
+    def age_on(self, day: Days) -> np.ndarray:
+        """Age on each day: one born on 29 Feb is older from 1 Mar in a common year (dates.age_on)."""
+        year = _ymd(_filled(day))[0]
+        moved = self.feb29 & (_month_length(year, np.full(len(year), 2)) == 28)
+        return year - self.year - (day < _date(year, np.where(moved, 3, self.month), np.where(moved, 1, self.day)))
+
     def card_expiry(self, issued: Days) -> Days:
         """The card's expiry by the birthday rule: 10 years, 5 for a minor (18; 20 before 2022-04-01)."""
-        year, birthday = around = self.around(issued)
-        age = year - self.year - (issued < birthday)
+        around = self.around(issued)
+        age = self.age_on(issued)
         adult_age = np.where(issued < np.datetime64(dates.ADULT_AGE_SWITCH, "D"), 20, 18)
         return self.nth_after(issued, np.where(age < adult_age, 5, 10), around)
 
@@ -127,11 +133,9 @@ def birthday_in(birth: Days, year: np.ndarray, leap_day: str = "feb28") -> Days:
     return np.where(np.isnat(birth), NAT, _Births(birth, leap_day).on(year))
 
 
-def age_on(birth: Days, day: Days, leap_day: str = "feb28") -> np.ndarray:
+def age_on(birth: Days, day: Days) -> np.ndarray:
     """Age on each day, one year older from the birthday on (dates.age_on); meaningless where a date is NaT."""
-    births = _Births(birth, leap_day)
-    year, birthday = births.around(day)
-    return year - births.year - (day < birthday)
+    return _Births(birth, "feb28").age_on(day)
 
 
 def nth_birthday_after(birth: Days, issued: Days, n: np.ndarray | int, leap_day: str = "feb28") -> Days:
@@ -170,6 +174,11 @@ def grace_end(expires_on: Days) -> Days:
     return np.where(np.isnat(expires_on), NAT, _date(year, month, _month_length(year, month)))
 
 
+def insurance_grace_end(expires_on: Days, cert_expires_on: Days) -> Days:
+    """The grace end a notice gives: that of the certificate's expiry where it comes first (dates.insurance_grace_end)."""
+    return grace_end(np.where(cert_expires_on < expires_on, cert_expires_on, expires_on))
+
+
 def in_window(day: Days, run_date: date) -> np.ndarray:
     """True where a date falls in the run date's notice window (dates.in_window)."""
     low, high = (np.datetime64(d, "D") for d in dates.window(run_date))
@@ -204,7 +213,7 @@ class Holders:
     cert_expires_on: Days
     residence_expires_on: Days
     foreign: np.ndarray  # nationality is not Japanese
-    uncapped: np.ndarray  # residence status among dates.UNCAPPED_STATUSES
+    uncapped: np.ndarray  # residence status with no period of stay to end the card (dates.uncapped)
 
 
 def expiries(h: Holders, leap_day: str = "feb28") -> Expiries:

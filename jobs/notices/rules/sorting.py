@@ -70,17 +70,17 @@ class Plan:
         """The residents to settle one by one, in line order, each with the notice due (as dates.due_notice and
         dates.due_reminder give it) and the data-quality notes (as tests/reference.py gives them)."""
         at, e, notices = self.table.rows[self.settle], self.expiries, self.notices  # the columns' rows
-        kinds, lapsing = notices.kind[at].tolist(), notices.lapsing[at].tolist()
+        kinds, lapsing, capped = notices.kind[at].tolist(), notices.lapsing[at].tolist(), e.stay_capped[at].tolist()
         due_on = notices.expires_on[at]
         expires_on, renewal_from, grace_end, card, cert = (_days(a) for a in (
-            due_on, engine.renewal_from(due_on), engine.grace_end(due_on), e.card[at], e.cert[at]))  # fmt: skip
+            due_on, engine.renewal_from(due_on), engine.insurance_grace_end(due_on, e.cert[at]), e.card[at], e.cert[at]))  # fmt: skip
         notes = [(column, note[at].tolist(), _days(recorded[at]), _days(computed[at])) for column, note, recorded, computed
                  in (("card_expires_on", self.notes[0], e.card, e.card_computed),
                      ("cert_expires_on", self.notes[1], e.cert, e.cert_computed))]  # fmt: skip
         residents = self.table.residents(self.settle)
         dues = iter(built(Due, DUE_FIELDS, (
             (r, notices.kinds[kinds[i]], expires_on[i], renewal_from[i], grace_end[i], card[i], cert[i],
-             engine.LAPSING[lapsing[i]]) for i, r in enumerate(residents) if kinds[i] >= 0)))  # fmt: skip
+             engine.LAPSING[lapsing[i]], capped[i]) for i, r in enumerate(residents) if kinds[i] >= 0)))  # fmt: skip
         with_notes = (self.notes[0][at] | self.notes[1][at]).tolist()
         for i, r in enumerate(residents):
             yield r, next(dues) if kinds[i] >= 0 else None, [] if not with_notes[i] else [
