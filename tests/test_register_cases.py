@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CONFIG = load_config(ROOT / "config" / "municipality.toml")
 CASES = list(csv.DictReader((Path(__file__).parent / "register_cases.csv").read_text(encoding="utf-8").splitlines()))
 COLUMNS = ("birth_date", "card_issued_on", "card_expires_on", "cert_issued_on", "cert_expires_on", "nationality",
-           "residence_status", "residence_expires_on")  # fmt: skip
+           "residence_status", "residence_expires_on", "card_applied_on", "card_residence_expires_on")  # fmt: skip
 HEADER = ("resident_id", "household_id", "name", "postal_code", "address", "status", "card_state", *COLUMNS)
 
 

@@ -44,7 +44,9 @@ def residents(draw: st.DrawFn, run_date: date) -> Resident:
                    card_expires_on=draw(st.one_of(st.none(), st.none(), some, st.just(stay))), cert_issued_on=draw(maybe_some),
                    cert_expires_on=draw(st.one_of(st.none(), st.none(), some)), residence_expires_on=stay,
                    nationality=draw(st.sampled_from(["", "VN"])),
-                   residence_status=draw(st.sampled_from(["", "留学", "永住者", "高度専門職2号"])))  # fmt: skip
+                   residence_status=draw(st.sampled_from(["", "留学", "永住者", "高度専門職2号", "Permanent Resident"])),
+                   card_applied_on=draw(st.one_of(st.none(), st.none(), some, st.sampled_from(SPECIAL))),
+                   card_residence_expires_on=draw(st.one_of(st.none(), st.none(), some, st.just(stay))))  # fmt: skip
 
 
 def days(values: list[date | None]) -> np.ndarray:
@@ -60,7 +62,8 @@ def holders(rs: list[Resident]) -> engine.Holders:
         days([r.birth_date for r in rs]), days([r.card_issued_on for r in rs]), days([r.card_expires_on for r in rs]),
         days([r.cert_issued_on for r in rs]), days([r.cert_expires_on for r in rs]),
         days([r.residence_expires_on for r in rs]), np.array([r.nationality != "" for r in rs], bool),
-        np.array([spec.uncapped(r.residence_status) for r in rs], bool))  # fmt: skip
+        np.array([spec.uncapped(r.residence_status) for r in rs], bool), days([r.card_applied_on for r in rs]),
+        days([r.card_residence_expires_on for r in rs]))  # fmt: skip
 
 
 @settings(max_examples=300, deadline=None)

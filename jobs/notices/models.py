@@ -55,6 +55,8 @@ class Resident:
     support_measure_unclear: bool  # the flag's value could not be read
     application_id: str
     language: str  # ISO 639-1, lower case, "" when unknown
+    card_applied_on: date | None = None  # 申請日, where the register has it (the 2022 age threshold is keyed on it)
+    card_residence_expires_on: date | None = None  # the stay's end as it stood when the card was issued or changed
 
     @property
     def is_foreign(self) -> bool:

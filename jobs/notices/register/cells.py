@@ -37,17 +37,20 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "residence_status": ("在留資格",),
     "residence_expires_on": ("在留期間満了日", "在留期間の満了日", "在留期限"),
     "card_issued_on": ("カード発行日", "カード交付日", "マイナンバーカード発行日", "発行日"),
+    "card_applied_on": ("カード申請日", "交付申請日", "マイナンバーカード申請日", "申請日"),
     "card_expires_on": ("カード有効期限", "マイナンバーカード有効期限", "有効期限"),
     "card_state": ("カード状態", "カード状況"),
     "cert_issued_on": ("電子証明書発行日", "利用者証明用電子証明書発行日"),
     "cert_expires_on": ("電子証明書有効期限", "利用者証明用電子証明書有効期限"),
+    "card_residence_expires_on": ("カード記載在留期間満了日", "カード発行時在留期間満了日", "カード在留期間満了日"),
     "support_measure": ("支援措置", "支援措置対象", "支援措置有無", "dv等支援措置", "dv支援措置", "dv等支援措置対象"),
     "application_id": ("申請書id", "交付申請書id"),
     "language": ("言語", "使用言語"),
     "my_number": ("個人番号", "マイナンバー"),
 }
 REQUIRED = ("resident_id", "name", "birth_date", "postal_code", "address", "status")
-DATE_COLUMNS = ("birth_date", "residence_expires_on", "card_issued_on", "card_expires_on", "cert_issued_on", "cert_expires_on")
+DATE_COLUMNS = ("birth_date", "residence_expires_on", "card_issued_on", "card_expires_on", "cert_issued_on", "cert_expires_on",
+                "card_applied_on", "card_residence_expires_on")  # fmt: skip
 
 STATUSES = {
     "resident": Status.RESIDENT, "住民": Status.RESIDENT, "住登者": Status.RESIDENT,

@@ -311,4 +311,6 @@ def _resident(cell: Callable[[str], str], line: int, ids: _Ids, flag: bool | Non
         support_measure_unclear=flag is None,
         application_id=cells.application_id(cell("application_id")),
         language=cells.language(cell("language")),
+        card_applied_on=dates["card_applied_on"],
+        card_residence_expires_on=dates["card_residence_expires_on"],
     )

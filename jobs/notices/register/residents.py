@@ -12,13 +12,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..models import CardState, Resident, Status
+from .cells import DATE_COLUMNS
 from ..rules.dates import uncapped
 from ..rules.engine import Holders
 
 STATUS_CODES = tuple(Status)
 CARD_STATE_CODES = tuple(CardState)  # -1: no card
-DATE_COLUMNS = ("birth_date", "residence_expires_on", "card_issued_on", "card_expires_on", "cert_issued_on",
-                "cert_expires_on")  # fmt: skip
 FIELDS = tuple(Resident.__dataclass_fields__)
 TEXTS = ("resident_id", "household_id", "name", "name_kana", "address", "address_extra")
 CODED = ("sex", "postal_code", "nationality", "residence_status", "application_id", "language")
@@ -162,7 +161,8 @@ class ResidentTable:
         return Holders(*(self.columns[column] for column in ("birth_date", "card_issued_on", "card_expires_on",
                                                              "cert_issued_on", "cert_expires_on",
                                                              "residence_expires_on")),  # type: ignore[arg-type]
-                       nationality.test(bool), residence_status.test(uncapped))  # fmt: skip
+                       nationality.test(bool), residence_status.test(uncapped),
+                       self.columns["card_applied_on"], self.columns["card_residence_expires_on"])  # type: ignore[arg-type]
 
     def residents(self, positions: Sequence[int] | np.ndarray | None = None) -> list[Resident]:
         """Resident objects for some usable residents (positions among them), or for all."""

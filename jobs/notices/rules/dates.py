@@ -12,8 +12,9 @@ from dateutil.relativedelta import relativedelta
 
 from ..models import CardState, Due, Kind, Resident, Status
 
-# Before this date the age threshold for a 5-year card was 20, from it 18 (domain.md 2.1;
-# keyed on the application date at J-LIS, for which the issue date stands in: policy).
+# Before this date the age threshold for a 5-year card was 20, from it 18 (domain.md 2.1). It is keyed
+# on the application date (Matsudo, Tsuruga: 「令和4年4月1日以前に申請した場合は20歳未満」): the register's
+# card_applied_on, for which the issue date stands in where the register has none.
 ADULT_AGE_SWITCH = date(2022, 4, 1)
 # Residence statuses whose holders' cards follow the birthday rule (domain.md 2.1), in Japanese and
 # as the immigration services agency names them in English; compared as status_key makes them.
@@ -56,15 +57,15 @@ def nth_birthday_after(birth: date, issued: date, n: int, leap_day: str = "feb28
     return birthday_in(birth, first_year + n - 1, leap_day)
 
 
-def card_term_years(birth: date, issued: date) -> int:
-    """10 years, or 5 for a holder who was a minor on the issue date (18; 20 before 2022-04-01)."""
-    adult_age = 20 if issued < ADULT_AGE_SWITCH else 18
+def card_term_years(birth: date, issued: date, applied: date | None = None) -> int:
+    """10 years, or 5 for a holder who was a minor on the issue date (18; 20 if applied for before 2022-04-01)."""
+    adult_age = 20 if (applied or issued) < ADULT_AGE_SWITCH else 18
     return 5 if age_on(birth, issued) < adult_age else 10
 
 
-def card_expiry_by_birthday(birth: date, issued: date, leap_day: str = "feb28") -> date:
+def card_expiry_by_birthday(birth: date, issued: date, leap_day: str = "feb28", applied: date | None = None) -> date:
     """The card's expiry by the birthday rule alone (domain.md 2.1)."""
-    return nth_birthday_after(birth, issued, card_term_years(birth, issued), leap_day)
+    return nth_birthday_after(birth, issued, card_term_years(birth, issued, applied), leap_day)
 
 
 def stay_caps_card(nationality: str, residence_status: str, residence_expires_on: date | None) -> bool:
@@ -77,13 +78,15 @@ def card_expiry(
     issued: date,
     nationality: str = "",
     residence_status: str = "",
-    residence_expires_on: date | None = None,
+    stay_at_issue: date | None = None,
     leap_day: str = "feb28",
+    applied: date | None = None,
 ) -> date:
-    """The card's expiry: the birthday rule, or the end of the period of stay when that is first."""
-    by_birthday = card_expiry_by_birthday(birth, issued, leap_day)
-    if stay_caps_card(nationality, residence_status, residence_expires_on) and residence_expires_on < by_birthday:  # type: ignore[operator]
-        return residence_expires_on  # type: ignore[return-value]
+    """The card's expiry: the birthday rule, or the end of the period of stay as it stood when the card was
+    issued (or its validity last changed), when that is first (domain.md 2.1; Ogi: 「カード発行時点での在留期間」)."""
+    by_birthday = card_expiry_by_birthday(birth, issued, leap_day, applied)
+    if stay_caps_card(nationality, residence_status, stay_at_issue) and stay_at_issue < by_birthday:  # type: ignore[operator]
+        return stay_at_issue  # type: ignore[return-value]
     return by_birthday
 
 
@@ -135,18 +138,19 @@ class Expiries:
 def expiries(r: Resident, leap_day: str = "feb28") -> Expiries:
     """Effective expiries: a recorded date wins over a computed one (domain.md 2.4)."""
     card_computed = by_birthday = None
+    # The stay's end on the card: recorded when the card was issued or changed, else today's stands in.
+    stay = r.card_residence_expires_on or r.residence_expires_on
     if r.birth_date and r.card_issued_on:
-        by_birthday = card_expiry_by_birthday(r.birth_date, r.card_issued_on, leap_day)
-        card_computed = card_expiry(
-            r.birth_date, r.card_issued_on, r.nationality, r.residence_status, r.residence_expires_on, leap_day
-        )
+        by_birthday = card_expiry_by_birthday(r.birth_date, r.card_issued_on, leap_day, r.card_applied_on)
+        card_computed = card_expiry(r.birth_date, r.card_issued_on, r.nationality, r.residence_status, stay, leap_day,
+                                    r.card_applied_on)  # fmt: skip
     card = r.card_expires_on or card_computed
     # The card ends with the period of stay when its expiry is that date and comes before the
     # birthday rule's (on a tie the card must be renewed anyway).
     stay_capped = (
         card is not None
-        and card == r.residence_expires_on
-        and stay_caps_card(r.nationality, r.residence_status, r.residence_expires_on)
+        and card == stay
+        and stay_caps_card(r.nationality, r.residence_status, stay)
         and (by_birthday is None or card < by_birthday)
     )
     cert_computed = None

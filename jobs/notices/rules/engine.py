@@ -120,11 +120,12 @@ class _Births:
         moved = self.feb29 & (_month_length(year, np.full(len(year), 2)) == 28)
         return year - self.year - (day < _date(year, np.where(moved, 3, self.month), np.where(moved, 1, self.day)))
 
-    def card_expiry(self, issued: Days) -> Days:
-        """The card's expiry by the birthday rule: 10 years, 5 for a minor (18; 20 before 2022-04-01)."""
+    def card_expiry(self, issued: Days, applied: Days | None = None) -> Days:
+        """The card's expiry by the birthday rule: 10 years, 5 for a minor (18; 20 if applied for before 2022-04-01)."""
         around = self.around(issued)
         age = self.age_on(issued)
-        adult_age = np.where(issued < np.datetime64(dates.ADULT_AGE_SWITCH, "D"), 20, 18)
+        keyed = issued if applied is None else np.where(np.isnat(applied), issued, applied)
+        adult_age = np.where(keyed < np.datetime64(dates.ADULT_AGE_SWITCH, "D"), 20, 18)
         return self.nth_after(issued, np.where(age < adult_age, 5, 10), around)
 
 
@@ -143,9 +144,9 @@ def nth_birthday_after(birth: Days, issued: Days, n: np.ndarray | int, leap_day:
     return _Births(birth, leap_day).nth_after(issued, n)
 
 
-def card_expiry_by_birthday(birth: Days, issued: Days, leap_day: str = "feb28") -> Days:
+def card_expiry_by_birthday(birth: Days, issued: Days, leap_day: str = "feb28", applied: Days | None = None) -> Days:
     """The card's expiry by the birthday rule alone: 10 years, 5 for a minor (dates.card_expiry_by_birthday)."""
-    return _Births(birth, leap_day).card_expiry(issued)
+    return _Births(birth, leap_day).card_expiry(issued, applied)
 
 
 def stay_caps_card(foreign: np.ndarray, uncapped: np.ndarray, residence_expires_on: Days) -> np.ndarray:
@@ -214,16 +215,19 @@ class Holders:
     residence_expires_on: Days
     foreign: np.ndarray  # nationality is not Japanese
     uncapped: np.ndarray  # residence status with no period of stay to end the card (dates.uncapped)
+    card_applied_on: Days
+    card_residence_expires_on: Days  # the stay's end as it stood when the card was issued or changed
 
 
 def expiries(h: Holders, leap_day: str = "feb28") -> Expiries:
     """Effective expiries: a recorded date wins over a computed one (dates.expiries)."""
     births = _Births(h.birth_date, leap_day)
-    by_birthday = births.card_expiry(h.card_issued_on)
-    caps = stay_caps_card(h.foreign, h.uncapped, h.residence_expires_on)
-    card_computed = np.where(caps & (h.residence_expires_on < by_birthday), h.residence_expires_on, by_birthday)
+    by_birthday = births.card_expiry(h.card_issued_on, h.card_applied_on)
+    stay = np.where(np.isnat(h.card_residence_expires_on), h.residence_expires_on, h.card_residence_expires_on)
+    caps = stay_caps_card(h.foreign, h.uncapped, stay)
+    card_computed = np.where(caps & (stay < by_birthday), stay, by_birthday)
     card = np.where(np.isnat(h.card_expires_on), card_computed, h.card_expires_on)
-    stay_capped = (card == h.residence_expires_on) & caps & (np.isnat(by_birthday) | (card < by_birthday))
+    stay_capped = (card == stay) & caps & (np.isnat(by_birthday) | (card < by_birthday))
     by_5 = births.nth_after(h.cert_issued_on, 5)
     cert_computed = np.where(~np.isnat(card) & (card < by_5), card, by_5)
     cert = np.where(np.isnat(h.cert_expires_on), cert_computed, h.cert_expires_on)
