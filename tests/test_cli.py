@@ -271,6 +271,17 @@ def test_an_impossible_argument_is_a_usage_error_not_an_internal_one(tmp_path: P
     assert "Traceback" not in result.stderr and "internal error" not in result.stderr
 
 
+def test_preview_without_kind_shows_the_reminder_the_run_would_send(tmp_path: Path) -> None:
+    register = tmp_path / "register.csv"
+    register.write_text("resident_id,name,birth_date,postal_code,address,status,card_issued_on,card_expires_on\n"
+                        "10000000001,若葉 一郎,1980-05-01,9990001,架空県若葉町中央1-1,resident,2016-11-10,2026-11-10\n",
+                        encoding="utf-8")  # fmt: skip
+    written = pipeline.preview(register, "10000000001", date.fromisoformat(AS_OF), load_config(CONFIG), tmp_path,
+                               ROOT / "templates")  # fmt: skip
+    assert written[0].name == "line2-grace_reminder.pdf"  # the card expired 16 days before the run date
+    assert "有効期限が過ぎています" in pdfium.PdfDocument(written[0])[0].get_textpage().get_text_range()
+
+
 def test_preview_never_makes_a_path_of_the_resident_id(tmp_path: Path) -> None:
     """Even where the configured ID shape lets "../" and "/" through, the files stay inside --out."""
     config = tmp_path / "town.toml"

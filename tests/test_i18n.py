@@ -210,17 +210,33 @@ def _foreigner(language: str, resident_id: str = "R1"):
     )
 
 
+LAPSED, LAPSED_GRACE_END = date(2026, 11, 10), date(2027, 2, 28)
+
+
+def _grace(piece: Piece, lapsing: str, stay_capped: bool = False) -> Piece:
+    """PIECE as a grace reminder: its card (with a new application form) or its certificate has lapsed."""
+    due = dataclasses.replace(piece.due, kind=Kind.GRACE_REMINDER, lapsing=lapsing, stay_capped=stay_capped,
+                              expires_on=LAPSED, grace_end=LAPSED_GRACE_END)  # fmt: skip
+    card = lapsing == "card"
+    return dataclasses.replace(piece, due=due, application_id=piece.application_id if card else "",
+                               qr_payload=piece.qr_payload if card else "")  # fmt: skip
+
+
 def _lot(renderer: Renderer, language: str) -> tuple[list[Piece], RenderedLot]:
+    """A residence letter, a card and a certificate renewal, and grace reminders for a card that ended
+    with the period of stay and for a certificate (P0 to P4)."""
     resident = _foreigner(language)
     pieces = [make_piece(kind, resident, piece_id=f"P{i}", expires_on=EXPIRES, renewal_from=RENEWAL_FROM,
                          grace_end=GRACE_END)
               for i, kind in enumerate((Kind.RESIDENCE_EXTENSION, Kind.CARD_RENEWAL, Kind.CERT_RENEWAL))]
+    pieces += [_grace(make_piece(Kind.CARD_RENEWAL, resident, piece_id="P3"), "card", stay_capped=True),
+               _grace(make_piece(Kind.CERT_RENEWAL, resident, piece_id="P4"), "cert")]
     return pieces, renderer.render_lot(pieces, LETTER_DATE)
 
 
 @pytest.fixture(scope="module")
 def rendered(renderer: Renderer) -> Iterator[dict[str, tuple[list[Piece], RenderedLot, pdfium.PdfDocument]]]:
-    """A lot per language: a residence letter, a card renewal and a certificate renewal."""
+    """A lot per language: a residence letter, a card and a certificate renewal, two grace reminders."""
     out = {}
     for code in i18n.SUPPORTED:
         pieces, lot = _lot(renderer, code)
@@ -307,8 +323,10 @@ def test_residence_letter_page_two_is_in_the_language_and_fits(rendered, code: s
     pages = _pages_of(lot, "P0")
     assert len(pages) == 2  # Renderer refuses a page that runs over; this one did not
     text = _page_text(document, pages[1])
-    _assert_in_language(text, code, ["residence.title", "residence.steps_title", "insurance.title"],
+    _assert_in_language(text, code, ["residence.title", "residence.steps_title", "insurance.title",
+                                     "residence.pending", "residence.cert", "residence.expired"],
                         [EXPIRES, RENEWAL_FROM, GRACE_END, LETTER_DATE])
+    assert "特例期間" in text and "申請中" in text
     assert config.foreign_hotline in text and config.phone in text
     assert "在留カード" in text and "NGUYENVANAN" in _squeeze(text)
     _assert_language_fonts(document, pages[1], code, config)
@@ -361,4 +379,33 @@ def test_the_longest_languages_fit_with_a_long_office_name_and_address(config: C
         opening_hours="平日 8時30分～17時15分（毎月第2・第4日曜日 9時～12時、毎週木曜日は19時まで）",
     )
     pieces, lot = _lot(Renderer(long, TEMPLATES), code)  # RenderError if a page runs over
-    assert [p.page_count for p in lot.placements] == [2, 4, 4]
+    assert [p.page_count for p in lot.placements] == [2, 4, 4, 4, 2]
+
+
+@pytest.mark.parametrize("code", i18n.SUPPORTED)
+@pytest.mark.parametrize(("piece_id", "kind"), [("P3", "card"), ("P4", "cert")])
+def test_a_grace_reminders_insert_says_it_has_expired_and_fits(rendered, code: str, piece_id: str, kind: str,
+                                                               config: Config) -> None:
+    _pieces, lot, document = rendered[code]
+    index = _insert_page(document, lot, piece_id)
+    assert index == _pages_of(lot, piece_id)[2 if kind == "card" else 1]  # after the cover (and the form)
+    text = _page_text(document, index)
+    lapsed = [f"insert.{kind}.lapsed_title", f"insert.{kind}.lapsed_row_expires", f"insert.{kind}.how_title"]
+    _assert_in_language(text, code, lapsed + ([f"insert.{kind}.lapsed_bring"] if kind == "cert" else []),
+                        [LAPSED, LAPSED_GRACE_END])
+    if code != "ne":
+        table = i18n.strings(code)
+        assert _squeeze(table[f"insert.{kind}.title"]) not in _squeeze(text)  # not the "expires soon" one
+    assert _squeeze(i18n.format_date(RENEWAL_FROM, code)) not in _squeeze(text)  # no "renew from" for a lapsed one
+    assert config.foreign_hotline in text and config.phone in text
+    _assert_language_fonts(document, index, code, config, japanese_part=True)
+
+
+def test_a_card_that_ended_with_the_stay_costs_1000_yen_to_replace(rendered) -> None:
+    _pieces, lot, document = rendered["en"]
+    card = _squeeze(_page_text(document, _insert_page(document, lot, "P3")))
+    cert = _squeeze(_page_text(document, _insert_page(document, lot, "P4")))
+    assert _squeeze("the end of the period of stay recorded on it") in card
+    assert _squeeze("A new card costs 1,000 yen") in card and "freeofcharge" not in card
+    assert _squeeze("Your certificate expired on") in cert and _squeeze("It cannot be done online.") in cert
+    assert "Photobooth" in card and "Photobooth" not in cert

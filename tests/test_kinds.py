@@ -55,15 +55,20 @@ def test_a_new_card_needs_an_application_form(kind: Kind, lapsing: str, form: bo
     assert piece.due.has_form is form
 
 
-@pytest.mark.parametrize(("kind", "foreign", "plan"), [
-    (Kind.CARD_RENEWAL, False, (3, 0, 4)), (Kind.CARD_RENEWAL, True, (4, 4, 4)),
-    (Kind.CERT_RENEWAL, False, (2, 0, 2)), (Kind.CERT_RENEWAL, True, (3, 3, 4)),
-    (Kind.RESIDENCE_EXTENSION, True, (2, 0, 2)),  # in Japanese and the resident's language already
-    (Kind.GRACE_REMINDER, False, (1, 0, 2)),
+@pytest.mark.parametrize(("kind", "lapsing", "foreign", "plan"), [
+    (Kind.CARD_RENEWAL, "", False, (3, 0, 4)), (Kind.CARD_RENEWAL, "", True, (4, 4, 4)),
+    (Kind.CERT_RENEWAL, "", False, (2, 0, 2)), (Kind.CERT_RENEWAL, "", True, (3, 3, 4)),
+    (Kind.RESIDENCE_EXTENSION, "", True, (2, 0, 2)),  # in Japanese and the resident's language already
+    (Kind.GRACE_REMINDER, "cert", False, (1, 0, 2)), (Kind.GRACE_REMINDER, "card", False, (2, 0, 2)),
+    # A foreign resident's grace reminder gets the insert too (its texts by what lapsed): after the form.
+    (Kind.GRACE_REMINDER, "cert", True, (2, 2, 2)), (Kind.GRACE_REMINDER, "card", True, (3, 3, 4)),
 ])  # fmt: skip
-def test_sheets_come_from_the_kinds_spec(kind: Kind, foreign: bool, plan: tuple[int, int, int]) -> None:
+def test_sheets_come_from_the_kinds_spec(kind: Kind, lapsing: str, foreign: bool, plan: tuple[int, int, int]) -> None:
     resident = make_resident(nationality="VN", language="vi") if foreign else make_resident()
-    assert sheet_plan(make_piece(kind, resident)) == plan
+    piece = make_piece(kind, resident)
+    if lapsing:
+        piece = replace(piece, due=replace(piece.due, lapsing=lapsing))
+    assert sheet_plan(piece) == plan
 
 
 def test_the_report_names_and_colours_every_kind() -> None:

@@ -507,3 +507,99 @@ def test_foreign_residents_get_the_insert(mixed, pdf) -> None:
     assert len(cert) == 4 and "外国籍の方へ" in cert[2] and cert[3].split() == ["（白紙）", "1/P9/4/4"]
     assert len(residence) == 2 and not any("外国籍の方へ" in t for t in residence)
     assert not any("外国籍の方へ" in t for t in pages["P1"] + pages["P2"])
+
+
+# --- What the letters say (issue 12, against the J-LIS leaflet) -----------------------------------
+
+# The national call centre as the leaflet gives it, on every letter's cover (the contact block).
+NATIONAL = ("マイナンバー総合フリーダイヤル", "0120-95-0178", "平日9時30分～20時00分（年末年始を除く）",
+            "土日祝9時30分～17時30分", "050-3818-1250", "一時利用停止は24時間365日受け付けます",
+            "マイナンバーカード総合サイト", "https://www.kojinbango-card.go.jp")
+
+
+def _flat(text: str) -> str:
+    return "".join(text.split())
+
+
+def _grace(piece: Piece, lapsing: str, stay_capped: bool = False) -> Piece:
+    """PIECE as a grace reminder for the card or the certificate, which expired on 2026-11-10."""
+    due = dataclasses.replace(piece.due, kind=Kind.GRACE_REMINDER, lapsing=lapsing, stay_capped=stay_capped,
+                              expires_on=date(2026, 11, 10), grace_end=date(2027, 2, 28))  # fmt: skip
+    card = lapsing == "card"
+    return dataclasses.replace(piece, due=due, application_id=piece.application_id if card else "",
+                               qr_payload=piece.qr_payload if card else "")  # fmt: skip
+
+
+def test_every_cover_letter_gives_the_national_hotline_and_site(mixed, pdf) -> None:
+    pieces, lot, _ = mixed
+    for piece, placement in zip(pieces, lot.placements, strict=True):
+        cover = _flat(_page_text(pdf, placement.first_page - 1))
+        for text in NATIONAL:
+            assert text in cover, (piece.piece_id, text)
+
+
+def test_each_kind_says_what_the_leaflet_says_of_it(mixed, pdf) -> None:
+    pieces, lot, _ = mixed
+    for piece, placement in zip(pieces, lot.placements, strict=True):
+        cover = _flat(_page_text(pdf, placement.first_page - 1))
+        kind = piece.due.kind
+        # The card letter: the new card may be collected by a proxy, ask the counter how.
+        assert ("任意の代理人による受取" in cover and "詳しくは窓口にお問い合わせください" in cover) is (kind is Kind.CARD_RENEWAL)
+        # The certificate letter: renewal is free; a proxy renews with the 照会書兼回答書 mailed to the resident.
+        assert ("照会書兼回答書" in cover) is (kind is Kind.CERT_RENEWAL)
+        if kind is Kind.CERT_RENEWAL:
+            assert "更新の手数料は無料です" in cover and "ご本人あてに郵送する「照会書兼回答書」にご本人が記入し" in cover
+        # The residence letter: the 特例期間, 1,000 yen once the card lapses, the certificate may end first.
+        if kind is Kind.RESIDENCE_EXTENSION:
+            assert "特例期間" in cover and "「申請中」のスタンプがある在留カード" in cover and "最長2か月" in cover
+            assert "手数料1,000円" in cover and "電子証明書の有効期限が、カードより先に来ることがあります" in cover
+            back = _flat(_page_text(pdf, placement.first_page))
+            if piece.due.resident.nationality == "US":  # English
+                assert all(_flat(t) in back for t in ("(特例期間)", "stamped “申請中”", "1,000 yen", "expire before the card"))
+        else:
+            assert "特例期間" not in cover and "1,000円" not in cover
+
+
+@pytest.fixture(scope="module")
+def graces(renderer: Renderer) -> Iterator[tuple[list[Piece], RenderedLot, pdfium.PdfDocument]]:
+    """Grace reminders: a Japanese resident's card, a foreign resident's card that ended with the period
+    of stay, a foreign resident's certificate."""
+    foreign = make_resident(resident_id="R21", name="SMITH JOHN", nationality="US", language="en",
+                            residence_status="技術・人文知識・国際業務", address_extra="")  # fmt: skip
+    pieces = [
+        _grace(make_piece(Kind.CARD_RENEWAL, make_resident(resident_id="R20"), piece_id="G1"), "card"),
+        _grace(make_piece(Kind.CARD_RENEWAL, foreign, piece_id="G2"), "card", stay_capped=True),
+        _grace(make_piece(Kind.CERT_RENEWAL, dataclasses.replace(foreign, resident_id="R22"), piece_id="G3"), "cert"),
+    ]
+    lot = renderer.render_lot(pieces, LETTER_DATE)
+    document = pdfium.PdfDocument(lot.pdf)
+    yield pieces, lot, document
+    document.close()
+
+
+def test_a_grace_reminder_says_what_the_new_card_costs(graces) -> None:
+    pieces, lot, document = graces
+    assert [(p.piece_id, p.first_page, p.page_count) for p in lot.placements] == [
+        ("G1", 1, 2), ("G2", 3, 4), ("G3", 7, 2)]  # cover + form; cover, form, insert, blank; cover, insert
+    covers = [_flat(_page_text(document, p.first_page - 1)) for p in lot.placements]
+    for cover in covers:
+        assert all(text in cover for text in NATIONAL)
+    assert "手数料は無料です" in covers[0] and "1,000円" not in covers[0]
+    # A card that ended with the period of stay is replaced for 1,000 yen, never for free (Matsudo, Ashiya).
+    assert "手数料1,000円" in covers[1] and "無料" not in covers[1]
+    assert "任意の代理人による受取" in covers[0] and "照会書兼回答書" in covers[2]
+
+
+def test_a_foreign_residents_grace_reminder_gets_the_insert_of_what_lapsed(graces) -> None:
+    _pieces, lot, document = graces
+    pages = [_flat(_page_text(document, i)) for i in range(len(document))]
+    assert [n for n, text in enumerate(pages, start=1) if "外国籍の方へ" in text] == [5, 8]
+    card, cert = pages[4], pages[7]
+    assert _flat("Your My Number Card has expired") in card and _flat("Your card expired on") in card
+    assert _flat("A new card costs 1,000 yen") in card and "freeofcharge" not in card
+    assert "Photobooth" in card and "renewedonline" not in card
+    assert _flat("certificate on your My Number Card has expired") in cert and _flat("It cannot be done online.") in cert
+    assert "Photobooth" not in cert
+    for text in (card, cert):  # past tense, and no "renew from" row
+        assert "expiressoon" not in text and "Youcanapplyfrom" not in text and "Youcanrenewfrom" not in text
+    assert pages[5].startswith("（白紙）")  # the card reminder's padding sheet

@@ -22,8 +22,9 @@ ROOT = Path(__file__).resolve().parents[1]
 LETTER_DATE = date(2026, 11, 26)
 
 
-def _grace(piece: Piece, lapsing: str) -> Piece:
-    due = dataclasses.replace(piece.due, kind=Kind.GRACE_REMINDER, lapsing=lapsing, expires_on=date(2026, 11, 10))
+def _grace(piece: Piece, lapsing: str, stay_capped: bool = False) -> Piece:
+    due = dataclasses.replace(piece.due, kind=Kind.GRACE_REMINDER, lapsing=lapsing, expires_on=date(2026, 11, 10),
+                              stay_capped=stay_capped)
     return dataclasses.replace(piece, due=due, application_id=piece.application_id if lapsing == "card" else "",
                                qr_payload=piece.qr_payload if lapsing == "card" else "")  # fmt: skip
 
@@ -51,6 +52,11 @@ def _pieces() -> list[Piece]:
                                 language=language, residence_status="永住者")  # fmt: skip
         kind = Kind.CARD_RENEWAL if n % 2 == 0 else Kind.CERT_RENEWAL
         pieces.append(make_piece(kind, foreign, piece_id=f"P{5 + n:02d}", expires_on=date(2027, 9, 30)))
+    # A foreign resident's grace reminders, with the insert of what lapsed (a card ended with the stay: 1,000 yen).
+    korean = make_resident(resident_id="R12", name="KIM MINJUN", nationality="KR", language="ko", residence_status="留学")
+    pieces.append(_grace(make_piece(Kind.CARD_RENEWAL, korean, piece_id="P12"), "card", stay_capped=True))
+    pieces.append(_grace(make_piece(Kind.CERT_RENEWAL, dataclasses.replace(korean, resident_id="R13", language="es"),
+                                    piece_id="P13"), "cert"))  # fmt: skip
     return sorted(pieces, key=lambda p: p.piece_id)
 
 

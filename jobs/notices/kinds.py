@@ -17,7 +17,9 @@ class KindSpec:
     template: str  # the kind's own letter, in templates/
     sheets: int  # its sheets, the application form's not counted (one more when it has one)
     form: str  # the application form (and so a return envelope): "always", "never", or "card": when the card lapsed
-    insert: str  # a foreign resident's one-page insert: its texts' prefix in templates/lang ("" for no insert)
+    # A foreign resident's one-page insert (templates/insert.html): its texts' prefix in templates/lang ("" for no
+    # insert); "insert.lapsing." for those of whichever lapsed (Due.lapsing: insert.card. or insert.cert.), past tense.
+    insert: str
     before_expiry: bool  # sent before the expiry (lapsed.csv's notified_on), not a reminder after it
     label: str  # its name in the run report
     colour: str  # its colour in the report's chart
@@ -89,7 +91,7 @@ Kind.RESIDENCE_EXTENSION = register("residence_extension", KindSpec(
 Kind.CERT_RENEWAL = register("cert_renewal", KindSpec(
     "cert_renewal.html", 2, "never", "insert.cert.", True, "電子証明書の更新", "#2e9467"))  # fmt: skip
 Kind.GRACE_REMINDER = register("grace_reminder", KindSpec(
-    "grace_reminder.html", 1, "card", "", False, "期限切れ後のお知らせ", "#b5473a"))  # fmt: skip
+    "grace_reminder.html", 1, "card", "insert.lapsing.", False, "期限切れ後のお知らせ", "#b5473a"))  # fmt: skip
 FORM_INSERTS = ("return_envelope",)  # what the vendor puts in beside a piece with an application form
 
 

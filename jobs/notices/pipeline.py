@@ -237,7 +237,12 @@ def preview(register: Path, resident_id: str, as_of: date, config: Config, out_d
     reason = dates.not_mailed_reason(resident)
     if reason and not kind:
         raise NotFoundError(f"resident {resident_id} gets no notice ({reason}); use --kind to preview anyway")
-    due = dates.notice_of_kind(resident, kind, config.leap_day) if kind else dates.due_notice(resident, as_of, config.leap_day)
+    if kind:
+        due = dates.notice_of_kind(resident, kind, config.leap_day)
+    else:  # what the run would send: a notice before expiry, else a reminder after it
+        due = dates.due_notice(resident, as_of, config.leap_day)
+        if due is None and config.reminder_enabled:
+            due = dates.due_reminder(resident, as_of, config.reminder_days, config.leap_day)
     if due is None:
         what = f"has no {kind.value} notice" if kind else f"is not due on {as_of} (use --kind to preview anyway)"
         raise NotFoundError(f"resident {resident_id} {what}")
