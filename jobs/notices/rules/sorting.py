@@ -26,11 +26,18 @@ _ACTIVE, _REVOKED = CARD_STATE_CODES.index(CardState.ACTIVE), CARD_STATE_CODES.i
 DUE_FIELDS = tuple(Due.__dataclass_fields__)
 
 
+def holders(table: ResidentTable) -> engine.Holders:
+    """The columns the rules read, of every row of the table's columns, made once per table."""
+    if "holders" not in table.cache:
+        table.cache["holders"] = table.holders()
+    return table.cache["holders"]  # type: ignore[no-any-return]
+
+
 def expiries(table: ResidentTable, leap_day: str) -> engine.Expiries:
     """The effective expiries of every row of the table's columns (index them by table.rows), once per table and policy."""
     key = ("expiries", leap_day)
     if key not in table.cache:
-        table.cache[key] = engine.expiries(table.holders(), leap_day)
+        table.cache[key] = engine.expiries(holders(table), leap_day)
     return table.cache[key]  # type: ignore[no-any-return]
 
 
@@ -100,8 +107,8 @@ def plan(table: ResidentTable, as_of: date, config: Config) -> Plan:
                       np.where(state < 0, NOT_MAILED_REASONS.index("no_card"),
                                np.where(state != _ACTIVE, NOT_MAILED_REASONS.index("card_inactive"), -1)))  # fmt: skip
     e = expiries(table, config.leap_day)
-    notices = engine.due(engine.Facts(table.holders(), e, as_of,
-                                            config.reminder_days if config.reminder_enabled else None))
+    notices = engine.due(engine.Facts(holders(table), e, as_of,
+                                    config.reminder_days if config.reminder_enabled else None))
     notes = (engine.differs(table.columns["card_expires_on"], e.card_computed),  # type: ignore[arg-type]
              engine.differs(table.columns["cert_expires_on"], e.cert_computed))  # type: ignore[arg-type]
     mailable = reason < 0
