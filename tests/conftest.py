@@ -58,6 +58,8 @@ def make_resident(**overrides: Any) -> Resident:
         "support_measure_unclear": False,
         "application_id": "",
         "language": "",
+        "card_applied_on": None,
+        "card_residence_expires_on": None,
     }
     unknown = set(overrides) - set(fields)
     if unknown:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -43,8 +44,10 @@ def test_rule_case_through_a_resident(case: dict[str, str]) -> None:
     birth, issued = _d(case["birth_date"]), _d(case["issued_on"])
     nationality = "" if case["nationality"] in ("", "JP") else case["nationality"]
     if case["kind"] == "card":
+        stay = _d(case["residence_expires_on"])  # the period of stay the card was issued under, if it has one
+        at_issue = None if dates.uncapped(case["residence_status"]) else stay
         r = resident(birth_date=birth, card_issued_on=issued, nationality=nationality,
-                     residence_status=case["residence_status"], residence_expires_on=_d(case["residence_expires_on"]))  # fmt: skip
+                     residence_status=case["residence_status"], residence_expires_on=stay, card_residence_expires_on=at_issue)  # fmt: skip
         assert dates.expiries(r).card == _d(case["expected_expiry"])
     else:
         r = resident(birth_date=birth, card_issued_on=date(2023, 1, 1), cert_issued_on=issued)
@@ -128,16 +131,19 @@ def test_recorded_stay_cap_is_a_residence_extension() -> None:
     assert due is not None and due.kind is Kind.RESIDENCE_EXTENSION
 
 
-def test_recorded_expiry_that_is_not_the_end_of_stay_is_a_card_renewal() -> None:
+def test_recorded_expiry_before_the_birthday_rule_is_an_earlier_stays_end() -> None:
+    """The stay was extended to 2030 after issue; the card still ends with the stay it was issued under (issue 12)."""
     r = resident(nationality="US", residence_status="留学", residence_expires_on=date(2030, 1, 1),
                  card_expires_on=date(2027, 2, 1), birth_date=date(1990, 12, 1), card_issued_on=date(2024, 4, 1))  # fmt: skip
     due = dates.due_notice(r, RUN)
-    assert due is not None and due.kind is Kind.CARD_RENEWAL
+    assert due is not None and due.kind is Kind.RESIDENCE_EXTENSION and due.expires_on == date(2027, 2, 1)
+    japanese = dates.due_notice(replace(r, nationality="", residence_status="", residence_expires_on=None), RUN)
+    assert japanese is not None and japanese.kind is Kind.CARD_RENEWAL
 
 
 def test_stay_ending_on_the_birthday_expiry_is_a_card_renewal() -> None:
     r = resident(nationality="US", residence_status="留学", residence_expires_on=date(2027, 2, 1),
-                 birth_date=date(1990, 2, 1), card_issued_on=date(2017, 2, 10))  # fmt: skip
+                 card_residence_expires_on=date(2027, 2, 1), birth_date=date(1990, 2, 1), card_issued_on=date(2017, 2, 10))  # fmt: skip
     due = dates.due_notice(r, RUN)
     assert due is not None and due.kind is Kind.CARD_RENEWAL and due.expires_on == date(2027, 2, 1)
 
@@ -165,7 +171,7 @@ def test_recorded_date_wins_over_computed() -> None:
     r = resident(birth_date=date(1980, 2, 1), card_issued_on=date(2017, 2, 10), card_expires_on=date(2030, 2, 1))
     assert dates.due_notice(r, RUN) is None
     e = dates.expiries(r)
-    assert e.card == date(2030, 2, 1) and e.card_computed == date(2027, 2, 1)
+    assert e.card == date(2030, 2, 1) and e.card_computed == dates.Possible.one(date(2027, 2, 1))
 
 
 @pytest.mark.parametrize(("changes", "reason"), [

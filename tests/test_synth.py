@@ -22,7 +22,7 @@ FILES = {"register.csv": "utf-8-sig", "register-cp932.csv": "cp932"}
 
 ALL_CODES = (
     "mail:card_renewal", "mail:cert_renewal", "mail:residence_extension", "mail:grace_reminder",
-    "review:support_measure", "review:address", "review:glyph", "review:application_id",
+    "review:support_measure", "review:expiry_unknown", "review:address", "review:glyph", "review:application_id",
     "not_mailed:moved_out", "not_mailed:deceased", "not_mailed:removed", "not_mailed:abroad",
     "not_mailed:no_card", "not_mailed:card_inactive", "not_mailed:not_due",
     "reject:missing_resident_id", "reject:duplicate_resident_id", "reject:unknown_status",
@@ -127,6 +127,7 @@ def _read_back(fields: dict[str, str]) -> synth.Person:
         res_status=fields["residence_status"], res_exp=day("residence_expires_on"),
         card_issued=day("card_issued_on"), card_exp=day("card_expires_on"), card_state=fields["card_state"],
         cert_issued=day("cert_issued_on"), cert_exp=day("cert_expires_on"),
+        card_applied=day("card_applied_on"), card_stay=day("card_residence_expires_on"),
         support=fields["support_measure"] in ("1", "true", "yes", "有"), app_id=fields["application_id"])
     assert fields["support_measure"] in ("", "0", "false", "no", "無", "1", "true", "yes", "有")
     return p

@@ -98,6 +98,7 @@ class Due:
     cert_expires_on: date | None
     lapsing: str = ""  # for a grace reminder: "card" or "cert", whichever expired
     stay_capped: bool = False  # the card ends with the period of stay (a foreign resident's), not a birthday
+    unknown: str = ""  # why the expiry is only one of those possible (dates.Possible.detail): held, never mailed
 
     @property
     def has_form(self) -> bool:

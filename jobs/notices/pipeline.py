@@ -246,6 +246,8 @@ def preview(register: Path, resident_id: str, as_of: date, config: Config, out_d
     if due is None:
         what = f"has no {kind.value} notice" if kind else f"is not due on {as_of} (use --kind to preview anyway)"
         raise NotFoundError(f"resident {resident_id} {what}")
+    if due.unknown:  # a letter on one of the dates possible would show a guess
+        raise NotFoundError(f"resident {resident_id} is held for review on {as_of} (expiry_unknown): {due.unknown}")
     app_id = qr = ""
     if due.has_form:
         # A specimen ID (the LG code and zeros) unless the register supplies one: a preview issues nothing.

@@ -8,9 +8,9 @@ from datetime import date, timedelta
 from dateutil.relativedelta import relativedelta
 
 from .model import Person
-from .oracle import INACTIVE, birthday, due_kind, window
+from .oracle import INACTIVE, PERMANENT, birthday, due_kind, nth_birthday_after, outcome, window
 from .people import FOREIGN, SURNAMES, VARIANT_SURNAMES
-from .town import Town
+from .town import Town, ymd
 
 # /work/shared/spec/rule-cases.csv: case, kind, birth, issued, nationality,
 # residence status, end of stay, expected expiry, why.
@@ -69,6 +69,7 @@ def special_units(town: Town, residents: int) -> list[list[Person]]:
     _stays_and_names(town, units)
     _window_edges(town, units)
     _recorded_dates(town, units)
+    _undecided(town, units)
     _support_measure(town, units)
     _reviews(town, units)
     _not_mailed(town, units)
@@ -81,6 +82,7 @@ def _rule_cases(town: Town, units: _Units) -> None:
         p = town.person(0, nationality=nat, born=date.fromisoformat(born))
         p.res_status, p.res_exp = stay, date.fromisoformat(ends) if ends else None
         p.card_issued = date.fromisoformat(issued)
+        p.card_stay = p.res_exp if stay not in PERMANENT else None  # the stay the card was issued under
         units.add(p, f"rule case {case} ({kind}): {why}", rid=f"RC-{case}",
                   cert_issued=p.card_issued if kind == "cert" else None)
 
@@ -115,7 +117,7 @@ def _stays_and_names(town: Town, units: _Units) -> None:
     units.add(p, "永住者: birthday rule", "mail:card_renewal", res_status="永住者", res_exp=None)
     p = town.due("card_renewal", nationality="VN")
     units.add(p, "留学, stay ends after the birthday rule: card_renewal", "mail:card_renewal",
-              res_status="留学", res_exp=_expiry(town, p) + 200 * DAY)
+              res_status="留学", res_exp=_expiry(town, p) + 200 * DAY, card_stay=_expiry(town, p) + 200 * DAY)
     units.add(town.due("residence_extension", target=hi + DAY, expect="not_mailed:not_due"),
               "period of stay ends the day after the window")
     for s in VARIANT_SURNAMES:
@@ -160,6 +162,57 @@ def _recorded_dates(town: Town, units: _Units) -> None:
     p = town.due("cert_renewal")
     units.add(p, "computed certificate expiry in the window, recorded one a year later: recorded wins",
               "not_mailed:not_due", cert_exp=_expiry(town, p) + relativedelta(years=1))
+
+
+def _undecided(town: Town, units: _Units) -> None:
+    """Expiries the register leaves open (issue 12), held; and the same residents decided by a recorded column."""
+    rng, (lo, hi) = town.rng, window(town.as_of)
+    open_ = "review:expiry_unknown"
+    # 18 or 19 on an issue date just after 2022-04-01, no application date: a 5-year card in the window, or a
+    # 10-year one. Only a window from 2026 to mid-2027 holds such 5-year expiries.
+    for _ in range(200):
+        end = lo + rng.randint(0, (hi - lo).days) * DAY
+        issued = date(2022, 4, 1) + rng.randint(0, 90) * DAY
+        born = ymd(issued.year - rng.choice((18, 19)) - ((end.month, end.day) > (issued.month, issued.day)),
+                    end.month, end.day)  # fmt: skip
+        p = town.person(0, born=born)
+        p.card_issued = p.cert_issued = issued
+        if outcome(p, town.as_of) == open_:
+            units.add(p, "card issued just after 2022-04-01 at 18 or 19, no application date: 5 or 10 years", open_)
+            for note, intent, changes in (
+                ("applied for before 2022-04-01: a 5-year card", "mail:card_renewal", {"card_applied": date(2022, 3, 20)}),
+                ("applied for on or after 2022-04-01: a 10-year card, its certificate still ends then",
+                 "mail:cert_renewal", {"card_applied": date(2022, 4, 1)}),
+                ("its 5-year expiry recorded", "mail:card_renewal", {"card_exp": nth_birthday_after(born, issued, 5)}),
+            ):  # fmt: skip
+                units.add(replace(p, rid=town.unique(11), my_number=town.my_number(), **changes),
+                          f"the same card, {note}", intent)
+            break
+    # A foreign resident's stay, extended after the card was issued.
+    for recorded, intent, note in ((None, open_, "the stay at issue not recorded: any day up to the new stay's end"),
+                                   ("card_stay", "mail:residence_extension", "the stay at issue recorded"),
+                                   ("card_exp", "mail:residence_extension", "the card's expiry recorded")):
+        p = town.due("residence_extension")
+        end = p.res_exp
+        p.card_stay, p.res_exp = None, end + rng.randint(300, 1100) * DAY  # type: ignore[operator]
+        if recorded:
+            setattr(p, recorded, end)
+        units.add(p, f"period of stay extended after the card was issued, {note}", intent)
+    p = town.due("residence_extension")
+    units.add(p, "today's stay ends in the window, the one at issue not recorded: maybe earlier", open_, card_stay=None)
+    # A certificate issued in the last 3 months of the card's first one: a renewal to the 6th birthday, maybe.
+    for recorded, intent, note in ((None, open_, "not recorded: the 5th or the 6th birthday"),
+                                   (0, "mail:cert_renewal", "recorded to its 5th birthday"),
+                                   (1, "not_mailed:not_due", "recorded to its 6th birthday (renewed)")):
+        end = lo + rng.randint(0, (hi - lo).days) * DAY
+        born = ymd(end.year - rng.randint(30, 70), end.month, end.day)
+        p = town.person(0, born=born)
+        first_expiry = birthday(born, end.year - 4)  # the card's first certificate ended here; renewed before
+        p.card_issued = birthday(born, end.year - 8) - rng.randint(1, 300) * DAY  # its 5th birthday after: the same
+        p.cert_issued = first_expiry - rng.randint(1, 85) * DAY
+        if recorded is not None:
+            p.cert_exp = birthday(born, end.year + recorded)
+        units.add(p, f"certificate renewed in its last 3 months, {note}", intent)
 
 
 def _support_measure(town: Town, units: _Units) -> None:

@@ -82,7 +82,12 @@ program's rules module, so that the end-to-end test compares two independent rea
 
 Rows include every rule case of `rule-cases.csv` (resident IDs `RC-P01`..`RC-P16`), due
 residents of each kind, window edges, recorded expiry dates that differ from computed
-ones, households under a support measure, each review, not-mailed and reject reason.
+ones, expiries the register leaves open (no application date for a card issued just after
+2022-04-01, no stay at issue for a foreign resident, a certificate that may be a renewal:
+held as `expiry_unknown`) beside the same residents decided by a recorded column, households
+under a support measure, each review, not-mailed and reject reason. As 住基 exports do, about
+half the rows record the card's expiry (`card_expires_on`), and most foreign residents' rows
+the end of the stay the card was issued under (`card_residence_expires_on`).
 
 To regenerate (the output is identical byte for byte), from the project's folder:
 

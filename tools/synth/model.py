@@ -10,15 +10,16 @@ COLUMNS: tuple[str, ...] = (
     "postal_code", "address", "address_extra", "status", "nationality", "residence_status",
     "residence_expires_on", "card_issued_on", "card_expires_on", "card_state",
     "cert_issued_on", "cert_expires_on", "support_measure", "application_id", "language",
-    "my_number",
+    "card_applied_on", "card_residence_expires_on", "my_number",
 )
 JAPANESE_HEADERS: dict[str, str] = dict(zip(COLUMNS, (
     "住民票コード", "世帯番号", "氏名", "フリガナ", "生年月日", "性別", "郵便番号", "住所", "方書",
     "住民状態", "国籍", "在留資格", "在留期間満了日", "カード発行日", "カード有効期限", "カード状態",
-    "電子証明書発行日", "電子証明書有効期限", "支援措置", "申請書ID", "言語", "個人番号",
+    "電子証明書発行日", "電子証明書有効期限", "支援措置", "申請書ID", "言語", "交付申請日",
+    "カード記載在留期間満了日", "個人番号",
 ), strict=True))
 DATE_COLUMNS = ("birth_date", "residence_expires_on", "card_issued_on", "card_expires_on",
-                "cert_issued_on", "cert_expires_on")
+                "cert_issued_on", "cert_expires_on", "card_applied_on", "card_residence_expires_on")
 STATUS_JA = {"resident": "住民", "moved_out": "転出", "deceased": "死亡", "removed": "消除",
              "abroad": "国外転出"}
 
@@ -46,6 +47,8 @@ class Person:
     card_state: str = ""
     cert_issued: date | None = None
     cert_exp: date | None = None  # recorded
+    card_applied: date | None = None  # recorded application date (申請日)
+    card_stay: date | None = None  # recorded end of the period of stay the card was issued under
     support: bool = False
     app_id: str = ""
     language: str = ""

@@ -101,7 +101,8 @@ def _cells(p: Person, fmt: random.Random, legacy: bool) -> dict[str, str]:
         "card_state": p.card_state or ("active" if p.card_issued and fmt.random() < 0.1 else ""),
         "cert_issued_on": when(p.cert_issued), "cert_expires_on": when(p.cert_exp),
         "support_measure": fmt.choice(("1", "有", "true", "yes") if p.support else ("",) * 7 + ("0", "無", "no")),
-        "application_id": p.app_id, "language": p.language, "my_number": p.my_number,
+        "application_id": p.app_id, "language": p.language, "card_applied_on": when(p.card_applied),
+        "card_residence_expires_on": when(p.card_stay), "my_number": p.my_number,
     }
     raw = {column: text if isinstance(text, str) else text[legacy] for column, text in p.raw.items()}
     cells.update((column, text) for column, text in raw.items() if column in COLUMNS)

@@ -13,7 +13,8 @@ from .oracle import PERMANENT, birthday, card_expiry, nth_birthday_after, outcom
 from .people import AREAS, BUILDINGS, FOREIGN, GIVEN, STAYS, SURNAMES, VARIANT_SURNAMES
 
 
-def _ymd(year: int, month: int, day: int) -> date:
+def ymd(year: int, month: int, day: int) -> date:
+    """The date, its day clamped to the month's last."""
     return date(year, month, min(day, calendar.monthrange(year, month)[1]))
 
 
@@ -106,9 +107,19 @@ class Town:
                 if rng.random() < 0.3:
                     break  # left to lapse
                 p.cert_issued = min(cert + timedelta(days=rng.randint(1, 150)), as_of - timedelta(days=1))
+        self.record(p)
+
+    def record(self, p: Person) -> None:
+        """What the export records beside the issue date: for most foreign residents the stay the card was
+        issued under (here today's), and for about half the residents the card's expiry, as 住基 exports do."""
+        if p.nationality and p.res_status not in PERMANENT and p.res_exp and self.rng.random() < 0.9:
+            p.card_stay = p.res_exp
+        if self.rng.random() < 0.5:
+            p.card_exp = self._card(p)
 
     def _card(self, p: Person) -> date:
-        return card_expiry(p.born, p.card_issued, p.nationality, p.res_status, p.res_exp)[0]
+        return card_expiry(p.born, p.card_issued, p.nationality, p.res_status, p.card_stay or p.res_exp,
+                           p.card_applied)[0]  # fmt: skip
 
     def not_due(self, age: int, **kw) -> Person:
         """A resident with an ordinary card who is not due."""
@@ -131,14 +142,16 @@ class Town:
                 p = self.person(rng.randint(19, 45), nationality=nationality or rng.choice(list(FOREIGN)))
                 p.res_status, p.res_exp = rng.choice(STAYS), end
                 p.card_issued = p.cert_issued = as_of - timedelta(days=rng.randint(60, 1500))
+                p.card_stay = end  # issued under this stay (its end recorded), not extended since
             else:
                 age = rng.randint(6, 21) if minor else rng.randint(31, 88)
                 if leap:
                     age += (end.year - age) % 4  # born on 29 Feb of a leap year
-                born = date(end.year - age, 2, 29) if leap else _ymd(end.year - age, end.month, end.day)
+                born = date(end.year - age, 2, 29) if leap else ymd(end.year - age, end.month, end.day)
                 p = self.person(age, nationality=nationality, born=born, surname=surname)
                 if nationality and rng.random() < 0.5:
                     p.res_status, p.res_exp = "永住者", None
+                p.card_stay = p.res_exp if p.res_status not in PERMANENT else None  # the stay at issue, recorded
                 years = 5 if minor or kind == "cert_renewal" else 10
                 issued = birthday(born, end.year - years + 1) - timedelta(days=rng.randint(1, 330))
                 if kind == "card_renewal":

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from dateutil.relativedelta import relativedelta
 
 from ..models import CardState, Due, Kind, Resident, Status
+from .possible import Possible
 
 # Before this date the age threshold for a 5-year card was 20, from it 18 (domain.md 2.1). It is keyed
 # on the application date (Matsudo, Tsuruga: 「令和4年4月1日以前に申請した場合は20歳未満」): the register's
@@ -124,39 +125,114 @@ def in_window(day: date | None, run_date: date) -> bool:
     return day is not None and low <= day <= high
 
 
+# A card applied for before the switch was made and issued about a month later (J-LIS: 申請から交付まで
+# おおむね1か月); one issued in the first three months after the switch may have been applied for before it.
+SWITCH_ISSUES_UNTIL = date(2022, 6, 30)
+
+
+def card_by_birthday(birth: date, issued: date, applied: date | None, leap_day: str = "feb28") -> Possible:
+    """The card's expiries by the birthday rule; two when the application date decides and the register lacks it."""
+    if applied is None and ADULT_AGE_SWITCH <= issued <= SWITCH_ISSUES_UNTIL and age_on(birth, issued) in (18, 19):
+        return Possible(nth_birthday_after(birth, issued, 5, leap_day), nth_birthday_after(birth, issued, 10, leap_day),
+                        missing="card_applied_on")  # fmt: skip
+    return Possible.one(card_expiry_by_birthday(birth, issued, leap_day, applied))
+
+
+def card_possible(r: Resident, leap_day: str = "feb28") -> Possible | None:
+    """The card's computed expiries (domain.md 2.1): the birthday rule, capped by the stay it was issued under.
+
+    That stay is card_residence_expires_on where the register has it (it caps the card even if the holder
+    has since become a permanent resident); without it, any stay that ended after the issue date, up to
+    today's if that ended after the issue date (a later extension does not extend the card: Ogi,
+    「カード発行時点での在留期間」), else up to the birthday rule's date.
+    """
+    if not (r.birth_date and r.card_issued_on):
+        return None
+    issued = r.card_issued_on
+    by_birthday = card_by_birthday(r.birth_date, issued, r.card_applied_on, leap_day)
+    if not r.is_foreign:
+        return by_birthday
+    at_issue = _stay_at_issue(r)
+    if at_issue:
+        return Possible.of(min(at_issue, by_birthday.low), min(at_issue, by_birthday.high), missing=by_birthday.missing)
+    if uncapped(r.residence_status):
+        return by_birthday
+    today = r.residence_expires_on
+    high = min(today, by_birthday.high) if today and today > issued else by_birthday.high
+    return Possible.of(min(issued + timedelta(days=1), high), high, True, "card_residence_expires_on")
+
+
+def _stay_at_issue(r: Resident) -> date | None:
+    """The recorded end of the stay the card was issued under; one not after the issue date cannot be it."""
+    stay = r.card_residence_expires_on
+    return stay if stay and (r.card_issued_on is None or stay > r.card_issued_on) else None
+
+
+def on_a_birthday(birth: date, day: date) -> bool:
+    """True when a day is a birthday under either leap-day policy: an expiry the birthday rule may give."""
+    return day in (birthday_in(birth, day.year, "feb28"), birthday_in(birth, day.year, "mar1"))
+
+
+def cert_possible(r: Resident, card: Possible | None, leap_day: str = "feb28") -> Possible | None:
+    """The certificate's computed expiries (domain.md 2.2): the 5th birthday after issue, or the 6th for one that
+    may have been renewed in its last 3 months (JPKI; Higashimurayama), never past the card's."""
+    if not (r.birth_date and r.cert_issued_on):
+        return None
+    birth, issued = r.birth_date, r.cert_issued_on
+    fifth, next_birthday = nth_birthday_after(birth, issued, 5, leap_day), nth_birthday_after(birth, issued, 1, leap_day)
+    # A renewal replaced a certificate on the same card that expired on the next birthday: issued with the card,
+    # a certificate is new; one whose card is younger than that expiry needs cannot have been expiring then.
+    renewal = (issued >= renewal_from(next_birthday) and issued != r.card_issued_on
+               and (r.card_issued_on is None or next_birthday >= nth_birthday_after(birth, r.card_issued_on, 5, leap_day)))  # fmt: skip
+    own = Possible(fifth, nth_birthday_after(birth, issued, 6, leap_day), missing="cert_expires_on") if renewal else Possible.one(fifth)
+    return own.capped(card)
+
+
 @dataclass(frozen=True)
 class Expiries:
-    """A resident's effective expiry dates, and the computed ones they were taken against."""
+    """A resident's expiries (None where there is none, or where the register leaves more than one possible)
+    and the computed ones they were taken against."""
 
     card: date | None
     cert: date | None
-    card_computed: date | None
-    cert_computed: date | None
+    card_computed: Possible | None
+    cert_computed: Possible | None
     stay_capped: bool  # the card ends with the period of stay
+
+    @property
+    def card_unknown(self) -> Possible | None:
+        """The card's possible expiries when the register cannot decide between them."""
+        return self.card_computed if self.card is None and self.card_computed and not self.card_computed.known else None
+
+    @property
+    def cert_unknown(self) -> Possible | None:
+        """The certificate's possible expiries when the register cannot decide between them."""
+        return self.cert_computed if self.cert is None and self.cert_computed and not self.cert_computed.known else None
+
+
+def _stay_capped(r: Resident, card: date, by_birthday: Possible | None) -> bool:
+    """The card ends with a period of stay: its expiry is that date and comes before the birthday rule's (on a
+    tie the card must be renewed anyway), or, recorded, is before every date the birthday rule allows and on
+    no birthday (an earlier stay's end)."""
+    if not r.is_foreign:
+        return False
+    before = by_birthday is None or card < by_birthday.high
+    today = stay_caps_card(r.nationality, r.residence_status, r.residence_expires_on) and card == r.residence_expires_on
+    if before and (card == _stay_at_issue(r) or today):
+        return True
+    return by_birthday is not None and card < by_birthday.low and not on_a_birthday(r.birth_date, card)  # type: ignore[arg-type]
 
 
 def expiries(r: Resident, leap_day: str = "feb28") -> Expiries:
-    """Effective expiries: a recorded date wins over a computed one (domain.md 2.4)."""
-    card_computed = by_birthday = None
-    # The stay's end on the card: recorded when the card was issued or changed, else today's stands in.
-    stay = r.card_residence_expires_on or r.residence_expires_on
-    if r.birth_date and r.card_issued_on:
-        by_birthday = card_expiry_by_birthday(r.birth_date, r.card_issued_on, leap_day, r.card_applied_on)
-        card_computed = card_expiry(r.birth_date, r.card_issued_on, r.nationality, r.residence_status, stay, leap_day,
-                                    r.card_applied_on)  # fmt: skip
-    card = r.card_expires_on or card_computed
-    # The card ends with the period of stay when its expiry is that date and comes before the
-    # birthday rule's (on a tie the card must be renewed anyway).
-    stay_capped = (
-        card is not None
-        and card == stay
-        and stay_caps_card(r.nationality, r.residence_status, stay)
-        and (by_birthday is None or card < by_birthday)
-    )
-    cert_computed = None
-    if r.birth_date and r.cert_issued_on:
-        cert_computed = cert_expiry(r.birth_date, r.cert_issued_on, card, leap_day)
-    return Expiries(card, r.cert_expires_on or cert_computed, card_computed, cert_computed, stay_capped)
+    """Effective expiries: a recorded date wins over a computed one (domain.md 2.4); an undecided one is None."""
+    card_computed = card_possible(r, leap_day)
+    card = r.card_expires_on or (card_computed.known if card_computed else None)
+    by_birthday = (card_by_birthday(r.birth_date, r.card_issued_on, r.card_applied_on, leap_day)
+                   if r.birth_date and r.card_issued_on else None)  # fmt: skip
+    stay_capped = card is not None and _stay_capped(r, card, by_birthday)
+    cert_computed = cert_possible(r, Possible.one(r.card_expires_on) if r.card_expires_on else card_computed, leap_day)
+    cert = r.cert_expires_on or (cert_computed.known if cert_computed else None)
+    return Expiries(card, cert, card_computed, cert_computed, stay_capped)
 
 
 NOT_MAILED_BY_STATUS = {
@@ -195,14 +271,25 @@ def due_reminder(r: Resident, run_date: date, days: int = 30, leap_day: str = "f
 
     The register's expiry is the current one: a resident who renewed shows a later date and
     gets nothing. After expiry the card still works for insurance eligibility until the grace
-    end (domain.md 2.3); J-LIS sends nothing then, the municipality does (issue 7).
+    end (domain.md 2.3); J-LIS sends nothing then, the municipality does (issue 7). One whose
+    expiry the register cannot decide, and may have passed so, is held (_undecided).
     """
     e = known or expiries(r, leap_day)  # `known`: the caller computed them already
     for lapsing, expired in (("card", e.card), ("cert", e.cert)):
         if expired is not None and run_date - timedelta(days=days) <= expired < run_date:
             return Due(r, Kind.GRACE_REMINDER, expired, renewal_from(expired), insurance_grace_end(expired, e.cert),
                        e.card, e.cert, lapsing, e.stay_capped)  # fmt: skip
+    for lapsing, possible in (("card", e.card_unknown), ("cert", e.cert_unknown)):
+        if possible and (day := possible.pick(run_date - timedelta(days=days), run_date - timedelta(days=1))):
+            return _undecided(r, Kind.GRACE_REMINDER, possible, day, e, lapsing)
     return None
+
+
+def _undecided(r: Resident, kind: Kind, possible: Possible, day: date, e: Expiries, lapsing: str = "") -> Due:
+    """A notice that may be due on one of the expiries possible: held for review (expiry_unknown), never mailed."""
+    subject = "certificate" if kind is Kind.CERT_RENEWAL or lapsing == "cert" else "card"
+    return Due(r, kind, day, renewal_from(day), insurance_grace_end(day, e.cert), e.card, e.cert, lapsing, False,
+               possible.detail(subject))
 
 
 def lapsed(r: Resident, run_date: date, days: int = 30, leap_day: str = "feb28") -> list[tuple[str, date, date]]:
@@ -218,13 +305,23 @@ def lapsed(r: Resident, run_date: date, days: int = 30, leap_day: str = "feb28")
 
 
 def due_notice(r: Resident, run_date: date, leap_day: str = "feb28", known: Expiries | None = None) -> Due | None:
-    """The notice a mailable resident is due on the run date, or None (domain.md 2.5)."""
+    """The notice a mailable resident is due on the run date, or None (domain.md 2.5).
+
+    Where the register leaves the card's (or certificate's) expiry undecided and one possible expiry is in
+    the window, the notice is held for review (issue 12: held, never guessed).
+    """
     e = known or expiries(r, leap_day)  # `known`: the caller computed them already
+    low, high = window(run_date)
     if in_window(e.card, run_date):
         kind = Kind.RESIDENCE_EXTENSION if e.stay_capped else Kind.CARD_RENEWAL
         expires_on = e.card
+    elif e.card_unknown and (day := e.card_unknown.pick(low, high)):
+        by_stay = e.card_unknown.missing == "card_residence_expires_on"
+        return _undecided(r, Kind.RESIDENCE_EXTENSION if by_stay else Kind.CARD_RENEWAL, e.card_unknown, day, e)
     elif in_window(e.cert, run_date):
         kind, expires_on = Kind.CERT_RENEWAL, e.cert
+    elif e.cert_unknown and (day := e.cert_unknown.pick(low, high)):
+        return _undecided(r, Kind.CERT_RENEWAL, e.cert_unknown, day, e)
     else:
         return None
     assert expires_on is not None

@@ -1,6 +1,6 @@
-"""The date rules of dates.py over whole columns: numpy datetime64[D] arrays in (NaT for no date), arrays out.
+"""The rules of dates.py over whole columns: the expiries of every resident, and the notice each is due.
 
-dates.py stays the reference; tests/test_rules_vec.py holds these to it, date by date.
+dates.py stays the reference; tests/test_rules_vec.py holds these to it, resident by resident.
 """
 
 from __future__ import annotations
@@ -12,195 +12,88 @@ from datetime import date
 import numpy as np
 
 from . import dates
+from .arrays import NAT, Births, Days, days_before, grace_end, in_window, renewal_from, stay_caps_card
+from .possible import MISSING
 from .. import kinds
 from ..kinds import Kind
 
-Days = np.ndarray  # datetime64[D]; NaT where there is no date
-NAT = np.datetime64("NaT", "D")
-_FILLER = np.datetime64("2000-01-01", "D")  # stands in for NaT while computing; masked out after
 LAPSING = ("", "card", "cert")  # what a grace reminder is about, as its index here
+UNDECIDED = ("", *MISSING)  # what the register lacks to decide an expiry, as its index here (Possible.missing)
+_SWITCH, _SWITCH_UNTIL = (np.datetime64(d, "D") for d in (dates.ADULT_AGE_SWITCH, dates.SWITCH_ISSUES_UNTIL))
+_DAY = np.timedelta64(1, "D")
 
 
-def _civil(z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Year, month, day of day numbers (days since 1970-01-01; H. Hinnant's civil_from_days)."""
-    z = z + 719468
-    era = z // 146097
-    doe = z - era * 146097
-    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
-    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
-    mp = (5 * doy + 2) // 153
-    month = np.where(mp < 10, mp + 3, mp - 9)
-    return yoe + era * 400 + (month <= 2), month, doy - (153 * mp + 2) // 5 + 1
+@dataclass(frozen=True)
+class Possibles:
+    """The expiries the register leaves possible, resident by resident (dates.Possible, column by column)."""
 
+    low: Days  # NaT where nothing is computed
+    high: Days
+    span: np.ndarray  # every day from low to high, not only the two
+    missing: np.ndarray  # index into UNDECIDED; 0 for one date
 
-# Year, month and day of every day from 1800 to 2399, packed in one integer: a look-up is cheaper than dividing.
-_FIRST = int(np.datetime64("1800-01-01", "D").view(np.int64))
-_Y, _M, _D = _civil(np.arange(_FIRST, int(np.datetime64("2400-01-01", "D").view(np.int64))))
-_PACKED = ((_Y << 9) | (_M << 5) | _D).astype(np.int32)
+    @classmethod
+    def of(cls, low: Days, high: Days, span: np.ndarray, missing: np.ndarray) -> Possibles:
+        """low and high (or every day between), or the one date where they meet (dates.Possible.of)."""
+        one = (low >= high) | np.isnat(low)
+        return cls(np.where(one, high, low), high, span & ~one, np.where(one, 0, missing).astype(np.int8))
 
+    @classmethod
+    def one(cls, day: Days) -> Possibles:
+        """A single, decided expiry each."""
+        return cls(day, day, np.zeros(len(day), bool), np.zeros(len(day), np.int8))
 
-def _ymd(day: Days) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    z = day.view(np.int64) - _FIRST
-    if len(z) and (z.min() < 0 or z.max() >= len(_PACKED)):
-        return _civil(day.view(np.int64))
-    packed = _PACKED[z]
-    return packed >> 9, (packed >> 5) & 15, packed & 31
+    @property
+    def known(self) -> Days:
+        """The expiry where there is only one, NaT elsewhere."""
+        return np.where(self.low == self.high, self.low, NAT)  # type: ignore[no-any-return]
 
+    @property
+    def undecided(self) -> np.ndarray:
+        """True where more than one expiry is possible."""
+        return self.missing > 0  # type: ignore[no-any-return]
 
-def _days_from_civil(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
-    """Day numbers of years, months and days (H. Hinnant's days_from_civil)."""
-    year = year - (month <= 2)
-    era = year // 400
-    yoe = year - era * 400
-    doy = (153 * np.where(month > 2, month - 3, month + 9) + 2) // 5 + day - 1
-    return era * 146097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719468  # type: ignore[no-any-return]
+    def holds(self, day: Days) -> np.ndarray:
+        """True where a day is one of the expiries possible (dates.Possible.__contains__)."""
+        between = (self.low <= day) & (day <= self.high)
+        return np.where(self.span, between, (day == self.low) | (day == self.high))  # type: ignore[no-any-return]
 
+    def pick(self, low: np.datetime64, high: np.datetime64) -> Days:
+        """A possible expiry from low to high, NaT where there is none (dates.Possible.pick)."""
+        in_span = self.span & (self.low <= high) & (self.high >= low)
+        low_in, high_in = (self.low >= low) & (self.low <= high), (self.high >= low) & (self.high <= high)
+        found = np.where(self.span, np.where(in_span, np.minimum(self.high, high), NAT),
+                         np.where(low_in, self.low, np.where(high_in, self.high, NAT)))  # fmt: skip
+        return np.where(self.undecided, found, NAT)  # type: ignore[no-any-return]
 
-# The day number of the first of every month from 1800 to 2399 (and of January 2400): looked up, not computed.
-_MONTH_START = _days_from_civil(np.repeat(np.arange(1800, 2401), 12)[: 600 * 12 + 1],
-                                np.tile(np.arange(1, 13), 601)[: 600 * 12 + 1], 1).astype(np.int32)  # fmt: skip
-
-
-def _month_index(year: np.ndarray, month: np.ndarray) -> np.ndarray | None:
-    index = (year - 1800) * 12 + (month - 1)
-    return index if not len(index) or (index.min() >= 0 and index.max() < len(_MONTH_START) - 1) else None
-
-
-def _date(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> Days:
-    """The dates of years, months and days."""
-    index = _month_index(year, month)
-    found = _days_from_civil(year, month, day) if index is None else _MONTH_START[index] + (day - 1)
-    return found.astype(np.int64).view("datetime64[D]")  # type: ignore[no-any-return]
-
-
-def _month_length(year: np.ndarray, month: np.ndarray) -> np.ndarray:
-    index = _month_index(year, month)
-    if index is None:
-        return np.where(month == 2, 28 + _is_leap(year), 30 + ((month + (month > 7)) % 2))  # type: ignore[no-any-return]
-    return _MONTH_START[index + 1] - _MONTH_START[index]  # type: ignore[no-any-return]
-
-
-def _is_leap(year: np.ndarray) -> np.ndarray:
-    return (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))  # type: ignore[no-any-return]
-
-
-def _filled(day: Days) -> Days:
-    return np.where(np.isnat(day), _FILLER, day)
-
-
-class _Births:
-    """Dates of birth taken apart once, for the birthdays of many years."""
-
-    def __init__(self, birth: Days, leap_day: str) -> None:
-        self.known, self.leap_day = ~np.isnat(birth), leap_day
-        self.year, self.month, self.day = _ymd(_filled(birth))
-        self.feb29 = (self.month == 2) & (self.day == 29)
-
-    def on(self, year: np.ndarray) -> Days:
-        """The birthday in each year; meaningless where the birth date is NaT."""
-        moved = self.feb29 & (_month_length(year, np.full(len(year), 2)) == 28)
-        if self.leap_day == "mar1":
-            return _date(year, np.where(moved, 3, self.month), np.where(moved, 1, self.day))
-        return _date(year, self.month, np.where(moved, 28, self.day))
-
-    def around(self, issued: Days) -> tuple[np.ndarray, Days]:
-        """The year of each issue date, and the birthday in it."""
-        year = _ymd(_filled(issued))[0]
-        return year, self.on(year)
-
-    def nth_after(self, issued: Days, n: np.ndarray | int, around: tuple[np.ndarray, Days] | None = None) -> Days:
-        """The n-th birthday strictly after each issue date; NaT where a date is missing."""
-        year, birthday = around or self.around(issued)
-        found = self.on(np.where(birthday > issued, year, year + 1) + n - 1)
-        return np.where(self.known & ~np.isnat(issued), found, NAT)
-
-    def age_on(self, day: Days) -> np.ndarray:
-        """Age on each day: one born on 29 Feb is older from 1 Mar in a common year (dates.age_on)."""
-        year = _ymd(_filled(day))[0]
-        moved = self.feb29 & (_month_length(year, np.full(len(year), 2)) == 28)
-        return year - self.year - (day < _date(year, np.where(moved, 3, self.month), np.where(moved, 1, self.day)))
-
-    def card_expiry(self, issued: Days, applied: Days | None = None) -> Days:
-        """The card's expiry by the birthday rule: 10 years, 5 for a minor (18; 20 if applied for before 2022-04-01)."""
-        around = self.around(issued)
-        age = self.age_on(issued)
-        keyed = issued if applied is None else np.where(np.isnat(applied), issued, applied)
-        adult_age = np.where(keyed < np.datetime64(dates.ADULT_AGE_SWITCH, "D"), 20, 18)
-        return self.nth_after(issued, np.where(age < adult_age, 5, 10), around)
-
-
-def birthday_in(birth: Days, year: np.ndarray, leap_day: str = "feb28") -> Days:
-    """The birthday in each year; 29 Feb falls on 28 Feb or 1 Mar in common years (dates.birthday_in)."""
-    return np.where(np.isnat(birth), NAT, _Births(birth, leap_day).on(year))
-
-
-def age_on(birth: Days, day: Days) -> np.ndarray:
-    """Age on each day, one year older from the birthday on (dates.age_on); meaningless where a date is NaT."""
-    return _Births(birth, "feb28").age_on(day)
-
-
-def nth_birthday_after(birth: Days, issued: Days, n: np.ndarray | int, leap_day: str = "feb28") -> Days:
-    """The n-th birthday strictly after each issue date (dates.nth_birthday_after)."""
-    return _Births(birth, leap_day).nth_after(issued, n)
-
-
-def card_expiry_by_birthday(birth: Days, issued: Days, leap_day: str = "feb28", applied: Days | None = None) -> Days:
-    """The card's expiry by the birthday rule alone: 10 years, 5 for a minor (dates.card_expiry_by_birthday)."""
-    return _Births(birth, leap_day).card_expiry(issued, applied)
-
-
-def stay_caps_card(foreign: np.ndarray, uncapped: np.ndarray, residence_expires_on: Days) -> np.ndarray:
-    """True where a foreign resident's period of stay can end the card early (dates.stay_caps_card)."""
-    return foreign & ~np.isnat(residence_expires_on) & ~uncapped
-
-
-def add_months(day: Days, months: int) -> Days:
-    """Each day moved by whole months, clamped at month end (relativedelta(months=...))."""
-    year, month, dom = _ymd(_filled(day))
-    total = year * 12 + month - 1 + months
-    year, month = total // 12, total % 12 + 1
-    return np.where(np.isnat(day), NAT, _date(year, month, np.minimum(dom, _month_length(year, month))))
-
-
-def renewal_from(expires_on: Days) -> Days:
-    """First day renewal is possible: the day after expiry minus 3 months (dates.renewal_from)."""
-    return add_months(expires_on, -3) + np.timedelta64(1, "D")
-
-
-def grace_end(expires_on: Days) -> Days:
-    """End of the 3rd month after the month of expiry (dates.grace_end)."""
-    year, month, _ = _ymd(_filled(expires_on))
-    total = year * 12 + month + 2
-    year, month = total // 12, total % 12 + 1
-    return np.where(np.isnat(expires_on), NAT, _date(year, month, _month_length(year, month)))
-
-
-def insurance_grace_end(expires_on: Days, cert_expires_on: Days) -> Days:
-    """The grace end a notice gives: that of the certificate's expiry where it comes first (dates.insurance_grace_end)."""
-    return grace_end(np.where(cert_expires_on < expires_on, cert_expires_on, expires_on))
-
-
-def in_window(day: Days, run_date: date) -> np.ndarray:
-    """True where a date falls in the run date's notice window (dates.in_window)."""
-    low, high = (np.datetime64(d, "D") for d in dates.window(run_date))
-    return (day >= low) & (day <= high)
-
-
-def days_before(day: Days, run_date: date, days: int) -> np.ndarray:
-    """True where run date - days <= day < run date."""
-    run = np.datetime64(run_date, "D")
-    return (day >= run - np.timedelta64(days, "D")) & (day < run)
+    def capped(self, cap: Possibles) -> Possibles:
+        """Never past the card's expiries (dates.Possible.capped)."""
+        binds = cap.low < self.high
+        span = binds & (cap.span | self.span | (cap.undecided & self.undecided))
+        missing = np.where(binds & cap.undecided, cap.missing, self.missing)
+        low = np.where(binds, np.minimum(self.low, cap.low), self.low)
+        return Possibles.of(low, np.where(binds, np.minimum(self.high, cap.high), self.high), span, missing)
 
 
 @dataclass(frozen=True)
 class Expiries:
     """Effective and computed expiries of many residents (dates.Expiries, column by column)."""
 
-    card: Days
+    card: Days  # NaT where there is none, or where the register leaves more than one possible
     cert: Days
-    card_computed: Days
-    cert_computed: Days
+    card_computed: Possibles
+    cert_computed: Possibles
     stay_capped: np.ndarray
+
+    @property
+    def card_unknown(self) -> np.ndarray:
+        """True where the register cannot decide the card's expiry (dates.Expiries.card_unknown)."""
+        return np.isnat(self.card) & self.card_computed.undecided  # type: ignore[no-any-return]
+
+    @property
+    def cert_unknown(self) -> np.ndarray:
+        """True where the register cannot decide the certificate's expiry."""
+        return np.isnat(self.cert) & self.cert_computed.undecided  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True)
@@ -219,24 +112,75 @@ class Holders:
     card_residence_expires_on: Days  # the stay's end as it stood when the card was issued or changed
 
 
+def _card_by_birthday(births: Births, issued: Days, applied: Days) -> Possibles:
+    """dates.card_by_birthday: 5 or 10 years, both where the register lacks the application date that decides."""
+    around, age = births.around(issued), births.age_on(issued)
+    decided = births.card_expiry(issued, applied)
+    undecided = np.isnat(applied) & (issued >= _SWITCH) & (issued <= _SWITCH_UNTIL) & ((age == 18) | (age == 19))
+    low = np.where(undecided, births.nth_after(issued, 5, around), decided)
+    missing = np.where(undecided, UNDECIDED.index("card_applied_on"), 0)
+    return Possibles.of(low, decided, np.zeros(len(issued), bool), missing)
+
+
+def _stay_at_issue(h: Holders) -> np.ndarray:
+    """True where the end of the stay the card was issued under is recorded (dates._stay_at_issue)."""
+    stay, issued = h.card_residence_expires_on, h.card_issued_on
+    return ~np.isnat(stay) & (np.isnat(issued) | (stay > issued))  # type: ignore[no-any-return]
+
+
+def _card(h: Holders, by_birthday: Possibles) -> Possibles:
+    """dates.card_possible: the birthday rule, capped by the stay the card was issued under, or by any stay to today's."""
+    at_issue = h.foreign & _stay_at_issue(h)
+    open_stay = h.foreign & ~at_issue & ~h.uncapped
+    today = np.where(h.residence_expires_on > h.card_issued_on, h.residence_expires_on, NAT)
+    high = np.where(at_issue, np.minimum(h.card_residence_expires_on, by_birthday.high),
+                    np.where(open_stay & ~np.isnat(today), np.minimum(today, by_birthday.high), by_birthday.high))  # fmt: skip
+    low = np.where(at_issue, np.minimum(h.card_residence_expires_on, by_birthday.low),
+                   np.where(open_stay, np.minimum(h.card_issued_on + _DAY, high), by_birthday.low))  # fmt: skip
+    missing = np.where(open_stay, UNDECIDED.index("card_residence_expires_on"), by_birthday.missing)
+    return Possibles.of(low, high, open_stay & ~np.isnat(by_birthday.low), missing)
+
+
+def _stay_capped(h: Holders, births: Births, card: Days, by_birthday: Possibles) -> np.ndarray:
+    """Where the card ends with a period of stay (dates._stay_capped)."""
+    before = np.isnat(by_birthday.high) | (card < by_birthday.high)
+    today = stay_caps_card(h.foreign, h.uncapped, h.residence_expires_on) & (card == h.residence_expires_on)
+    at_issue = _stay_at_issue(h) & (card == h.card_residence_expires_on)
+    earlier = (card < by_birthday.low) & ~births.is_birthday(card)
+    return h.foreign & ((before & (at_issue | today)) | earlier)  # type: ignore[no-any-return]
+
+
+def _cert(h: Holders, births: Births, card: Possibles) -> Possibles:
+    """dates.cert_possible: the 5th birthday after issue, or the 6th after a renewal in the last 3 months."""
+    issued = h.cert_issued_on
+    around = births.around(issued)
+    fifth, next_birthday = births.nth_after(issued, 5, around), births.nth_after(issued, 1, around)
+    renewal = ((issued >= renewal_from(next_birthday)) & (issued != h.card_issued_on)
+               & (np.isnat(h.card_issued_on) | (next_birthday >= births.nth_after(h.card_issued_on, 5))))  # fmt: skip
+    own = Possibles.of(fifth, np.where(renewal, births.nth_after(issued, 6, around), fifth),
+                       np.zeros(len(issued), bool), np.where(renewal, UNDECIDED.index("cert_expires_on"), 0))  # fmt: skip
+    return own.capped(card)
+
+
 def expiries(h: Holders, leap_day: str = "feb28") -> Expiries:
-    """Effective expiries: a recorded date wins over a computed one (dates.expiries)."""
-    births = _Births(h.birth_date, leap_day)
-    by_birthday = births.card_expiry(h.card_issued_on, h.card_applied_on)
-    stay = np.where(np.isnat(h.card_residence_expires_on), h.residence_expires_on, h.card_residence_expires_on)
-    caps = stay_caps_card(h.foreign, h.uncapped, stay)
-    card_computed = np.where(caps & (stay < by_birthday), stay, by_birthday)
-    card = np.where(np.isnat(h.card_expires_on), card_computed, h.card_expires_on)
-    stay_capped = (card == stay) & caps & (np.isnat(by_birthday) | (card < by_birthday))
-    by_5 = births.nth_after(h.cert_issued_on, 5)
-    cert_computed = np.where(~np.isnat(card) & (card < by_5), card, by_5)
-    cert = np.where(np.isnat(h.cert_expires_on), cert_computed, h.cert_expires_on)
+    """Effective expiries: a recorded date wins over a computed one (dates.expiries); NaT where undecided."""
+    births = Births(h.birth_date, leap_day)
+    by_birthday = _card_by_birthday(births, h.card_issued_on, h.card_applied_on)
+    card_computed = _card(h, by_birthday)
+    card = np.where(np.isnat(h.card_expires_on), card_computed.known, h.card_expires_on)
+    stay_capped = _stay_capped(h, births, card, by_birthday)
+    recorded = ~np.isnat(h.card_expires_on)
+    cap = Possibles(*(np.where(recorded, one, computed) for one, computed in zip(
+        (h.card_expires_on, h.card_expires_on, np.zeros(len(card), bool), np.zeros(len(card), np.int8)),
+        (card_computed.low, card_computed.high, card_computed.span, card_computed.missing), strict=True)))  # fmt: skip
+    cert_computed = _cert(h, births, cap)
+    cert = np.where(np.isnat(h.cert_expires_on), cert_computed.known, h.cert_expires_on)
     return Expiries(card, cert, card_computed, cert_computed, stay_capped)
 
 
-def differs(recorded: Days, computed: Days) -> np.ndarray:
-    """True where a recorded expiry and the computed one are both known and differ (the scalar reference, tests/reference.py)."""
-    return ~np.isnat(recorded) & ~np.isnat(computed) & (recorded != computed)
+def differs(recorded: Days, computed: Possibles) -> np.ndarray:
+    """True where a recorded expiry is none of the computed ones possible (the scalar reference, tests/reference.py)."""
+    return ~np.isnat(recorded) & ~np.isnat(computed.low) & ~computed.holds(recorded)  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True)
@@ -246,6 +190,7 @@ class Notices:
     kind: np.ndarray  # index into `kinds`, -1 when none is due
     expires_on: Days
     lapsing: np.ndarray  # index into LAPSING
+    undecided: np.ndarray  # bool: due on one of the expiries possible, to be held (expiry_unknown)
     kinds: tuple[Kind, ...]  # the kinds registered when the notices were found
 
 
@@ -266,6 +211,7 @@ class Found:
     due: np.ndarray  # bool, one per resident
     expires_on: Days
     lapsing: np.ndarray | None = None  # index into LAPSING; None: nothing lapsed
+    undecided: bool = False  # due on one of the expiries possible: held for review, never mailed
 
 
 @dataclass(frozen=True)
@@ -276,6 +222,11 @@ class Rule:
     finds: Callable[[Facts], Found]
 
 
+def _window(f: Facts) -> tuple[np.datetime64, np.datetime64]:
+    low, high = dates.window(f.run_date)
+    return np.datetime64(low, "D"), np.datetime64(high, "D")
+
+
 def _residence_extension(f: Facts) -> Found:
     return Found(in_window(f.expiries.card, f.run_date) & f.expiries.stay_capped, f.expiries.card)
 
@@ -284,8 +235,23 @@ def _card_renewal(f: Facts) -> Found:
     return Found(in_window(f.expiries.card, f.run_date), f.expiries.card)
 
 
+def _card_undecided(by_stay: bool) -> Callable[[Facts], Found]:
+    """One of the card's possible expiries in the window: by the stay it was issued under, or by the application date."""
+    def finds(f: Facts) -> Found:
+        e = f.expiries
+        day = e.card_computed.pick(*_window(f))
+        stay = e.card_computed.missing == UNDECIDED.index("card_residence_expires_on")
+        return Found(e.card_unknown & ~np.isnat(day) & (stay if by_stay else ~stay), day, undecided=True)
+    return finds
+
+
 def _cert_renewal(f: Facts) -> Found:
     return Found(in_window(f.expiries.cert, f.run_date), f.expiries.cert)
+
+
+def _cert_undecided(f: Facts) -> Found:
+    day = f.expiries.cert_computed.pick(*_window(f))
+    return Found(f.expiries.cert_unknown & ~np.isnat(day), day, undecided=True)
 
 
 def _grace_reminder(f: Facts) -> Found:
@@ -297,13 +263,32 @@ def _grace_reminder(f: Facts) -> Found:
     return Found(card | cert, np.where(card, e.card, e.cert), np.where(card, 1, np.where(cert, 2, 0)))
 
 
+def _lapse_undecided(f: Facts) -> Found:
+    """One of the card's (else the certificate's) possible expiries 1 to reminder_days days ago."""
+    e = f.expiries
+    if f.reminder_days is None:
+        return Found(np.zeros(len(e.card), bool), e.card)
+    run = np.datetime64(f.run_date, "D")
+    card_day, cert_day = (p.pick(run - np.timedelta64(f.reminder_days, "D"), run - _DAY)
+                          for p in (e.card_computed, e.cert_computed))  # fmt: skip
+    card = e.card_unknown & ~np.isnat(card_day)
+    cert = ~card & e.cert_unknown & ~np.isnat(cert_day)
+    return Found(card | cert, np.where(card, card_day, cert_day), np.where(card, 1, np.where(cert, 2, 0)), True)
+
+
 # The rules in order: a resident gets the first kind whose rule finds it due. A renewal in its window
-# first (the card's before the certificate's, domain.md 2.5), then a reminder of a lapse (issue 7).
+# first (the card's before the certificate's, domain.md 2.5), then a reminder of a lapse (issue 7). Where
+# the register leaves an expiry undecided, one of those possible that is due is held (issue 12) in the
+# place its rule has.
 RULES: tuple[Rule, ...] = (
     Rule(Kind.RESIDENCE_EXTENSION, _residence_extension),
     Rule(Kind.CARD_RENEWAL, _card_renewal),
+    Rule(Kind.RESIDENCE_EXTENSION, _card_undecided(by_stay=True)),
+    Rule(Kind.CARD_RENEWAL, _card_undecided(by_stay=False)),
     Rule(Kind.CERT_RENEWAL, _cert_renewal),
+    Rule(Kind.CERT_RENEWAL, _cert_undecided),
     Rule(Kind.GRACE_REMINDER, _grace_reminder),
+    Rule(Kind.GRACE_REMINDER, _lapse_undecided),
 )
 
 
@@ -311,14 +296,16 @@ def due(facts: Facts) -> Notices:
     """The notice each resident is due: that of the first of RULES to find one."""
     every, size = kinds.every(), len(facts.expiries.card)
     kind, expires_on, lapsing = np.full(size, -1, np.int8), np.full(size, NAT), np.zeros(size, np.int8)
+    undecided = np.zeros(size, bool)
     for rule in RULES:
         found = rule.finds(facts)
         taken = found.due & (kind == -1)
         kind[taken] = every.index(rule.kind)
         expires_on[taken] = found.expires_on[taken]
+        undecided[taken] = found.undecided
         if found.lapsing is not None:
             lapsing[taken] = found.lapsing[taken]
-    return Notices(kind, expires_on, lapsing, every)
+    return Notices(kind, expires_on, lapsing, undecided, every)
 
 
 def lapsed(e: Expiries, run_date: date, days: int) -> tuple[np.ndarray, np.ndarray]:

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from ..letters.appid import is_well_formed_supplied
 from ..models import Due, Review
 
-REASONS = ("support_measure", "address", "glyph", "layout", "application_id", "returned")
+REASONS = ("support_measure", "expiry_unknown", "address", "glyph", "layout", "application_id", "returned")
 # The longest text each printed field may hold and still fit its box on the letter
 # (tests/test_render.py lays out 60-character names and addresses on every kind).
 MAX_CHARS = {"name": 60, "name_kana": 60, "address": 60, "address_extra": 60}
@@ -37,6 +37,11 @@ def support_measure(due: Due, protected_households: frozenset[str]) -> list[Revi
         # Letters to such households have leaked victims' addresses to abusers.
         return [_review(due, "support_measure", f"a member of household {r.household_id} is under a support measure")]
     return []
+
+
+def expiry_unknown(due: Due) -> list[Review]:
+    """Hold a notice due on one of the expiries the register leaves possible: never mailed on a guess (issue 12)."""
+    return [_review(due, "expiry_unknown", due.unknown)] if due.unknown else []
 
 
 def address(due: Due) -> list[Review]:

@@ -119,7 +119,8 @@ def settle(r: Resident, due: Due | None, notes: list[QualityNote], run: Context,
         owner = ledger.application_id_owner(r.application_id) if r.application_id else None
         returned = ledger.returned_addresses(r.resident_id)
         here = address_hash(r.postal_code, r.address, r.address_extra) if returned else ""  # never looked up if none
-        found = (review.support_measure(due, run.protected) + review.address(due) + review.layout(due)
+        found = (review.support_measure(due, run.protected) + review.expiry_unknown(due) + review.address(due)
+                 + review.layout(due)
                  + review.glyphs(due, run.glyph_check)
                  + review.application_id(due, owner, run.supplied[r.application_id] > 1)
                  + review.returned(due, returned, here))  # fmt: skip

@@ -8,15 +8,16 @@ Resident and a Due and settled by selection.py against the ledger and the review
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
 
-from . import dates, engine
+from . import arrays, dates, engine
+from .possible import Possible
 from ..config import Config
-from ..models import CardState, Due, QualityNote, Resident, Status
+from ..models import CardState, Due, Kind, QualityNote, Resident, Status
 from ..register.residents import CARD_STATE_CODES, STATUS_CODES, ResidentTable, built
 
 NOT_MAILED_REASONS = ("moved_out", "deceased", "removed", "abroad", "no_card", "card_inactive", "not_due")
@@ -80,19 +81,35 @@ class Plan:
         kinds, lapsing, capped = notices.kind[at].tolist(), notices.lapsing[at].tolist(), e.stay_capped[at].tolist()
         due_on = notices.expires_on[at]
         expires_on, renewal_from, grace_end, card, cert = (_days(a) for a in (
-            due_on, engine.renewal_from(due_on), engine.insurance_grace_end(due_on, e.cert[at]), e.card[at], e.cert[at]))  # fmt: skip
-        notes = [(column, note[at].tolist(), _days(recorded[at]), _days(computed[at])) for column, note, recorded, computed
-                 in (("card_expires_on", self.notes[0], e.card, e.card_computed),
-                     ("cert_expires_on", self.notes[1], e.cert, e.cert_computed))]  # fmt: skip
+            due_on, arrays.renewal_from(due_on), arrays.insurance_grace_end(due_on, e.cert[at]), e.card[at], e.cert[at]))  # fmt: skip
+        computed = {"card": _possible(e.card_computed, at), "cert": _possible(e.cert_computed, at)}
+        undecided = notices.undecided[at].tolist()
+        notes = [(column, note[at].tolist(), _days(recorded[at]), computed[subject])
+                 for column, subject, note, recorded in (("card_expires_on", "card", self.notes[0], e.card),
+                                                         ("cert_expires_on", "cert", self.notes[1], e.cert))]  # fmt: skip
         residents = self.table.residents(self.settle)
         dues = iter(built(Due, DUE_FIELDS, (
             (r, notices.kinds[kinds[i]], expires_on[i], renewal_from[i], grace_end[i], card[i], cert[i],
-             engine.LAPSING[lapsing[i]], capped[i]) for i, r in enumerate(residents) if kinds[i] >= 0)))  # fmt: skip
+             engine.LAPSING[lapsing[i]], capped[i], _undecided(notices.kinds[kinds[i]], engine.LAPSING[lapsing[i]],
+                                                               computed, i) if undecided[i] else "")
+            for i, r in enumerate(residents) if kinds[i] >= 0)))  # fmt: skip
         with_notes = (self.notes[0][at] | self.notes[1][at]).tolist()
         for i, r in enumerate(residents):
             yield r, next(dues) if kinds[i] >= 0 else None, [] if not with_notes[i] else [
-                QualityNote(r.line, r.resident_id, column, f"recorded {recorded[i]} differs from computed {computed[i]}; "
-                            "recorded used") for column, noted, recorded, computed in notes if noted[i]]  # fmt: skip
+                QualityNote(r.line, r.resident_id, column, f"recorded {recorded[i]} differs from computed "
+                            f"{possible(i)}; recorded used") for column, noted, recorded, possible in notes if noted[i]]  # fmt: skip
+
+
+def _possible(p: engine.Possibles, at: np.ndarray) -> Callable[[int], Possible]:
+    """The i-th of some rows' possible expiries as a dates.Possible (built only for the few asked for)."""
+    low, high, span, missing = _days(p.low[at]), _days(p.high[at]), p.span[at], p.missing[at]
+    return lambda i: Possible.of(low[i], high[i], bool(span[i]), engine.UNDECIDED[missing[i]])  # type: ignore[arg-type]
+
+
+def _undecided(kind: Kind, lapsing: str, computed: dict[str, Callable[[int], Possible]], i: int) -> str:
+    """Why a notice due on one of the expiries possible is held (dates._undecided)."""
+    cert = kind is Kind.CERT_RENEWAL or lapsing == "cert"
+    return computed["cert" if cert else "card"](i).detail("certificate" if cert else "card")
 
 
 def _days(days: np.ndarray) -> list[date | None]:
@@ -130,5 +147,5 @@ def lapsed(table: ResidentTable, as_of: date, config: Config) -> list[tuple[int,
         at = expired[rows[positions]]
         found += zip(table.lines()[positions].tolist(), table.texts("resident_id", positions),
                      table.texts("household_id", positions), [subject] * len(positions), _days(at),
-                     _days(engine.grace_end(at)), strict=True)  # fmt: skip
+                     _days(arrays.grace_end(at)), strict=True)  # fmt: skip
     return sorted(found, key=lambda row: (row[0], row[3] != "card"))

@@ -1,0 +1,66 @@
+"""The expiries a register leaves possible, where it lacks what would decide between them (issue 12)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+# What the register lacks when an expiry cannot be decided (issue 12; domain.md 2.1, 2.2), as Possible.missing.
+MISSING = {
+    "card_applied_on": "the application date (card_applied_on: applied for before 2022-04-01 at 18 or 19, a 5-year card)",
+    "card_residence_expires_on": "the end of the period of stay the card was issued under (card_residence_expires_on)",
+    "cert_expires_on": "whether the certificate was a renewal in its last 3 months, which runs to the 6th birthday "
+                       "(cert_expires_on)",
+}
+
+
+@dataclass(frozen=True)
+class Possible:
+    """The expiries the register leaves possible: one date, two (low and high), or every day from low to high."""
+
+    low: date
+    high: date
+    span: bool = False  # every day from low to high, not only the two
+    missing: str = ""  # what the register lacks to decide (a key of MISSING); "" for one date
+
+    @classmethod
+    def one(cls, day: date) -> Possible:
+        """A single, decided expiry."""
+        return cls(day, day)
+
+    @classmethod
+    def of(cls, low: date, high: date, span: bool = False, missing: str = "") -> Possible:
+        """low and high (or every day between), or the one date where they meet."""
+        return cls.one(high) if low >= high else cls(low, high, span, missing)
+
+    @property
+    def known(self) -> date | None:
+        """The expiry when there is only one."""
+        return self.low if self.low == self.high else None
+
+    def __contains__(self, day: date) -> bool:
+        return self.low <= day <= self.high if self.span else day in (self.low, self.high)
+
+    def __str__(self) -> str:
+        if self.known:
+            return self.low.isoformat()
+        return f"any day from {self.low} to {self.high}" if self.span else f"{self.low} or {self.high}"
+
+    def pick(self, low: date, high: date) -> date | None:
+        """A possible expiry from low to high: the first of two, the latest of a span; None if there is none."""
+        if self.span:
+            return min(self.high, high) if self.low <= high and self.high >= low else None
+        return next((day for day in (self.low, self.high) if low <= day <= high), None)
+
+    def capped(self, cap: Possible | None) -> Possible:
+        """Never past the card (a certificate's expiries, given the card's)."""
+        if cap is None or cap.low >= self.high:
+            return self
+        # Both undecided, the pairs can give three dates: taken as every day between them.
+        span = cap.span or self.span or (cap.known is None and self.known is None)
+        return Possible.of(min(self.low, cap.low), min(self.high, cap.high), span,
+                           cap.missing if cap.known is None else self.missing)  # fmt: skip
+
+    def detail(self, subject: str) -> str:
+        """Why a resident is held with reason expiry_unknown: what is missing, and the dates possible."""
+        return f"{subject} expiry not recorded, and the register lacks {MISSING[self.missing]}: possibly {self}"
