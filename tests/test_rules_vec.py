@@ -11,6 +11,7 @@ from hypothesis import event, given, settings
 from hypothesis import strategies as st
 from notices.rules import dates as spec
 from notices.rules import arrays, engine
+from notices.rules.possible import UNDECIDED, Possibles
 from notices.models import CardState, Resident, Status
 
 # Birthdays, issue dates and expiries close to 29 Feb, month ends and the 2022-04-01 switch, and anywhere else.
@@ -101,10 +102,10 @@ def back(values: np.ndarray) -> list[date | None]:
     return list(values.astype(object))
 
 
-def possible(p: engine.Possibles, i: int) -> spec.Possible | None:
+def possible(p: Possibles, i: int) -> spec.Possible | None:
     """The i-th resident's computed expiries as the scalar rules give them."""
     low, high = back(p.low[i : i + 1])[0], back(p.high[i : i + 1])[0]
-    return None if low is None else spec.Possible(low, high, bool(p.span[i]), engine.UNDECIDED[p.missing[i]])
+    return None if low is None else spec.Possible(low, high, bool(p.span[i]), UNDECIDED[p.missing[i]])
 
 
 def holders(rs: list[Resident]) -> engine.Holders:
@@ -156,7 +157,7 @@ def test_expiries_notices_and_lapses(data: st.DataObject, leap_day: str, run_dat
         event(f"card {'undecided' if known.card_unknown else 'decided'}, cert {'undecided' if known.cert_unknown else 'decided'}")
         for recorded, computed, column in ((r.card_expires_on, known.card_computed, e.card_computed),
                                            (r.cert_expires_on, known.cert_computed, e.cert_computed)):
-            differs = engine.differs(days([recorded]), engine.Possibles(*(a[i : i + 1] for a in (
+            differs = engine.differs(days([recorded]), Possibles(*(a[i : i + 1] for a in (
                 column.low, column.high, column.span, column.missing))))  # fmt: skip
             assert bool(differs[0]) == bool(recorded and computed and recorded not in computed)
         due = spec.due_notice(r, run_date, leap_day, known)

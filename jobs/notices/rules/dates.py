@@ -74,29 +74,6 @@ def stay_caps_card(nationality: str, residence_status: str, residence_expires_on
     return bool(nationality) and residence_expires_on is not None and not uncapped(residence_status)
 
 
-def card_expiry(
-    birth: date,
-    issued: date,
-    nationality: str = "",
-    residence_status: str = "",
-    stay_at_issue: date | None = None,
-    leap_day: str = "feb28",
-    applied: date | None = None,
-) -> date:
-    """The card's expiry: the birthday rule, or the end of the period of stay as it stood when the card was
-    issued (or its validity last changed), when that is first (domain.md 2.1; Ogi: 「カード発行時点での在留期間」)."""
-    by_birthday = card_expiry_by_birthday(birth, issued, leap_day, applied)
-    if stay_caps_card(nationality, residence_status, stay_at_issue) and stay_at_issue < by_birthday:  # type: ignore[operator]
-        return stay_at_issue  # type: ignore[return-value]
-    return by_birthday
-
-
-def cert_expiry(birth: date, issued: date, card_expires_on: date | None, leap_day: str = "feb28") -> date:
-    """The certificate's expiry: 5th birthday after issue, never past the card (domain.md 2.2)."""
-    by_birthday = nth_birthday_after(birth, issued, 5, leap_day)
-    return min(by_birthday, card_expires_on) if card_expires_on else by_birthday
-
-
 def renewal_from(expires_on: date) -> date:
     """First day renewal is possible: the day after expiry minus 3 months (domain.md 2.3)."""
     return expires_on - relativedelta(months=3) + relativedelta(days=1)

@@ -13,66 +13,13 @@ import numpy as np
 
 from . import dates
 from .arrays import NAT, Births, Days, days_before, grace_end, in_window, renewal_from, stay_caps_card
-from .possible import MISSING
+from .possible import UNDECIDED, Possibles
 from .. import kinds
 from ..kinds import Kind
 
 LAPSING = ("", "card", "cert")  # what a grace reminder is about, as its index here
-UNDECIDED = ("", *MISSING)  # what the register lacks to decide an expiry, as its index here (Possible.missing)
 _SWITCH, _SWITCH_UNTIL = (np.datetime64(d, "D") for d in (dates.ADULT_AGE_SWITCH, dates.SWITCH_ISSUES_UNTIL))
 _DAY = np.timedelta64(1, "D")
-
-
-@dataclass(frozen=True)
-class Possibles:
-    """The expiries the register leaves possible, resident by resident (dates.Possible, column by column)."""
-
-    low: Days  # NaT where nothing is computed
-    high: Days
-    span: np.ndarray  # every day from low to high, not only the two
-    missing: np.ndarray  # index into UNDECIDED; 0 for one date
-
-    @classmethod
-    def of(cls, low: Days, high: Days, span: np.ndarray, missing: np.ndarray) -> Possibles:
-        """low and high (or every day between), or the one date where they meet (dates.Possible.of)."""
-        one = (low >= high) | np.isnat(low)
-        return cls(np.where(one, high, low), high, span & ~one, np.where(one, 0, missing).astype(np.int8))
-
-    @classmethod
-    def one(cls, day: Days) -> Possibles:
-        """A single, decided expiry each."""
-        return cls(day, day, np.zeros(len(day), bool), np.zeros(len(day), np.int8))
-
-    @property
-    def known(self) -> Days:
-        """The expiry where there is only one, NaT elsewhere."""
-        return np.where(self.low == self.high, self.low, NAT)  # type: ignore[no-any-return]
-
-    @property
-    def undecided(self) -> np.ndarray:
-        """True where more than one expiry is possible."""
-        return self.missing > 0  # type: ignore[no-any-return]
-
-    def holds(self, day: Days) -> np.ndarray:
-        """True where a day is one of the expiries possible (dates.Possible.__contains__)."""
-        between = (self.low <= day) & (day <= self.high)
-        return np.where(self.span, between, (day == self.low) | (day == self.high))  # type: ignore[no-any-return]
-
-    def pick(self, low: np.datetime64, high: np.datetime64) -> Days:
-        """A possible expiry from low to high, NaT where there is none (dates.Possible.pick)."""
-        in_span = self.span & (self.low <= high) & (self.high >= low)
-        low_in, high_in = (self.low >= low) & (self.low <= high), (self.high >= low) & (self.high <= high)
-        found = np.where(self.span, np.where(in_span, np.minimum(self.high, high), NAT),
-                         np.where(low_in, self.low, np.where(high_in, self.high, NAT)))  # fmt: skip
-        return np.where(self.undecided, found, NAT)  # type: ignore[no-any-return]
-
-    def capped(self, cap: Possibles) -> Possibles:
-        """Never past the card's expiries (dates.Possible.capped)."""
-        binds = cap.low < self.high
-        span = binds & (cap.span | self.span | (cap.undecided & self.undecided))
-        missing = np.where(binds & cap.undecided, cap.missing, self.missing)
-        low = np.where(binds, np.minimum(self.low, cap.low), self.low)
-        return Possibles.of(low, np.where(binds, np.minimum(self.high, cap.high), self.high), span, missing)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from datetime import date
 import numpy as np
 
 from . import arrays, dates, engine
-from .possible import Possible
+from .possible import UNDECIDED, Possible, Possibles
 from ..config import Config
 from ..models import CardState, Due, Kind, QualityNote, Resident, Status
 from ..register.residents import CARD_STATE_CODES, STATUS_CODES, ResidentTable, built
@@ -100,10 +100,10 @@ class Plan:
                             f"{possible(i)}; recorded used") for column, noted, recorded, possible in notes if noted[i]]  # fmt: skip
 
 
-def _possible(p: engine.Possibles, at: np.ndarray) -> Callable[[int], Possible]:
+def _possible(p: Possibles, at: np.ndarray) -> Callable[[int], Possible]:
     """The i-th of some rows' possible expiries as a dates.Possible (built only for the few asked for)."""
     low, high, span, missing = _days(p.low[at]), _days(p.high[at]), p.span[at], p.missing[at]
-    return lambda i: Possible.of(low[i], high[i], bool(span[i]), engine.UNDECIDED[missing[i]])  # type: ignore[arg-type]
+    return lambda i: Possible.of(low[i], high[i], bool(span[i]), UNDECIDED[missing[i]])  # type: ignore[arg-type]
 
 
 def _undecided(kind: Kind, lapsing: str, computed: dict[str, Callable[[int], Possible]], i: int) -> str:
