@@ -16,7 +16,7 @@ from dateutil.relativedelta import relativedelta
 
 import reference
 from notices.config import load_config
-from notices.models import Due
+from notices.models import Decision, Due
 from notices.register.read import read_register
 from notices.rules.dates import uncapped
 from notices.rules.selection import select
@@ -43,6 +43,9 @@ class NoHistory:
 
     def history(self, resident_id: str, expires_on: date) -> dict[str, str]:
         return {}
+
+    def decisions(self, resident_id: str) -> list[Decision]:
+        return []
 
 
 def _register(case: dict[str, str], path: Path) -> Path:

@@ -23,6 +23,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute  # noqa: F401 (pa.compute)
 import pytest
+from notices.models import Decision
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from notices.register import encodings, read, scan
@@ -133,6 +134,9 @@ class StubLedger:
 
     def history(self, resident_id: str, expires_on: date) -> dict[str, str]:
         return {"card_renewal": "2026-06-01", "grace_reminder": "2026-10-01"} if resident_id.endswith("2") else {}
+
+    def decisions(self, resident_id: str) -> list[Decision]:
+        return []
 
 
 def read_both(path: Path, encoding: str | None = None, **options: Any) -> tuple[Any, Any]:

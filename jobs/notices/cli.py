@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,6 +20,7 @@ from rich.table import Table
 from . import kinds, logs, pipeline
 from .delivery import executors, journal
 from .letters import appid
+from .reports import decide as decide_file
 from .reports import status
 from .letters import barcode as customer_barcode
 from .config import load_config
@@ -100,7 +102,8 @@ class LogFormat(str, Enum):
 def _summary_line(s: RunSummary) -> str:
     kinds = [f"{k}={v}" for k, v in s.mailed_by_kind.items() if v]
     return " ".join([f"summary: run={s.run_id or 'plan'} as_of={s.as_of} rows={s.rows_read} mailed={s.mailed}", *kinds,
-                     f"held={s.held_for_review} already={s.already_notified} not_mailed={s.not_mailed}",
+                     f"held={s.held_for_review} withheld={s.withheld} already={s.already_notified}",
+                     f"not_mailed={s.not_mailed}",
                      f"rejected={s.rejected} lapsed={s.lapsed or 0} reconciled=true"])
 
 
@@ -120,6 +123,7 @@ def _print_summary(result: pipeline.RunResult) -> None:
 
     table.add_row("mailed", str(s.mailed), detail(s.mailed_by_kind))
     table.add_row("held for review", str(s.held_for_review), detail(s.review_by_reason) + "  → review.csv")
+    table.add_row("withheld on a decision", str(s.withheld), detail(s.withheld_by_reason) + "  → withheld.csv")
     table.add_row("already notified", str(s.already_notified), "")
     table.add_row("not mailed", str(s.not_mailed), detail(s.not_mailed_by_reason))
     table.add_row("rejected", str(s.rejected), detail(s.rejected_by_reason) + "  → rejects.csv")
@@ -247,13 +251,14 @@ def show_status(
     ledger: Annotated[Path, typer.Option(help="The ledger.")] = Path("var/ledger.sqlite3"),
     runs: Annotated[int, typer.Option(min=1, max=100_000, help="How many recent runs to list.")] = 10,
 ) -> None:
-    """List the recent runs, the residents still held for review, and mail that came back.
+    """List the recent runs, the residents still held for review or withheld, the decisions, and mail that came back.
 
     Example: notices status --runs 5
     """
     with _errors_to_exit_codes():
         with Ledger.read(ledger) as book:
             lines, held, back = status.recent_runs(book, runs), status.still_held(book), status.returned(book)
+            withheld, decided = status.still_held(book, withheld=True), book.decisions()
     typer.echo(f"recent runs: {len(lines)}")
     for line in lines:
         mailed = ", ".join(f"{k} {v}" for k, v in line.mailed_by_kind.items()) or "none"
@@ -262,6 +267,15 @@ def show_status(
     typer.echo(f"held for review in the latest run: {len(held)}")
     for resident_id, reason, detail, kind, expires_on in held:
         typer.echo(f"  {resident_id}  {reason}  {kind} {expires_on}  {detail}")
+    typer.echo(f"withheld on a decision in the latest run: {len(withheld)}")
+    for resident_id, reason, detail, kind, expires_on in withheld:
+        typer.echo(f"  {resident_id}  {reason}  {kind} {expires_on}  {detail}")
+    typer.echo(f"decisions in force: {len(decided)}")
+    for d in decided:
+        where = f" to 〒{d.mail_to_postal_code} {d.mail_to_address} {d.mail_to_name}".rstrip() if d.decision == "mail_to" else ""
+        until = f" until {d.until}" if d.until else ""
+        typer.echo(f"  {d.resident_id}  {d.reason}  {d.decision}{where}{until}  by {d.decided_by} {d.decided_at[:10]}"
+                   f"  {d.note}")  # fmt: skip
     typer.echo(f"returned mail: {len(back)}")
     for resident_id, piece_id, kind, expires_on, when in back:
         typer.echo(f"  {resident_id}  piece {piece_id}  {kind} {expires_on}  returned {when[:10]}")
@@ -289,6 +303,25 @@ def returned(
         typer.echo(f"not found among mailed pieces (or a resident with several: give the piece ID): {given}", err=True)
     if unknown:
         raise typer.Exit(1)
+
+
+@app.command()
+def decide(
+    file: Annotated[Path, typer.Argument(help="review.csv with its decision column filled in (UTF-8 or CP932).")],
+    ledger: Annotated[Path, typer.Option(help="The ledger.")] = Path("var/ledger.sqlite3"),
+) -> None:
+    """Record decisions on held residents: mail (to the registered address), mail_to (another), or withhold.
+
+    Each line answers a hold of the latest run; one bad line and nothing is recorded (exit 4, the lines
+    named). The same file twice changes nothing. Example: notices decide review-2026-11-26.csv
+    """
+    with _errors_to_exit_codes():
+        with Ledger.read(ledger):
+            pass  # never create a ledger here: a wrong --ledger is an error, not an empty ledger
+        with Ledger.open(ledger, wait_seconds=60) as book:
+            found = decide_file.read_decisions(file, book, today_in_tokyo(), getpass.getuser())
+            recorded, unchanged = decide_file.record(book, found, f"{file.name}")
+    typer.echo(f"recorded {recorded} decision(s); {unchanged} unchanged; they apply from the next run")
 
 
 ledger_app = typer.Typer(no_args_is_help=True, help="Look after the ledger.")

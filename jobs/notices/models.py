@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from .kinds import Kind, has_form
@@ -99,6 +99,15 @@ class Due:
     lapsing: str = ""  # for a grace reminder: "card" or "cert", whichever expired
     stay_capped: bool = False  # the card ends with the period of stay (a foreign resident's), not a birthday
     unknown: str = ""  # why the expiry is only one of those possible (dates.Possible.detail): held, never mailed
+    deliver_to: tuple[str, str, str] | None = None  # an operator's mail_to: (postal code, address, 方書) instead
+
+    @property
+    def addressee(self) -> Resident:
+        """The resident as the envelope shows them: at the registered address, or where a decision sends the piece."""
+        if self.deliver_to is None:
+            return self.resident
+        postal_code, address, address_extra = self.deliver_to
+        return replace(self.resident, postal_code=postal_code, address=address, address_extra=address_extra)
 
     @property
     def has_form(self) -> bool:
@@ -115,6 +124,24 @@ class Review:
     detail: str
     kind: Kind
     expires_on: date
+
+
+@dataclass(frozen=True)
+class Decision:
+    """An operator's decision on a held resident (notices decide), answering one hold as it was when decided."""
+
+    resident_id: str
+    reason: str  # the hold it answers
+    decision: str  # mail, mail_to or withhold
+    note: str
+    mail_to_postal_code: str = ""  # mail_to: where the piece goes instead (7 digits)
+    mail_to_address: str = ""
+    mail_to_name: str = ""  # printed as 「… 気付」 above the resident's name
+    until: date | None = None  # in force through this date at the latest
+    detail: str = ""  # the hold's detail when decided: a change of its facts ends the decision
+    address_hash: str = ""  # the registered address when decided: a move ends the decision
+    decided_at: str = ""
+    decided_by: str = ""
 
 
 @dataclass(frozen=True)

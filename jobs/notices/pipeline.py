@@ -28,6 +28,7 @@ from .register.read import RegisterRead, read_register
 from .letters.render import RenderedLot, Renderer
 from .reports.report import read_rows, render_report
 from .rules.selection import LAPSED_COLUMNS, Selection, lapsed, select
+from .reports.decide import DECIDED, REVIEW_COLUMNS, WITHHELD_COLUMNS, held_rows, withheld_rows
 from .reports.summary import RunSummary, summarise
 
 log = logging.getLogger("notices")
@@ -46,7 +47,7 @@ class RunResult:
 
 
 def _postal_order(due: Due) -> tuple[str, str, str, str]:
-    r = due.resident
+    r = due.addressee
     return (r.postal_code, r.address, r.address_extra, r.resident_id)
 
 
@@ -102,7 +103,7 @@ def _write_lot(folder: RunFolder, lot_pieces: tuple[Piece, ...], rendered: Rende
     for seq, (piece, place) in enumerate(zip(lot_pieces, rendered.placements, strict=True), start=1):
         due = piece.due
         manifest.append((piece.piece_id, due.resident.resident_id, due.kind.value, due.expires_on.isoformat(),
-                         piece.application_id, due.resident.postal_code, pdf, place.first_page, place.page_count,
+                         piece.application_id, due.addressee.postal_code, pdf, place.first_page, place.page_count,
                          lot, seq, place.page_count // 2, " ".join(FORM_INSERTS) if due.has_form else ""))  # fmt: skip
         if due.kind not in proofs_done:  # the operator's proof: first page of one piece of each kind
             proofs_done.add(due.kind)
@@ -110,9 +111,10 @@ def _write_lot(folder: RunFolder, lot_pieces: tuple[Piece, ...], rendered: Rende
 
 
 def _write_reports(folder: RunFolder, read: RegisterRead, sel: Selection, lapsed: list[tuple[str, ...]]) -> None:
-    folder.write_csv("review.csv", ("resident_id", "reason", "detail", "kind", "expires_on"),
-                     [(v.resident_id, v.reason, v.detail, v.kind.value, v.expires_on.isoformat())
-                      for v in sel.reviews])  # fmt: skip
+    # The decision columns are left empty for the operator to fill in and hand back (notices decide).
+    folder.write_csv("review.csv", REVIEW_COLUMNS, [(v.resident_id, v.reason, v.detail, v.kind.value,
+                                                     v.expires_on.isoformat(), *[""] * len(DECIDED)) for v in sel.reviews])  # fmt: skip
+    folder.write_csv("withheld.csv", WITHHELD_COLUMNS, withheld_rows(sel))
     folder.write_csv("rejects.csv", ("line", "resident_id", "reason", "detail", "column"),
                      [(j.line, j.resident_id, j.reason, j.detail, j.column)
                       for j in sorted((*read.rejects, *sel.rejects), key=lambda j: j.line)])  # fmt: skip
@@ -179,9 +181,9 @@ def run(register: Path, as_of: date, config: Config, out_dir: Path, ledger_path:
             crash_point("reports")
             ledger.record_notices(run_id, [
                 NoticeRecord(p.due.resident.resident_id, p.due.kind.value, p.due.expires_on, p.piece_id, p.application_id,
-                             address_hash(p.due.resident.postal_code, p.due.resident.address, p.due.resident.address_extra))
+                             address_hash(p.due.addressee.postal_code, p.due.addressee.address, p.due.addressee.address_extra))
                 for p in pieces])  # fmt: skip
-            ledger.record_held(run_id, [(v.resident_id, v.reason, v.detail, v.kind.value, v.expires_on) for v in sel.reviews])
+            ledger.record_held(run_id, held_rows(sel))
             crash_point("recorded")
             sums = folder.write_sums()
             ledger.sealing(run_id, sums, summary.as_json())  # from here on the run counts as handed off once renamed

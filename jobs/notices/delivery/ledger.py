@@ -16,71 +16,8 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from ..errors import LedgerError, LockedError, NotFoundError
-
-# Each entry upgrades the schema by one version (PRAGMA user_version); never edit a shipped one.
-MIGRATIONS: tuple[str, ...] = (
-    """
-    CREATE TABLE runs (
-        run_id      INTEGER PRIMARY KEY,
-        as_of       TEXT NOT NULL,
-        started_at  TEXT NOT NULL,
-        finished_at TEXT,
-        state       TEXT NOT NULL CHECK (state IN ('building', 'sealing', 'complete', 'abandoned')),
-        folder      TEXT NOT NULL,
-        summary     TEXT
-    );
-    CREATE TABLE notices (
-        resident_id    TEXT NOT NULL,
-        kind           TEXT NOT NULL,
-        expires_on     TEXT NOT NULL,
-        run_id         INTEGER NOT NULL REFERENCES runs(run_id),
-        piece_id       TEXT NOT NULL UNIQUE,
-        application_id TEXT,
-        PRIMARY KEY (resident_id, kind, expires_on)
-    );
-    CREATE TABLE application_ids (
-        application_id TEXT PRIMARY KEY,
-        resident_id    TEXT NOT NULL,
-        run_id         INTEGER NOT NULL REFERENCES runs(run_id),
-        supplied       INTEGER NOT NULL
-    );
-    """,
-    # 2: returned mail (a returned notice no longer counts, so a corrected address is mailed
-    # again) and the residents each run held for review.
-    """
-    CREATE TABLE notices_v2 (
-        resident_id    TEXT NOT NULL,
-        kind           TEXT NOT NULL,
-        expires_on     TEXT NOT NULL,
-        run_id         INTEGER NOT NULL REFERENCES runs(run_id),
-        piece_id       TEXT NOT NULL UNIQUE,
-        application_id TEXT,
-        address_hash   TEXT,
-        returned_at    TEXT
-    );
-    INSERT INTO notices_v2 (resident_id, kind, expires_on, run_id, piece_id, application_id)
-        SELECT resident_id, kind, expires_on, run_id, piece_id, application_id FROM notices;
-    DROP TABLE notices;
-    ALTER TABLE notices_v2 RENAME TO notices;
-    CREATE UNIQUE INDEX one_live_notice ON notices (resident_id, kind, expires_on) WHERE returned_at IS NULL;
-    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-    INSERT INTO meta VALUES ('ledger_id', lower(hex(randomblob(16))));
-    CREATE TABLE held (
-        run_id      INTEGER NOT NULL REFERENCES runs(run_id),
-        resident_id TEXT NOT NULL,
-        reason      TEXT NOT NULL,
-        detail      TEXT NOT NULL,
-        kind        TEXT NOT NULL,
-        expires_on  TEXT NOT NULL
-    );
-    """,
-    # 3: the SHA256SUMS of a run's folder, recorded before the folder is renamed into place: from
-    # then on the run counts as handed off, whatever becomes of the folder (see handoff.settle).
-    """
-    ALTER TABLE runs ADD COLUMN sums TEXT;
-    """,
-)
-
+from ..models import Decision
+from .schema import MIGRATIONS
 
 @dataclass(frozen=True)
 class NoticeRecord:
@@ -99,6 +36,19 @@ def address_hash(postal_code: str, address: str, address_extra: str) -> str:
     # NFKC and folded spaces: a full-width/half-width change in the export is not a move.
     text = " ".join(unicodedata.normalize("NFKC", "\x1f".join((postal_code, address, address_extra))).split(" "))
     return hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()
+
+
+_DECISION_COLUMNS = ("resident_id", "reason", "decision", "note", "mail_to_postal_code", "mail_to_address",
+                     "mail_to_name", "until", "detail", "address_hash", "decided_at", "decided_by")  # fmt: skip
+
+
+def _decision_row(d: Decision) -> tuple[object, ...]:
+    return tuple(d.until.isoformat() if c == "until" and d.until else getattr(d, c) for c in _DECISION_COLUMNS)
+
+
+def _decision(row: tuple[object, ...]) -> Decision:
+    fields = dict(zip(_DECISION_COLUMNS, row, strict=True))
+    return Decision(**fields | {"until": date.fromisoformat(str(fields["until"])) if fields["until"] else None})  # type: ignore[arg-type]
 
 
 def _now() -> str:
@@ -303,11 +253,45 @@ class Ledger:
                   n.address_hash or None) for n in notices],
             )  # fmt: skip
 
-    def record_held(self, run_id: int, held: Iterable[tuple[str, str, str, str, date]]) -> None:
-        """Record who the run held for review (resident, reason, detail, kind, expiry), for `status`."""
+    def record_held(self, run_id: int, held: Iterable[tuple[str, str, str, str, date, str, bool]]) -> None:
+        """Record who the run held for review or withheld on a decision (resident, reason, detail, kind, expiry,
+        registered address's fingerprint, withheld), for `status` and for the decisions that answer them."""
         with self.transaction():
-            self.db.executemany("INSERT INTO held VALUES (?, ?, ?, ?, ?, ?)",
-                                [(run_id, rid, reason, detail, kind, day.isoformat()) for rid, reason, detail, kind, day in held])  # fmt: skip
+            self.db.executemany(
+                "INSERT INTO held (run_id, resident_id, reason, detail, kind, expires_on, address_hash, withheld)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [(run_id, rid, reason, detail, kind, day.isoformat(), digest, int(withheld))
+                 for rid, reason, detail, kind, day, digest, withheld in held])  # fmt: skip
+
+    def latest_holds(self) -> dict[str, list[tuple[str, str, str | None]]]:
+        """The holds of the latest complete run, by resident: (reason, detail, registered address's fingerprint)."""
+        found: dict[str, list[tuple[str, str, str | None]]] = {}
+        for rid, reason, detail, digest in self.db.execute(
+                "SELECT resident_id, reason, detail, address_hash FROM held WHERE run_id ="
+                " (SELECT MAX(run_id) FROM runs WHERE state = 'complete') ORDER BY resident_id, reason"):  # fmt: skip
+            found.setdefault(rid, []).append((reason, detail, digest))
+        return found
+
+    def knows_resident(self, resident_id: str) -> bool:
+        """True when any run mailed or held the resident."""
+        return self.db.execute(
+            "SELECT 1 FROM notices WHERE resident_id = ?1 UNION ALL SELECT 1 FROM held WHERE resident_id = ?1 LIMIT 1",
+            (resident_id,)).fetchone() is not None  # fmt: skip
+
+    def record_decisions(self, decisions: Iterable[Decision], source: str) -> None:
+        """Record decisions (inside the caller's transaction); the latest for a hold is the one in force."""
+        self.db.executemany(
+            f"INSERT INTO decisions ({', '.join(_DECISION_COLUMNS)}, source) VALUES ({', '.join('?' * len(_DECISION_COLUMNS))}, ?)",
+            [(*_decision_row(d), source) for d in decisions])  # fmt: skip
+
+    def decisions(self, resident_id: str | None = None) -> list[Decision]:
+        """The latest decision on each hold (of one resident, or of all), by resident and reason."""
+        where = "WHERE resident_id = ?" if resident_id is not None else ""
+        rows = self.db.execute(
+            f"SELECT {', '.join(_DECISION_COLUMNS)} FROM decisions WHERE decision_id IN (SELECT MAX(decision_id)"
+            f" FROM decisions {where} GROUP BY resident_id, reason) ORDER BY resident_id, reason",
+            () if resident_id is None else (resident_id,)).fetchall()  # fmt: skip
+        return [_decision(row) for row in rows]
 
     def returned_addresses(self, resident_id: str) -> dict[str, str]:
         """Address fingerprints of a resident's returned notices, with when each was recorded."""
@@ -321,12 +305,13 @@ class Ledger:
             "SELECT run_id, as_of, state, folder, summary FROM runs ORDER BY run_id DESC LIMIT ?", (limit,)
         ).fetchall()
 
-    def held_in_latest_complete_run(self) -> list[tuple[str, str, str, str, str]]:
-        """Who the latest complete run held for review: (resident, reason, detail, kind, expiry), by resident."""
+    def held_in_latest_complete_run(self, withheld: bool = False) -> list[tuple[str, str, str, str, str]]:
+        """Who the latest complete run held for review (or withheld on a decision): (resident, reason, detail, kind,
+        expiry), by resident."""
         return self.db.execute(
             "SELECT resident_id, reason, detail, kind, expires_on FROM held WHERE run_id ="
-            " (SELECT MAX(run_id) FROM runs WHERE state = 'complete') ORDER BY resident_id, reason"
-        ).fetchall()
+            " (SELECT MAX(run_id) FROM runs WHERE state = 'complete') AND withheld = ? ORDER BY resident_id, reason",
+            (int(withheld),)).fetchall()  # fmt: skip
 
     def returned_notices(self) -> list[tuple[str, str, str, str, str]]:
         """Notices recorded as returned, latest first: (resident, piece, kind, expiry, when recorded)."""

@@ -182,7 +182,7 @@ class Renderer:
             items.append({"piece": piece, "template": piece.due.kind.spec.template, "qr": qr,
                           "codes": _Codes(slots, piece, total), "insert": insert,
                           "padding": range(content + 1, total + 1), "slots": slots, "seq": seq,
-                          "addr": envelope.address_block(piece.due.resident, self.config)})  # fmt: skip
+                          "addr": envelope.address_block(piece.due.addressee, self.config)})  # fmt: skip
         html = self._lot.render(
             items=items,
             cfg=self.config,

@@ -130,12 +130,14 @@ def _date_chart(manifest: list[dict[str, str]], kinds: Sequence[str]) -> dict[st
 def _checks(summary: dict[str, object], files: dict[str, list[dict[str, str]]]) -> list[dict[str, object]]:
     """Each count of summary.json set against the file that lists the same residents."""
     lots_pieces = sum(int(row["pieces"]) for row in files["lots"] if row.get("pieces", "").isdigit())
-    outcomes = sum(int(summary[k]) for k in ("mailed", "held_for_review", "already_notified", "not_mailed", "rejected"))  # type: ignore[call-overload]
+    outcomes = sum(int(summary.get(k, 0)) for k in ("mailed", "held_for_review", "withheld", "already_notified",  # type: ignore[call-overload]
+                                                     "not_mailed", "rejected"))  # fmt: skip
     pairs = [
-        ("送付＋保留＋送付済み＋対象外＋不備 ＝ 読み込んだ行数", summary["rows_read"], outcomes),
+        ("送付＋保留＋送らない判断＋送付済み＋対象外＋不備 ＝ 読み込んだ行数", summary["rows_read"], outcomes),
         ("送付 ＝ manifest.csv の行数", summary["mailed"], len(files["manifest"])),
         ("送付 ＝ lots.csv の通数の合計", summary["mailed"], lots_pieces),
         ("保留 ＝ review.csv の住民番号の数", summary["held_for_review"], len({r["resident_id"] for r in files["review"]})),
+        ("送らない判断 ＝ withheld.csv の住民番号の数", summary.get("withheld", 0), len({r["resident_id"] for r in files["withheld"]})),
         ("不備 ＝ rejects.csv の行数", summary["rejected"], len(files["rejects"])),
         ("資格確認書の対象 ＝ lapsed.csv の行数", summary.get("lapsed", 0), len(files["lapsed"])),
     ]
@@ -164,7 +166,8 @@ def _reject_reasons(by_reason: dict[str, int]) -> list[dict[str, object]]:
 def report_context(folder: Path, window_mm: Sequence[float] | None = None) -> dict[str, object]:
     """Everything report.html shows, read from the run folder."""
     summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
-    files = {name: read_rows(folder / f"{name}.csv") for name in ("manifest", "review", "rejects", "lapsed", "lots")}
+    files = {name: read_rows(folder / f"{name}.csv") if (folder / f"{name}.csv").exists() else []
+             for name in ("manifest", "review", "withheld", "rejects", "lapsed", "lots")}  # fmt: skip
     by_kind: dict[str, int] = summary["mailed_by_kind"]
     order = {kind: i for i, kind in enumerate(by_kind)}
     proof_paths = sorted((folder / "proofs").glob("*.png"), key=lambda p: (order.get(p.stem, len(order)), p.stem))
@@ -180,6 +183,7 @@ def report_context(folder: Path, window_mm: Sequence[float] | None = None) -> di
         "date_chart": _date_chart(files["manifest"], list(by_kind)),
         "review_groups": _review_groups(files["review"]),
         "multi_reason": sum(1 for n in held_ids.values() if n > 1),
+        "withheld": files["withheld"],
         "rejects": files["rejects"],
         "reject_reasons": _reject_reasons(summary["rejected_by_reason"]),
         "lapsed_by": dict(Counter(r["lapsed"] for r in files["lapsed"])),

@@ -40,9 +40,10 @@ def recent_runs(ledger: Ledger, limit: int = 10) -> list[RunLine]:
     return lines
 
 
-def still_held(ledger: Ledger) -> list[tuple[str, str, str, str, str]]:
-    """Residents the latest complete run held for review: (resident, reason, detail, kind, expiry)."""
-    return ledger.held_in_latest_complete_run()
+def still_held(ledger: Ledger, withheld: bool = False) -> list[tuple[str, str, str, str, str]]:
+    """Residents the latest complete run held for review (or withheld on a decision): (resident, reason, detail,
+    kind, expiry)."""
+    return ledger.held_in_latest_complete_run(withheld)
 
 
 def returned(ledger: Ledger) -> list[tuple[str, str, str, str, str]]:

@@ -17,7 +17,7 @@ from ..rules.selection import NOT_MAILED_REASONS, Selection
 
 @dataclass(frozen=True)
 class RunSummary:
-    """The counts of a run (or a plan: run_id None, nothing rendered); rows_read is the sum of the five outcomes."""
+    """The counts of a run (or a plan: run_id None, nothing rendered); rows_read is the sum of the six outcomes."""
 
     run_id: int | None
     as_of: date
@@ -31,6 +31,8 @@ class RunSummary:
     already_notified: int
     review_by_reason: dict[str, int]
     held_for_review: int
+    withheld_by_reason: dict[str, int]  # held residents an operator's decision withholds (notices decide)
+    mailed_on_decision: int
     mailed_by_kind: dict[str, int]
     lots: int
     pages: int
@@ -46,6 +48,11 @@ class RunSummary:
     def not_mailed(self) -> int:
         """Residents not mailed (not due, moved out, no card, …)."""
         return sum(self.not_mailed_by_reason.values())
+
+    @property
+    def withheld(self) -> int:
+        """Residents withheld on a decision."""
+        return sum(self.withheld_by_reason.values())
 
     @property
     def mailed(self) -> int:
@@ -67,7 +74,10 @@ class RunSummary:
             "already_notified": self.already_notified,
             "held_for_review": self.held_for_review,
             "review_by_reason": self.review_by_reason,
+            "withheld": self.withheld,
+            "withheld_by_reason": self.withheld_by_reason,
             "mailed": self.mailed,
+            "mailed_on_decision": self.mailed_on_decision,
             "mailed_by_kind": self.mailed_by_kind,
             "lots": self.lots,
             "pages": self.pages,
@@ -90,10 +100,13 @@ def summarise(read: RegisterRead, sel: Selection, as_of: date, run_id: int | Non
         not_mailed_by_reason={reason: sel.not_mailed[reason] for reason in NOT_MAILED_REASONS},
         already_notified=sel.already_notified, held_for_review=len(sel.held),
         review_by_reason=dict(sorted(Counter(r.reason for r in sel.reviews).items())),
+        withheld_by_reason=dict(sorted(Counter(w.holds[0].reason for w in sel.withheld).items())),
+        mailed_on_decision=len(sel.by_decision),
         mailed_by_kind={k.value: sum(d.kind is k for d in mailed) for k in kinds.every()}, lots=lots, pages=pages,
         quality_notes=len(sel.quality), lapsed=lapsed,
     )  # fmt: skip
-    total = summary.rejected + summary.not_mailed + summary.already_notified + summary.held_for_review + summary.mailed
+    total = (summary.rejected + summary.not_mailed + summary.already_notified + summary.held_for_review
+             + summary.withheld + summary.mailed)  # fmt: skip
     if total != read.rows_read:
         raise NoticesError(f"internal error: counts do not add up ({total} outcomes for {read.rows_read} rows)")
     return summary

@@ -12,18 +12,27 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
-from . import review, sorting
+from . import decisions, review, sorting
 from .. import kinds
 from ..letters import fonts
 from ..register.bulk_memory import bulk_memory
 from ..config import Config
 from ..delivery.ledger import Ledger, address_hash
-from ..models import Due, QualityNote, Reject, Resident, Review
+from ..models import Decision, Due, QualityNote, Reject, Resident, Review
 from ..privacy import mask
 from ..register.read import RegisterRead
 
 NOT_MAILED_REASONS = sorting.NOT_MAILED_REASONS
 Outcome = tuple[int, str, str, str, str, str]  # (line, resident_id, outcome, kind, expires_on, reason)
+
+
+@dataclass(frozen=True)
+class Withheld:
+    """A held resident an operator's decision withholds: the notice, its holds and the decisions in force."""
+
+    due: Due
+    holds: tuple[Review, ...]
+    decisions: tuple[Decision, ...]
 
 
 @dataclass
@@ -33,6 +42,8 @@ class Selection:
     mail: list[Due] = field(default_factory=list)
     held: list[Due] = field(default_factory=list)
     reviews: list[Review] = field(default_factory=list)
+    withheld: list[Withheld] = field(default_factory=list)
+    by_decision: list[tuple[Due, tuple[Decision, ...]]] = field(default_factory=list)  # mailed on a decision
     not_mailed: Counter[str] = field(default_factory=Counter)
     rejects: list[Reject] = field(default_factory=list)
     already_notified: int = 0
@@ -106,31 +117,43 @@ def select(read: RegisterRead, as_of: date, config: Config, ledger: Ledger) -> S
 def settle(r: Resident, due: Due | None, notes: list[QualityNote], run: Context, out: Selection) -> None:
     """Put a mailable resident into one outcome, given the notice due (if any) and the data-quality notes."""
     out.quality += notes
-    ledger = run.ledger
     if due is None:
         out.not_mailed["not_due"] += 1
         out.settled.append((r.line, r.resident_id, "not_mailed", "", "", "not_due"))
         return
-    kind = due.kind.value
-    if ledger.notified(r.resident_id, kind, due.expires_on):
+    kind, expires_on = due.kind.value, due.expires_on.isoformat()
+    if run.ledger.notified(r.resident_id, kind, due.expires_on):
         out.already_notified += 1
-        out.settled.append((r.line, r.resident_id, "already_notified", kind, due.expires_on.isoformat(), ""))
+        out.settled.append((r.line, r.resident_id, "already_notified", kind, expires_on, ""))
+        return
+    here = address_hash(r.postal_code, r.address, r.address_extra)
+    found = holds(r, due, here, run)
+    verdict = decisions.verdict(found, run.ledger.decisions(r.resident_id), here, run.as_of) if found else None
+    if verdict is None:
+        out.mail.append(due)
+        outcome, why = "mail", ""
+    elif verdict.outcome == "withhold":
+        out.withheld.append(Withheld(due, tuple(found), verdict.decisions))
+        outcome, why = "withheld", " ".join(f.reason for f in found)
+    elif verdict.outcome == "mail":
+        out.mail.append(verdict.apply(due))
+        out.by_decision.append((out.mail[-1], verdict.decisions))
+        outcome, why = "mail", " ".join(f"{d.reason}={d.decision}" for d in verdict.decisions)
     else:
-        owner = ledger.application_id_owner(r.application_id) if r.application_id else None
-        returned = ledger.returned_addresses(r.resident_id)
-        here = address_hash(r.postal_code, r.address, r.address_extra) if returned else ""  # never looked up if none
-        found = (review.support_measure(due, run.protected) + review.expiry_unknown(due) + review.address(due)
-                 + review.layout(due)
-                 + review.glyphs(due, run.glyph_check)
-                 + review.application_id(due, owner, run.supplied[r.application_id] > 1)
-                 + review.returned(due, returned, here))  # fmt: skip
-        if found:
-            out.held.append(due)
-            out.reviews += found
-        else:
-            out.mail.append(due)
-        out.settled.append((r.line, r.resident_id, "review" if found else "mail", kind, due.expires_on.isoformat(),
-                            " ".join(f.reason for f in found) if found else ""))  # fmt: skip
+        out.held.append(due)
+        out.reviews += found
+        outcome, why = "review", " ".join(f.reason for f in found)
+    out.settled.append((r.line, r.resident_id, outcome, kind, expires_on, why))
+
+
+def holds(r: Resident, due: Due, here: str, run: Context) -> list[Review]:
+    """Every reason to hold a due resident for a person to look at (review.py), in the report's order."""
+    owner = run.ledger.application_id_owner(r.application_id) if r.application_id else None
+    returned = run.ledger.returned_addresses(r.resident_id)
+    return (review.support_measure(due, run.protected) + review.expiry_unknown(due) + review.address(due)
+            + review.layout(due) + review.glyphs(due, run.glyph_check)
+            + review.application_id(due, owner, run.supplied[r.application_id] > 1)
+            + review.returned(due, returned, here))  # fmt: skip
 
 
 LAPSED_COLUMNS = ("resident_id", "household_id", "lapsed", "expires_on", "grace_end", "notified_on", "reminded_on")
