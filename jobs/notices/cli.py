@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import json
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,6 +22,7 @@ from . import kinds, logs, pipeline
 from .delivery import executors, journal
 from .letters import appid
 from .reports import decide as decide_file
+from .reports import explain as explained
 from .reports import status
 from .letters import barcode as customer_barcode
 from .config import load_config
@@ -28,6 +30,7 @@ from .errors import NoticesError, NotFoundError
 from .delivery.ledger import Ledger
 from .kinds import Kind
 from .privacy import mask
+from .register.cells import Shapes
 from .reports.summary import RunSummary
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Renewal notices for My Number Cards.")
@@ -80,12 +83,24 @@ def _errors_to_exit_codes() -> Iterator[None]:
     except NoticesError as exc:
         typer.echo(f"error: {mask(str(exc))}", err=True)  # one plain line: cron mails it, logs keep it whole
         raise typer.Exit(exc.exit_code) from None
+    except (typer.Exit, typer.BadParameter):  # the command's own exit, or a usage error found late
+        raise
     except KeyboardInterrupt:
         typer.echo("interrupted: no folder was sealed by this run; run again to mail what it had not", err=True)
         raise typer.Exit(130) from None
     except Exception as exc:  # noqa: BLE001 - the message is masked: it may quote data
         typer.echo(f"internal error ({type(exc).__name__}): {mask(str(exc))[:200]}", err=True)
         raise typer.Exit(EXIT_INTERNAL) from None
+
+
+EXIT_UNKNOWN_RESIDENT = 12
+
+
+def _record_access(ledger_path: Path, command: str, resident_id: str) -> None:
+    """Who looked at whose data, in the ledger (総務省 セキュリティポリシーガイドライン: アクセス記録)."""
+    at = datetime.now(ZoneInfo("Asia/Tokyo")).isoformat(timespec="seconds")
+    with Ledger.open(ledger_path, wait_seconds=600) as book:
+        book.record_access(at, getpass.getuser(), command, resident_id)
 
 
 class ExecutorName(str, Enum):
@@ -217,10 +232,12 @@ def preview(
     out: Annotated[Path, typer.Option(help="Where the preview files go.")] = Path("output/preview"),
     encoding: Annotated[Optional[str], typer.Option(help="Override the detected encoding.")] = None,
     templates: Annotated[Path, typer.Option(help="The letter templates.")] = DEFAULT_TEMPLATES,
+    ledger: Annotated[Path, typer.Option(help="The ledger, where this look is recorded.")] = Path("var/ledger.sqlite3"),
 ) -> None:
-    """Render one resident's letter to a PDF and PNG pages, to look at; nothing is recorded or issued."""
+    """Render one resident's letter to a PDF and PNG pages, to look at; nothing is issued, the look is recorded."""
     run_date = _as_date(as_of)
     with _errors_to_exit_codes():
+        _record_access(ledger, "preview", resident_id)
         for path in pipeline.preview(register, resident_id, run_date, load_config(config), out, templates, kind, encoding):
             typer.echo(str(path))
 
@@ -250,35 +267,25 @@ def plan(
 def show_status(
     ledger: Annotated[Path, typer.Option(help="The ledger.")] = Path("var/ledger.sqlite3"),
     runs: Annotated[int, typer.Option(min=1, max=100_000, help="How many recent runs to list.")] = 10,
+    access: Annotated[bool, typer.Option("--access", help="List who looked at whose data (explain, preview).")] = False,
+    since: Annotated[Optional[str], typer.Option(help="With --access: from this date (YYYY-MM-DD) on.")] = None,
 ) -> None:
     """List the recent runs, the residents still held for review or withheld, the decisions, and mail that came back.
 
     Example: notices status --runs 5
     """
+    if access:
+        first = _as_date(since).isoformat() if since else ""
+        with _errors_to_exit_codes(), Ledger.read(ledger) as book:
+            looked = book.accesses(first)
+        typer.echo(f"accesses{' since ' + first if first else ''}: {len(looked)}")
+        for at, operator, command, resident_id in looked:
+            typer.echo(f"  {at}  {operator}  {command}  {resident_id}")
+        return
     with _errors_to_exit_codes():
         with Ledger.read(ledger) as book:
-            lines, held, back = status.recent_runs(book, runs), status.still_held(book), status.returned(book)
-            withheld, decided = status.still_held(book, withheld=True), book.decisions()
-    typer.echo(f"recent runs: {len(lines)}")
-    for line in lines:
-        mailed = ", ".join(f"{k} {v}" for k, v in line.mailed_by_kind.items()) or "none"
-        typer.echo(f"  run {line.run_id}  {line.as_of}  {line.state}  mailed: {mailed}  held: {line.held}"
-                   f"  rejected: {line.rejected}  lapsed: {line.lapsed}  {line.folder}")  # fmt: skip
-    typer.echo(f"held for review in the latest run: {len(held)}")
-    for resident_id, reason, detail, kind, expires_on in held:
-        typer.echo(f"  {resident_id}  {reason}  {kind} {expires_on}  {detail}")
-    typer.echo(f"withheld on a decision in the latest run: {len(withheld)}")
-    for resident_id, reason, detail, kind, expires_on in withheld:
-        typer.echo(f"  {resident_id}  {reason}  {kind} {expires_on}  {detail}")
-    typer.echo(f"decisions in force: {len(decided)}")
-    for d in decided:
-        where = f" to 〒{d.mail_to_postal_code} {d.mail_to_address} {d.mail_to_name}".rstrip() if d.decision == "mail_to" else ""
-        until = f" until {d.until}" if d.until else ""
-        typer.echo(f"  {d.resident_id}  {d.reason}  {d.decision}{where}{until}  by {d.decided_by} {d.decided_at[:10]}"
-                   f"  {d.note}")  # fmt: skip
-    typer.echo(f"returned mail: {len(back)}")
-    for resident_id, piece_id, kind, expires_on, when in back:
-        typer.echo(f"  {resident_id}  piece {piece_id}  {kind} {expires_on}  returned {when[:10]}")
+            for line in status.report(book, runs):
+                typer.echo(line)
 
 
 @app.command()
@@ -322,6 +329,39 @@ def decide(
             found = decide_file.read_decisions(file, book, today_in_tokyo(), getpass.getuser())
             recorded, unchanged = decide_file.record(book, found, f"{file.name}")
     typer.echo(f"recorded {recorded} decision(s); {unchanged} unchanged; they apply from the next run")
+
+
+@app.command()
+def explain(
+    resident_id: Annotated[Optional[str], typer.Argument(help="The resident (住民番号).")] = None,
+    application_id: Annotated[Optional[str], typer.Option(help="Find the resident by the 23 digits on a form.")] = None,
+    piece: Annotated[Optional[str], typer.Option(help="Find the resident by a piece ID (the mark on a page).")] = None,
+    register: Annotated[Optional[Path], typer.Option(help="The register CSV (without it: the ledger's part only).")] = None,
+    as_of: Annotated[Optional[str], typer.Option(help="Run date YYYY-MM-DD; default today in Asia/Tokyo.")] = None,
+    config: Annotated[Path, typer.Option(help="The municipality's TOML file.", envvar="NOTICES_CONFIG")] = DEFAULT_CONFIG,
+    ledger: Annotated[Path, typer.Option(help="The ledger (this look is recorded in it).")] = Path("var/ledger.sqlite3"),
+    encoding: Annotated[Optional[str], typer.Option(help="Override the detected encoding.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON, for machines.")] = False,
+) -> None:
+    """Tell one resident's whole story: who, each expiry and why, tonight's outcome and why, every piece and hold.
+
+    Exit 12 for a resident not in the register (the ledger's history is still shown). Examples:
+    notices explain 12848525802 --register data/register.csv; notices explain --application-id "9999 9712 …"
+    """
+    run_date = _as_date(as_of)
+    if sum(x is not None for x in (resident_id, application_id, piece)) != 1:
+        raise typer.BadParameter("give one of RESIDENT_ID, --application-id or --piece")
+    with _errors_to_exit_codes():
+        settings = load_config(config)
+        with Ledger.read(ledger, empty_if_missing=True) as book:
+            rid = resident_id or explained.resident_of(book, application_id, piece)
+            if not Shapes.of(settings.resident_id_pattern).resident.fitting([rid])[0]:
+                raise typer.BadParameter(f"{mask(rid)!r} is not a resident ID of this register's shape")
+            story = explained.explain(register, rid, run_date, settings, book, encoding)
+        _record_access(ledger, "explain", rid)
+    typer.echo(json.dumps(story, ensure_ascii=False, indent=2) if as_json else "\n".join(explained.text(story)))
+    if register is not None and not story.get("in_register"):
+        raise typer.Exit(EXIT_UNKNOWN_RESIDENT)
 
 
 ledger_app = typer.Typer(no_args_is_help=True, help="Look after the ledger.")

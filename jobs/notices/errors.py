@@ -61,3 +61,9 @@ class InputError(NoticesError):
     """An input file other than the register cannot be read as what it should be."""
 
     exit_code = 4
+
+
+class InvalidIdError(NoticesError):
+    """An ID typed by an operator is not valid (an application ID whose check digit does not match)."""
+
+    exit_code = 1

@@ -174,14 +174,17 @@ def run(register: Path, as_of: date, config: Config, out_dir: Path, ledger_path:
             summary = summarise(read, sel, as_of, run_id, [p.due for p in pieces], pages, len({p.lot for p in pieces}),
                                 len(lapsed_rows))  # fmt: skip
             folder.write_json("summary.json", summary.as_json())
-            posted = posting.posting_summary(read_rows(folder.path / "manifest.csv"))
+            manifest = read_rows(folder.path / "manifest.csv")
+            posted = posting.posting_summary(manifest)
             folder.write_csv("posting.csv", posting.POSTING_COLUMNS, posting.posting_rows(posted))
             window = (config.window_left_mm, config.window_top_mm, config.window_width_mm, config.window_height_mm)
             folder.write("report.html", render_report(folder.path, templates_dir, window_mm=window).encode("utf-8"))
             crash_point("reports")
+            placed = {m["piece_id"]: (m["pdf"], int(m["first_page"])) for m in manifest}
             ledger.record_notices(run_id, [
                 NoticeRecord(p.due.resident.resident_id, p.due.kind.value, p.due.expires_on, p.piece_id, p.application_id,
-                             address_hash(p.due.addressee.postal_code, p.due.addressee.address, p.due.addressee.address_extra))
+                             address_hash(p.due.addressee.postal_code, p.due.addressee.address, p.due.addressee.address_extra),
+                             *placed[p.piece_id])
                 for p in pieces])  # fmt: skip
             ledger.record_held(run_id, held_rows(sel))
             crash_point("recorded")

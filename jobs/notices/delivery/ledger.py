@@ -16,8 +16,9 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from ..errors import LedgerError, LockedError, NotFoundError
-from ..models import Decision
+from .records import Records
 from .schema import MIGRATIONS
+
 
 @dataclass(frozen=True)
 class NoticeRecord:
@@ -29,6 +30,8 @@ class NoticeRecord:
     piece_id: str
     application_id: str
     address_hash: str = ""
+    pdf: str = ""  # the lot file the piece is in, and its first page there
+    first_page: int = 0
 
 
 def address_hash(postal_code: str, address: str, address_extra: str) -> str:
@@ -38,24 +41,11 @@ def address_hash(postal_code: str, address: str, address_extra: str) -> str:
     return hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()
 
 
-_DECISION_COLUMNS = ("resident_id", "reason", "decision", "note", "mail_to_postal_code", "mail_to_address",
-                     "mail_to_name", "until", "detail", "address_hash", "decided_at", "decided_by")  # fmt: skip
-
-
-def _decision_row(d: Decision) -> tuple[object, ...]:
-    return tuple(d.until.isoformat() if c == "until" and d.until else getattr(d, c) for c in _DECISION_COLUMNS)
-
-
-def _decision(row: tuple[object, ...]) -> Decision:
-    fields = dict(zip(_DECISION_COLUMNS, row, strict=True))
-    return Decision(**fields | {"until": date.fromisoformat(str(fields["until"])) if fields["until"] else None})  # type: ignore[arg-type]
-
-
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-class Ledger:
+class Ledger(Records):
     """An open ledger. Use `Ledger.open(path)`, which also holds the run lock."""
 
     def __init__(self, db: sqlite3.Connection, path: Path) -> None:
@@ -247,101 +237,17 @@ class Ledger:
         """Record the run's notices; they count as sent once the run is complete."""
         with self.transaction():
             self.db.executemany(
-                "INSERT INTO notices (resident_id, kind, expires_on, run_id, piece_id, application_id, address_hash)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO notices (resident_id, kind, expires_on, run_id, piece_id, application_id, address_hash, pdf,"
+                " first_page) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [(n.resident_id, n.kind, n.expires_on.isoformat(), run_id, n.piece_id, n.application_id or None,
-                  n.address_hash or None) for n in notices],
+                  n.address_hash or None, n.pdf or None, n.first_page or None) for n in notices],
             )  # fmt: skip
-
-    def record_held(self, run_id: int, held: Iterable[tuple[str, str, str, str, date, str, bool]]) -> None:
-        """Record who the run held for review or withheld on a decision (resident, reason, detail, kind, expiry,
-        registered address's fingerprint, withheld), for `status` and for the decisions that answer them."""
-        with self.transaction():
-            self.db.executemany(
-                "INSERT INTO held (run_id, resident_id, reason, detail, kind, expires_on, address_hash, withheld)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [(run_id, rid, reason, detail, kind, day.isoformat(), digest, int(withheld))
-                 for rid, reason, detail, kind, day, digest, withheld in held])  # fmt: skip
-
-    def latest_holds(self) -> dict[str, list[tuple[str, str, str | None]]]:
-        """The holds of the latest complete run, by resident: (reason, detail, registered address's fingerprint)."""
-        found: dict[str, list[tuple[str, str, str | None]]] = {}
-        for rid, reason, detail, digest in self.db.execute(
-                "SELECT resident_id, reason, detail, address_hash FROM held WHERE run_id ="
-                " (SELECT MAX(run_id) FROM runs WHERE state = 'complete') ORDER BY resident_id, reason"):  # fmt: skip
-            found.setdefault(rid, []).append((reason, detail, digest))
-        return found
-
-    def knows_resident(self, resident_id: str) -> bool:
-        """True when any run mailed or held the resident."""
-        return self.db.execute(
-            "SELECT 1 FROM notices WHERE resident_id = ?1 UNION ALL SELECT 1 FROM held WHERE resident_id = ?1 LIMIT 1",
-            (resident_id,)).fetchone() is not None  # fmt: skip
-
-    def record_decisions(self, decisions: Iterable[Decision], source: str) -> None:
-        """Record decisions (inside the caller's transaction); the latest for a hold is the one in force."""
-        self.db.executemany(
-            f"INSERT INTO decisions ({', '.join(_DECISION_COLUMNS)}, source) VALUES ({', '.join('?' * len(_DECISION_COLUMNS))}, ?)",
-            [(*_decision_row(d), source) for d in decisions])  # fmt: skip
-
-    def decisions(self, resident_id: str | None = None) -> list[Decision]:
-        """The latest decision on each hold (of one resident, or of all), by resident and reason."""
-        where = "WHERE resident_id = ?" if resident_id is not None else ""
-        rows = self.db.execute(
-            f"SELECT {', '.join(_DECISION_COLUMNS)} FROM decisions WHERE decision_id IN (SELECT MAX(decision_id)"
-            f" FROM decisions {where} GROUP BY resident_id, reason) ORDER BY resident_id, reason",
-            () if resident_id is None else (resident_id,)).fetchall()  # fmt: skip
-        return [_decision(row) for row in rows]
 
     def returned_addresses(self, resident_id: str) -> dict[str, str]:
         """Address fingerprints of a resident's returned notices, with when each was recorded."""
         return dict(self.db.execute(
             "SELECT address_hash, MAX(returned_at) FROM notices WHERE resident_id = ? AND returned_at IS NOT NULL"
             " GROUP BY address_hash", (resident_id,)).fetchall())  # fmt: skip
-
-    def latest_runs(self, limit: int) -> list[tuple[int, str, str, str, str | None]]:
-        """The latest `limit` runs, newest first: (run, run date, state, folder, summary JSON or None)."""
-        return self.db.execute(
-            "SELECT run_id, as_of, state, folder, summary FROM runs ORDER BY run_id DESC LIMIT ?", (limit,)
-        ).fetchall()
-
-    def held_in_latest_complete_run(self, withheld: bool = False) -> list[tuple[str, str, str, str, str]]:
-        """Who the latest complete run held for review (or withheld on a decision): (resident, reason, detail, kind,
-        expiry), by resident."""
-        return self.db.execute(
-            "SELECT resident_id, reason, detail, kind, expires_on FROM held WHERE run_id ="
-            " (SELECT MAX(run_id) FROM runs WHERE state = 'complete') AND withheld = ? ORDER BY resident_id, reason",
-            (int(withheld),)).fetchall()  # fmt: skip
-
-    def returned_notices(self) -> list[tuple[str, str, str, str, str]]:
-        """Notices recorded as returned, latest first: (resident, piece, kind, expiry, when recorded)."""
-        return self.db.execute(
-            "SELECT resident_id, piece_id, kind, expires_on, returned_at FROM notices"
-            " WHERE returned_at IS NOT NULL ORDER BY returned_at DESC, piece_id"
-        ).fetchall()
-
-    def handed_off_piece(self, piece_id: str) -> tuple[str, str | None] | None:
-        """A piece of a complete run: (piece, when recorded as returned or None); None if there is none."""
-        return self.db.execute(
-            "SELECT n.piece_id, n.returned_at FROM notices n JOIN runs r USING (run_id)"
-            " WHERE r.state = 'complete' AND n.piece_id = ?", (piece_id,)).fetchone()  # fmt: skip
-
-    def unreturned_pieces(self, resident_id: str) -> list[str]:
-        """The pieces of complete runs mailed to a resident and not recorded as returned."""
-        rows = self.db.execute(
-            "SELECT n.piece_id FROM notices n JOIN runs r USING (run_id) WHERE r.state = 'complete'"
-            " AND n.resident_id = ? AND n.returned_at IS NULL", (resident_id,)).fetchall()  # fmt: skip
-        return [piece_id for (piece_id,) in rows]
-
-    def latest_returned_piece(self, resident_id: str) -> tuple[str, str] | None:
-        """A resident's piece most recently recorded as returned: (piece, when recorded); None if none was."""
-        return self.db.execute(
-            "SELECT piece_id, returned_at FROM notices WHERE resident_id = ? AND returned_at IS NOT NULL"
-            " ORDER BY returned_at DESC LIMIT 1", (resident_id,)).fetchone()  # fmt: skip
-
-    def mark_returned(self, piece_id: str, when: str) -> None:
-        """Record a piece as returned at `when` (inside the caller's transaction): its notice no longer counts."""
-        self.db.execute("UPDATE notices SET returned_at = ? WHERE piece_id = ?", (when, piece_id))
 
     def sealing(self, run_id: int, sums: str, summary: dict[str, object]) -> None:
         """Record the run's folder as sealed (its SHA256SUMS), before it is renamed into place: from here on its

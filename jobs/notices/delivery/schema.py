@@ -66,7 +66,9 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     # 4: operators' decisions on held residents (notices decide), each answering one hold as it was (its
     # reason, detail and the registered address then); the address each run held a resident at, and
-    # whether a decision withheld them (listed apart, and decided anew by a later file).
+    # whether a decision withheld them (listed apart, and decided anew by a later file). Where each piece
+    # is in its folder (lot file, first page), and who looked at whose data (explain, preview: the access
+    # record municipal security policies ask for); the indexes a resident's history is read by.
     """
     ALTER TABLE held ADD COLUMN address_hash TEXT;
     ALTER TABLE held ADD COLUMN withheld INTEGER NOT NULL DEFAULT 0;
@@ -88,5 +90,16 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX decisions_by_hold ON decisions (resident_id, reason, decision_id);
     CREATE INDEX held_by_run ON held (run_id, resident_id);
+    CREATE INDEX held_by_resident ON held (resident_id);
+    CREATE INDEX notices_by_resident ON notices (resident_id);
+    ALTER TABLE notices ADD COLUMN pdf TEXT;
+    ALTER TABLE notices ADD COLUMN first_page INTEGER;
+    CREATE TABLE access_log (
+        at          TEXT NOT NULL,
+        operator    TEXT NOT NULL,
+        command     TEXT NOT NULL,
+        resident_id TEXT NOT NULL
+    );
+    CREATE INDEX access_by_time ON access_log (at);
     """,
 )

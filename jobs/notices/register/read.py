@@ -65,6 +65,11 @@ class RegisterRead:
         return next(iter(self.table.residents(self.table.positions_of({resident_id}))), None)
 
 
+def column_index(header: list[str], source: str) -> dict[str, int]:
+    """Where each known column is in a header row; RegisterError for a header the register cannot have."""
+    return _columns(header, source)
+
+
 def _columns(header: list[str], source: str) -> dict[str, int]:
     columns: dict[str, int] = {}
     unused: list[tuple[int, str]] = []
@@ -107,9 +112,14 @@ def read_register(path: Path, encoding: str | None = None, *, row_by_row: bool =
     A row whose resident ID does not match `resident_id_pattern` in full, or is a My Number's 12 digits,
     is rejected (ConfigError for a pattern that is no regular expression).
     """
-    source = str(path)
+    return read_data(read_file(path, str(path)), str(path), encoding, row_by_row=row_by_row,
+                     resident_id_pattern=resident_id_pattern)  # fmt: skip
+
+
+def read_data(data: bytes, source: str, encoding: str | None = None, *, row_by_row: bool = False,
+              resident_id_pattern: str = RESIDENT_ID_PATTERN) -> RegisterRead:  # fmt: skip
+    """read_register, of a register's bytes (SOURCE names it in messages)."""
     shapes = Shapes.of(resident_id_pattern)
-    data = read_file(path, source)
     refuse_utf16(data, source, encoding)
     with ThreadPoolExecutor(max_workers=1) as pool:  # hashing lets go of the GIL: it runs beside the reading
         sha256 = pool.submit(lambda: hashlib.sha256(data).hexdigest())

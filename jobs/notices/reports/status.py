@@ -107,3 +107,26 @@ def record_returned(ledger: Ledger, ids: list[str]) -> tuple[list[str], list[str
                 ledger.mark_returned(piece[0], now)
                 recorded.append(piece[0])
     return recorded, already, unknown
+
+
+def report(ledger: Ledger, runs: int = 10) -> list[str]:
+    """`notices status`: recent runs, who is held or withheld, the decisions in force, returned mail."""
+    lines = [f"recent runs: {len(recent := recent_runs(ledger, runs))}"]
+    for line in recent:
+        mailed = ", ".join(f"{k} {v}" for k, v in line.mailed_by_kind.items()) or "none"
+        lines.append(f"  run {line.run_id}  {line.as_of}  {line.state}  mailed: {mailed}  held: {line.held}"
+                     f"  rejected: {line.rejected}  lapsed: {line.lapsed}  {line.folder}")  # fmt: skip
+    for title, rows in (("held for review in the latest run", still_held(ledger)),
+                        ("withheld on a decision in the latest run", still_held(ledger, withheld=True))):  # fmt: skip
+        lines.append(f"{title}: {len(rows)}")
+        lines += [f"  {rid}  {reason}  {kind} {expires_on}  {detail}" for rid, reason, detail, kind, expires_on in rows]
+    decided = ledger.decisions()
+    lines.append(f"decisions in force: {len(decided)}")
+    for d in decided:
+        where = f" to 〒{d.mail_to_postal_code} {d.mail_to_address} {d.mail_to_name}".rstrip() if d.decision == "mail_to" else ""
+        until = f" until {d.until}" if d.until else ""
+        lines.append(f"  {d.resident_id}  {d.reason}  {d.decision}{where}{until}  by {d.decided_by} "
+                     f"{d.decided_at[:10]}  {d.note}")  # fmt: skip
+    lines.append(f"returned mail: {len(back := returned(ledger))}")
+    lines += [f"  {rid}  piece {piece}  {kind} {expires_on}  returned {when[:10]}" for rid, piece, kind, expires_on, when in back]
+    return lines

@@ -8,7 +8,8 @@ from datetime import date
 
 import numpy as np
 
-from .arrays import NAT, Days
+Days = np.ndarray  # datetime64[D]; NaT where there is no date (as in arrays.py, which imports dates.py, which imports this)
+NAT = np.datetime64("NaT", "D")
 
 # What the register lacks when an expiry cannot be decided (issue 12; domain.md 2.1, 2.2), as Possible.missing.
 MISSING = {

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
+
+from dateutil.relativedelta import relativedelta
 
 import numpy as np
 
@@ -149,3 +151,26 @@ def lapsed(table: ResidentTable, as_of: date, config: Config) -> list[tuple[int,
                      table.texts("household_id", positions), [subject] * len(positions), _days(at),
                      _days(arrays.grace_end(at)), strict=True)  # fmt: skip
     return sorted(found, key=lambda row: (row[0], row[3] != "card"))
+
+
+def first_due(table: ResidentTable, position: int, after: date, config: Config) -> tuple[date, Due] | None:
+    """The first run date after AFTER on which the engine finds the resident at POSITION due, with the notice
+    (as `plan` on that date finds it, before the ledger and the holds): tried on the few dates an expiry can
+    enter the window or the reminder days."""
+    row, e, h = int(table.rows[position]), expiries(table, config.leap_day), holders(table)
+    reminder = config.reminder_days if config.reminder_enabled else None
+    candidates = {after + timedelta(days=1)}  # an expiry the register leaves open may be due any night
+    for column in (e.card, e.cert, e.card_computed.low, e.card_computed.high, e.cert_computed.low, e.cert_computed.high):
+        if not np.isnat(column[row]):
+            day = column[row].astype(object)
+            start = day - relativedelta(months=3)  # the window's far end reaches it (month ends clamp: a few days)
+            candidates.update(start + timedelta(days=k) for k in range(-3, 4))
+            candidates.add(day + timedelta(days=1))  # the first reminder day
+    for day in sorted(c for c in candidates if c > after):
+        found = plan(table, day, config)
+        if found.notices.kind[row] >= 0:
+            settled = {r.line: due for r, due, _ in found.settled()}
+            due = settled.get(int(table.lines()[position]))
+            if due is not None:
+                return day, due
+    return None
