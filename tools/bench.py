@@ -77,7 +77,7 @@ def measure(what: str, *args: str) -> dict[str, float]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def bench(work: Path, rows: int, due: int, large: int = 0) -> dict[str, object]:
+def bench(work: Path, rows: int, due: int, large: int = 0, pieces: int = 1_000_000) -> dict[str, object]:
     """Every figure of the benchmark, measured in `work`; with LARGE, a run of LARGE due residents
     too, to show whether memory grows with the number of pieces."""
     work.mkdir(parents=True, exist_ok=True)
@@ -87,6 +87,8 @@ def bench(work: Path, rows: int, due: int, large: int = 0) -> dict[str, object]:
         register = work / f"big-{encoding}.csv"
         write_big_register(register, rows, encoding)
         figures[f"selection_{encoding}"] = measure("_selection", str(register))
+    (work / "explain.sqlite3").unlink(missing_ok=True)
+    figures["explain"] = measure("_explain", str(work / "big-utf-8.csv"), str(work / "explain.sqlite3"), str(pieces))
     write_due_register(work / "due.csv", due)
     shutil.rmtree(work / "run", ignore_errors=True)  # a fresh ledger: every due resident is mailed
     figures["rendering"] = measure("_rendering", str(work / "due.csv"), str(work / "run"))
@@ -107,12 +109,13 @@ def command(
     rows: Annotated[int, typer.Option(help="Residents in the register for the selection figures.")] = 1_000_000,
     due: Annotated[int, typer.Option(help="Due residents for the rendering figures.")] = 1000,
     large: Annotated[int, typer.Option(help="Due residents of a second, larger run, for memory growth (0: none).")] = 0,
+    pieces: Annotated[int, typer.Option(help="Pieces in the ledger the look-ups are timed on.")] = 1_000_000,
     work: Annotated[Path, typer.Option(help="Scratch folder for the synthetic registers and runs.")] = Path("output/bench"),
     out: Annotated[Path, typer.Option(help="Where the figures go (JSON).")] = Path("output/bench.json"),
 ) -> None:
     """Measure selection and rendering, and the naive one-document-per-letter baseline; print the figures."""
     with errors_to_exit_codes():
-        figures = bench(work, rows, due, large)
+        figures = bench(work, rows, due, large, pieces)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
     table = Table(title=f"notices bench ({figures['machine']['cpus']} CPUs, Python {figures['machine']['python']})")  # type: ignore[index]
@@ -122,6 +125,10 @@ def command(
         f = figures[f"selection_{encoding}"]
         table.add_row(f"selection, {rows:,} rows, {encoding}", f"{f['seconds']:.1f}", f"{f['rows'] / f['seconds']:,.0f} rows/s",
                       f"{f['peak_mib']:.0f}", f"{f['due']} due")  # type: ignore[index]  # fmt: skip
+    e = figures["explain"]
+    table.add_row(f"explain, {rows:,} rows; ledger look-ups, {pieces:,} pieces", f"{e['explain_seconds']:.2f}",
+                  f"piece {e['piece_ms_max']:.1f} ms, ID {e['application_id_ms_max']:.1f} ms, history "
+                  f"{e['history_ms_max']:.1f} ms (max)", f"{e['peak_mib']:.0f}", "")  # type: ignore[index]  # fmt: skip
     b = figures["baseline"]
     for key, count in (("rendering", due), ("rendering_large", large)):
         if key in figures:

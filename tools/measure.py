@@ -12,7 +12,7 @@ import resource
 import sys
 import threading
 import time
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 AS_OF = date(2026, 11, 26)
@@ -125,7 +125,60 @@ def _baseline(register: str) -> dict[str, float]:
     return {"seconds": seconds, "packets": len(mail), "packets_per_s": len(mail) / seconds, "peak_mib": _peak_mib()}
 
 
-MEASUREMENTS = {"_selection": _selection, "_rendering": _rendering, "_baseline": _baseline}
+def _ledger_of(path: str, pieces: int, resident_ids: list[str]) -> None:
+    """A ledger of PIECES handed-off pieces in runs of 100,000, to the residents given (over and over)."""
+    from notices.delivery.ledger import Ledger, NoticeRecord
+
+    with Ledger.open(Path(path)) as ledger:
+        for first in range(0, pieces, 100_000):
+            run_id, _ = ledger.begin_run(AS_OF, Path(path).parent / "out")
+            batch = range(first, min(pieces, first + 100_000))
+            ids = [f"{99999700000000000000000 + n:023d}" for n in batch]
+            ledger.record_notices(run_id, [NoticeRecord(  # one notice a resident and expiry: each time another expiry
+                resident_ids[n % len(resident_ids)], "card_renewal", AS_OF + timedelta(days=n // len(resident_ids)),
+                f"{run_id:05d}-{n:06d}", ids[n - first], "", "lot-0001.pdf", 1) for n in batch])  # fmt: skip
+            with ledger.transaction():
+                ledger.db.executemany("INSERT INTO application_ids VALUES (?, ?, ?, 0)",
+                                      [(i, resident_ids[n % len(resident_ids)], run_id) for n, i in zip(batch, ids)])  # fmt: skip
+            ledger.complete_run(run_id)
+
+
+def _explain(register: str, ledger_path: str, pieces: str) -> dict[str, float]:
+    """notices explain on a big register (the last resident: the search goes through the whole file), and the
+    ledger's look-ups on a ledger of PIECES pieces."""
+    import random
+
+    from notices.config import load_config
+    from notices.delivery.ledger import Ledger
+    from notices.reports.explain import explain
+
+    config = load_config(ROOT / "config" / "municipality.toml")
+    data = Path(register).read_bytes()
+    last = data.rstrip(b"\r\n").rsplit(b"\n", 1)[1].split(b",", 1)[0].decode()
+    residents = list(dict.fromkeys(line.split(b",", 1)[0].decode() for line in data[-2_000_000:].splitlines()[1:]
+                                   if line[:1].isdigit()))
+    start = time.perf_counter()
+    _ledger_of(ledger_path, int(pieces), residents)
+    built = time.perf_counter() - start
+    with Ledger.read(Path(ledger_path)) as ledger:
+        start = time.perf_counter()
+        story = explain(Path(register), last, AS_OF, config, ledger)
+        explained = time.perf_counter() - start
+        rng, timings = random.Random(1), {"piece": [], "application_id": [], "history": []}
+        for _ in range(200):
+            n = rng.randrange(int(pieces))
+            for what, ask in (("piece", lambda: ledger.piece_owner(f"{n // 100_000 + 1:05d}-{n:06d}")),
+                              ("application_id", lambda: ledger.application_id_owner(f"{99999700000000000000000 + n:023d}")),
+                              ("history", lambda: ledger.pieces_of(residents[n % len(residents)]))):  # fmt: skip
+                t = time.perf_counter()
+                ask()
+                timings[what].append(time.perf_counter() - t)
+    return {"explain_seconds": explained, "found": bool(story.get("in_register")), "ledger_build_seconds": built,
+            **{f"{what}_ms_max": max(t) * 1000 for what, t in timings.items()},
+            **{f"{what}_ms_mean": sum(t) / len(t) * 1000 for what, t in timings.items()}, "peak_mib": _peak_mib()}  # fmt: skip
+
+
+MEASUREMENTS = {"_selection": _selection, "_rendering": _rendering, "_baseline": _baseline, "_explain": _explain}
 
 
 if __name__ == "__main__":
