@@ -69,6 +69,7 @@ class Config:
     window_width_mm: float = WINDOW_DEFAULTS["window_width_mm"]
     window_height_mm: float = WINDOW_DEFAULTS["window_height_mm"]
     resident_id_pattern: str = RESIDENT_ID_PATTERN  # a regular expression a whole resident ID must match
+    fallback_font: str = "IPAmj明朝"  # after the BIZ UD fonts: the 文字情報基盤 characters they lack (issue 13)
 
     def qr_payload(self, application_id: str) -> str:
         """The online-application address with the ID filled in."""
@@ -254,6 +255,7 @@ def load_config(path: Path) -> Config:
         leap_day=dates.choice("leap_day", LEAP_DAY_POLICIES, "feb28"),
         mincho_font=fonts.text("mincho", default="BIZ UDMincho"),
         gothic_font=fonts.text("gothic", default="BIZ UDGothic"),
+        fallback_font=fonts.text("fallback", default="IPAmj明朝"),
         foreign_hotline=town.text("foreign_hotline", default="0120-0178-27"),
         reminder_enabled=after.boolean("reminder", True),
         reminder_days=after.integer("reminder_days", 1, 90, 30),

@@ -145,7 +145,7 @@ def run(register: Path, as_of: date, config: Config, out_dir: Path, ledger_path:
         progress: Callable[[int, int], None] | None = None, executor: Executor | None = None) -> RunResult:  # fmt: skip
     """Run the nightly job for one run date and return the sealed hand-off folder; the lots are rendered
     by EXECUTOR (default: in this process), the folder and the ledger written by this process only."""
-    for family in (config.mincho_font, config.gothic_font):
+    for family in (config.mincho_font, config.gothic_font, config.fallback_font):
         fonts.font_file(family)  # a missing font would be silently replaced: stop before anything is done
     with (executor or Serial()).open() as render_lots, Ledger.open(ledger_path) as ledger:
         journal.check(ledger, out_dir)  # first: a ledger behind the folder would settle and mail wrongly
