@@ -10,18 +10,12 @@ from pathlib import Path
 from fontTools.ttLib import TTCollection, TTFont
 
 from ..errors import FontError
+from ..gaiji import VARIATION_SELECTORS, is_private_use
 
 _INSTALL_HINT = ("Debian: make setup, or apt-get install fonts-morisawa-bizud-mincho fonts-morisawa-bizud-gothic "
                  "fonts-noto-core fonts-noto-cjk fonts-ipamj-mincho")
 _ASCII_WHITESPACE = frozenset("\t\n\r ")
 Coverage = tuple[frozenset[int], frozenset[tuple[int, int]]]  # the code points a font maps, its (base, selector) pairs
-# Variation selectors (VS1-16, VS17-256): drawable only as a sequence the font knows.
-VARIATION_SELECTORS = frozenset(range(0xFE00, 0xFE10)) | frozenset(range(0xE0100, 0xE01F0))
-
-
-def is_private_use(code: int) -> bool:
-    """True for a code point of a private-use area (the BMP's, or planes 15 and 16)."""
-    return 0xE000 <= code <= 0xF8FF or 0xF0000 <= code <= 0x10FFFF
 
 
 def _not_installed(family: str) -> FontError:
