@@ -5,9 +5,10 @@ VENV     := .venv
 PYTHON   ?= python3
 AS_OF    ?= 2026-11-26
 REGISTER ?= data/register.csv
-# Debian packages: the letters' fonts (Japanese, and the foreign-language pages'), what WeasyPrint
-# needs to lay out and subset them, and Chromium, in which the tests open the run report.
-DEBS     := fonts-morisawa-bizud-mincho fonts-morisawa-bizud-gothic fonts-noto-core fonts-noto-cjk fontconfig \
+# Debian packages: the letters' fonts (Japanese, the 文字情報基盤 fallback for names and addresses, and
+# the foreign-language pages'), what WeasyPrint needs to lay out and subset them, and Chromium, in which
+# the tests open the run report.
+DEBS     := fonts-morisawa-bizud-mincho fonts-morisawa-bizud-gothic fonts-ipamj-mincho fonts-noto-core fonts-noto-cjk fontconfig \
             libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 chromium
 
 .PHONY: notices test bench setup system-deps sample clean

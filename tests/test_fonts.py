@@ -7,13 +7,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from notices.errors import FontError
-from notices.letters.fonts import font_file, missing_glyphs
+from notices.letters.fonts import font_file, missing_glyphs, missing_in_stacks
 
 FAMILIES = ["BIZ UDMincho", "BIZ UDGothic"]
+FALLBACK = ["IPAmj明朝"]  # the letters' fallback (config [fonts] fallback), Debian fonts-ipamj-mincho
 
 
 def test_font_file_finds_the_installed_fonts() -> None:
-    for family in FAMILIES:
+    assert font_file("IPAmj明朝") == font_file("IPAmjMincho")  # fontconfig knows it by both names
+    for family in FAMILIES + FALLBACK:
         path = font_file(family)
         assert path.is_file() and path.suffix.lower() in (".ttf", ".otf", ".ttc")
 
@@ -51,6 +53,32 @@ def test_variation_selectors_count_only_as_known_sequences() -> None:
     assert missing_glyphs("a\U000e0100", FAMILIES) == ["\U000e0100"]
 
 
+# What the BIZ UD fonts draw alone, and with the fallback after each (issue 13): 𠮷 (U+20BB7) only the fallback
+# has; 髙, 﨑 (a compatibility ideograph: never normalised to 崎) and 𩸽 (plane 2) the BIZ UD fonts have.
+@pytest.mark.parametrize(("text", "alone", "with_fallback"), [
+    ("𠮷田", ["𠮷"], []),
+    ("髙橋 﨑子 𩸽", [], []),
+    ("葛\U000e0100", [], []),  # an Adobe-Japan1 sequence the BIZ UD fonts know
+    # An MJ sequence only the fallback knows: Pango draws 葛 with the first font that has it, a BIZ UD font,
+    # and drops the selector, so the letter would show the default form: still missing.
+    ("葛\U000e0102", ["\U000e0102"], ["\U000e0102"]),
+    ("\ue000山", ["\ue000"], ["\ue000"]),  # private use: never drawable, whatever a font maps there
+    ("a\U000e0100", ["\U000e0100"], ["\U000e0100"]),
+])  # fmt: skip
+def test_the_fallback_draws_what_the_biz_ud_fonts_lack(text: str, alone: list[str], with_fallback: list[str]) -> None:
+    assert missing_glyphs(text, FAMILIES) == alone
+    assert missing_glyphs(text, FAMILIES, FALLBACK) == with_fallback
+
+
+def test_a_sequence_is_drawn_by_the_font_that_draws_its_base() -> None:
+    assert missing_glyphs("葛\U000e0102", FALLBACK) == []  # the fallback alone knows it
+    assert missing_in_stacks("葛\U000e0102", [["IPAmj明朝", "BIZ UDMincho"]]) == []
+    assert missing_in_stacks("葛\U000e0100", [["IPAmj明朝", "BIZ UDMincho"]]) == ["\U000e0100"]
+    # Every stack must draw it: the one whose first font with 葛 lacks the sequence decides.
+    assert missing_in_stacks("葛\U000e0100", [["BIZ UDMincho"], ["Noto Sans CJK SC", "BIZ UDGothic"]]) == ["\U000e0100"]
+    assert missing_in_stacks("葛\U000e0100", [["BIZ UDMincho"], ["Noto Sans", "BIZ UDGothic"]]) == []
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.text())
 def test_missing_glyphs_is_a_deduplicated_subsequence(text: str) -> None:
@@ -60,6 +88,7 @@ def test_missing_glyphs_is_a_deduplicated_subsequence(text: str) -> None:
     assert not set(missing) & set("\t\n\r ")
     firsts = [text.index(char) for char in missing]
     assert firsts == sorted(firsts)
+    assert set(missing_glyphs(text, FAMILIES, FALLBACK)) <= set(missing)  # a fallback only ever draws more
     for char in text:
         code = ord(char)
         if 0xE000 <= code <= 0xF8FF or code >= 0xF0000:

@@ -7,7 +7,10 @@ from datetime import date
 import pytest
 from conftest import make_resident
 
+from notices.config import Config
+from notices.rules import dates  # noqa: F401  (first: rules.arrays, dates and possible import one another)
 from notices.rules import review
+from notices.rules.selection import glyph_check
 from notices.letters.fonts import missing_glyphs
 from notices.models import Due, Kind, Resident
 
@@ -21,7 +24,7 @@ def due(kind: Kind = Kind.CARD_RENEWAL, **changes: object) -> Due:
 
 def reasons(d: Due, protected: frozenset[str] = frozenset(), owner: str | None = None, dup: bool = False) -> list[str]:
     found = (review.support_measure(d, protected) + review.address(d) + review.layout(d)
-             + review.glyphs(d, lambda text: missing_glyphs(text, FONTS)) + review.application_id(d, owner, dup))
+             + review.glyphs(d, lambda text, _language: missing_glyphs(text, FONTS)) + review.application_id(d, owner, dup))
     return [f.reason for f in found]
 
 
@@ -50,12 +53,31 @@ def test_address(changes: dict[str, str], detail: str) -> None:
 
 
 def test_glyph_names_the_code_point() -> None:
-    (found,) = review.glyphs(due(name="山\ue000 太郎"), lambda text: missing_glyphs(text, FONTS))
+    (found,) = review.glyphs(due(name="山\ue000 太郎"), lambda text, _language: missing_glyphs(text, FONTS))
     assert found.reason == "glyph" and found.detail == "name: U+E000"
 
 
 def test_variant_kanji_that_the_fonts_draw_are_not_held() -> None:
     assert reasons(due(name="髙橋 﨑子", address="架空県若葉町齋藤1-1")) == []
+
+
+FOREIGN = {"nationality": "CN", "residence_status": "永住者"}
+
+
+# The run's own check (the letter fonts, the fallback after each): what it holds, and the detail it gives.
+@pytest.mark.parametrize(("changes", "detail"), [
+    ({"name": "𠮷田 髙﨑 𩸽 葛\U000e0100", "address": "架空県若葉町𠮷野1-1"}, None),  # drawn by BIZ UD or IPAmj明朝
+    ({"name": "山\ue000 太郎"}, "name: U+E000"),  # the vendor's 外字: held, its code point named
+    ({"address_extra": "\U000f0001ハイツ", "name_kana": "ヤ\ue000"}, "name_kana: U+E000; address_extra: U+F0001"),
+    ({"name": "葛\U000e0102"}, "name: U+E0102"),  # an MJ sequence: BIZ UD draws 葛 and would drop the selector
+    ({"name": "葛\U000e0100", "language": "en", **FOREIGN}, None),  # the English page draws 葛 with BIZ UD too
+    # On the Chinese page the name is drawn by Noto Sans CJK SC, which has 葛 but not this sequence.
+    ({"name": "葛\U000e0100", "language": "zh", **FOREIGN}, "name: U+E0100"),
+    ({"name_kana": "葛\U000e0100", "language": "zh", **FOREIGN}, None),  # only the name is printed on that page
+])  # fmt: skip
+def test_glyphs_with_the_fallback_font(config: Config, changes: dict[str, str], detail: str | None) -> None:
+    found = review.glyphs(due(**changes), glyph_check(config))
+    assert [f.detail for f in found] == ([detail] if detail else [])
 
 
 def test_too_long_to_print_is_held_for_layout() -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
+from .gaiji import GaijiMap, load_map
 
 DATE_STYLES = ("era_western", "era", "western")
 FIRST_YEARS = ("元年", "1年")
@@ -69,6 +70,8 @@ class Config:
     window_width_mm: float = WINDOW_DEFAULTS["window_width_mm"]
     window_height_mm: float = WINDOW_DEFAULTS["window_height_mm"]
     resident_id_pattern: str = RESIDENT_ID_PATTERN  # a regular expression a whole resident ID must match
+    fallback_font: str = "IPAmj明朝"  # after the BIZ UD fonts: the 文字情報基盤 characters they lack (issue 13)
+    gaiji: GaijiMap = GaijiMap()  # the agreed Unicode text of the vendor's private-use code points
 
     def qr_payload(self, application_id: str) -> str:
         """The online-application address with the ID filled in."""
@@ -133,6 +136,12 @@ class _Table:
         if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
             raise self._fail(key, f"must be a number of millimetres from {low:g} to {high:g}")
         return float(value)
+
+    def file(self, key: str, folder: Path) -> Path | None:
+        """The file named by KEY, relative to FOLDER (the configuration's); None when the key is not set."""
+        if self._get(key, None) is None:
+            return None
+        return folder / self.text(key)
 
     def https_url(self, key: str) -> str:
         """An https:// address with a host; anything else (javascript:, data:, http:) would reach the QR codes."""
@@ -233,6 +242,7 @@ def load_config(path: Path) -> Config:
     output = tables.table("output")
     dates = tables.table("dates")
     fonts = tables.table("fonts")
+    gaiji_file = fonts.file("gaiji_map", path.parent)
     window = _window(tables.table("envelope", optional=True))
     after = tables.table("after_expiry", optional=True)
     register = tables.table("register", optional=True)
@@ -254,6 +264,8 @@ def load_config(path: Path) -> Config:
         leap_day=dates.choice("leap_day", LEAP_DAY_POLICIES, "feb28"),
         mincho_font=fonts.text("mincho", default="BIZ UDMincho"),
         gothic_font=fonts.text("gothic", default="BIZ UDGothic"),
+        fallback_font=fonts.text("fallback", default="IPAmj明朝"),
+        gaiji=load_map(gaiji_file) if gaiji_file else GaijiMap(),
         foreign_hotline=town.text("foreign_hotline", default="0120-0178-27"),
         reminder_enabled=after.boolean("reminder", True),
         reminder_days=after.integer("reminder_days", 1, 90, 30),

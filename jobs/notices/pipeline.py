@@ -147,13 +147,13 @@ def run(register: Path, as_of: date, config: Config, out_dir: Path, ledger_path:
         progress: Callable[[int, int], None] | None = None, executor: Executor | None = None) -> RunResult:  # fmt: skip
     """Run the nightly job for one run date and return the sealed hand-off folder; the lots are rendered
     by EXECUTOR (default: in this process), the folder and the ledger written by this process only."""
-    for family in (config.mincho_font, config.gothic_font):
+    for family in (config.mincho_font, config.gothic_font, config.fallback_font):
         fonts.font_file(family)  # a missing font would be silently replaced: stop before anything is done
     with (executor or Serial()).open() as render_lots, Ledger.open(ledger_path) as ledger:
         journal.check(ledger, out_dir)  # first: a ledger behind the folder would settle and mail wrongly
         _settle_crashed_runs(ledger, out_dir)
         crash_point("recovered")
-        read = read_register(register, encoding, resident_id_pattern=config.resident_id_pattern)
+        read = read_register(register, encoding, resident_id_pattern=config.resident_id_pattern, gaiji=config.gaiji)
         crash_point("read")
         log.info("read %d rows from %s (%s): %d rejected", read.rows_read, register.name, read.encoding, len(read.rejects))
         if not read.rows_read:
@@ -216,7 +216,7 @@ def plan(register: Path, as_of: date, config: Config, ledger_path: Path, out_dir
          encoding: str | None = None) -> tuple[list[Path], RunSummary]:  # fmt: skip
     """The run's selection for a date, as a CSV and a summary: nothing rendered, nothing recorded."""
     with Ledger.read(ledger_path, empty_if_missing=True) as ledger:
-        read = read_register(register, encoding, resident_id_pattern=config.resident_id_pattern)
+        read = read_register(register, encoding, resident_id_pattern=config.resident_id_pattern, gaiji=config.gaiji)
         sel = select(read, as_of, config, ledger)
     summary = summarise(read, sel, as_of, None, sel.mail, 0, 0, None)
     rows = sorted([*sel.outcomes, *((j.line, j.resident_id, "rejected", "", "", j.reason)
@@ -233,7 +233,7 @@ def plan(register: Path, as_of: date, config: Config, ledger_path: Path, out_dir
 def preview(register: Path, resident_id: str, as_of: date, config: Config, out_dir: Path, templates_dir: Path,
             kind: Kind | None = None, encoding: str | None = None) -> list[Path]:  # fmt: skip
     """Render one resident's piece to a PDF and PNG pages; no ledger, no application ID issued."""
-    read = read_register(register, encoding, resident_id_pattern=config.resident_id_pattern)
+    read = read_register(register, encoding, resident_id_pattern=config.resident_id_pattern, gaiji=config.gaiji)
     resident = read.find(resident_id)
     if resident is None:
         rejected = [j for j in read.rejects if j.resident_id == resident_id]

@@ -10,15 +10,12 @@ from pathlib import Path
 from fontTools.ttLib import TTCollection, TTFont
 
 from ..errors import FontError
+from ..gaiji import VARIATION_SELECTORS, is_private_use
 
-_INSTALL_HINT = "Debian: make setup, or apt-get install fonts-morisawa-bizud-mincho fonts-morisawa-bizud-gothic fonts-noto-core fonts-noto-cjk"
+_INSTALL_HINT = ("Debian: make setup, or apt-get install fonts-morisawa-bizud-mincho fonts-morisawa-bizud-gothic "
+                 "fonts-noto-core fonts-noto-cjk fonts-ipamj-mincho")
 _ASCII_WHITESPACE = frozenset("\t\n\r ")
-# Variation selectors (VS1-16, VS17-256): drawable only as a sequence the font knows.
-_VARIATION_SELECTORS = frozenset(range(0xFE00, 0xFE10)) | frozenset(range(0xE0100, 0xE01F0))
-
-
-def _is_private_use(code: int) -> bool:
-    return 0xE000 <= code <= 0xF8FF or 0xF0000 <= code <= 0x10FFFF
+Coverage = tuple[frozenset[int], frozenset[tuple[int, int]]]  # the code points a font maps, its (base, selector) pairs
 
 
 def _not_installed(family: str) -> FontError:
@@ -56,7 +53,7 @@ def font_file(family: str) -> Path:
     return Path(file)
 
 
-def _cmap_of(font: TTFont) -> tuple[frozenset[int], frozenset[tuple[int, int]]]:
+def _cmap_of(font: TTFont) -> Coverage:
     cmap = font["cmap"]
     points = frozenset(cmap.getBestCmap() or {})
     sequences: set[tuple[int, int]] = set()
@@ -68,7 +65,7 @@ def _cmap_of(font: TTFont) -> tuple[frozenset[int], frozenset[tuple[int, int]]]:
 
 
 @functools.cache
-def _coverage(family: str) -> tuple[frozenset[int], frozenset[tuple[int, int]]]:
+def _coverage(family: str) -> Coverage:
     """The code points FAMILY maps, and the (base, selector) sequences it knows."""
     path = font_file(family)
     if path.suffix.lower() not in (".ttc", ".otc"):
@@ -83,23 +80,34 @@ def _coverage(family: str) -> tuple[frozenset[int], frozenset[tuple[int, int]]]:
         collection.close()
 
 
-def missing_glyphs(text: str, families: Sequence[str]) -> list[str]:
-    """The characters of TEXT (each once, in order) that some of FAMILIES cannot draw."""
-    coverages = [_coverage(family) for family in families]
+def missing_glyphs(text: str, families: Sequence[str], fallback: Sequence[str] = ()) -> list[str]:
+    """The characters of TEXT (each once, in order) that some of FAMILIES, each followed by FALLBACK, cannot draw."""
+    return missing_in_stacks(text, [(family, *fallback) for family in families])
+
+
+def _draws_sequence(stack: Sequence[Coverage], base: int, selector: int) -> bool:
+    # Pango draws a variation sequence with the font that draws its base, the first of the stack that maps it,
+    # and drops a selector that font does not know: the base would print in its default form, not as registered.
+    font = next((coverage for coverage in stack if base in coverage[0]), None)
+    return font is not None and (base, selector) in font[1]
+
+
+def missing_in_stacks(text: str, stacks: Sequence[Sequence[str]]) -> list[str]:
+    """The characters of TEXT (each once, in order) that some of STACKS cannot draw; a stack is a CSS font list,
+    whose fonts draw each character by turns (Pango's fallback), never a generic family's chance font."""
+    coverages = [[_coverage(family) for family in stack] for stack in stacks]
     missing: list[str] = []
     previous = ""
     for char in text:
         code = ord(char)
         if char in _ASCII_WHITESPACE:
             ok = True
-        elif _is_private_use(code):
-            ok = False
-        elif code in _VARIATION_SELECTORS:
-            ok = bool(previous) and all(
-                (ord(previous), code) in sequences for _points, sequences in coverages
-            )
+        elif is_private_use(code):
+            ok = False  # a vendor's 外字: whatever a font puts there is not what the register means
+        elif code in VARIATION_SELECTORS:  # drawable only as a sequence the font knows
+            ok = bool(previous) and all(_draws_sequence(stack, ord(previous), code) for stack in coverages)
         else:
-            ok = all(code in points for points, _sequences in coverages)
+            ok = all(any(code in points for points, _sequences in stack) for stack in coverages)
         if not ok and char not in missing:
             missing.append(char)
         previous = char

@@ -12,7 +12,7 @@ import functools
 import re
 import string
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from types import MappingProxyType
@@ -201,10 +201,10 @@ def text_size(code: str) -> str:
     return TEXT_SIZE.get(normalise(code), DEFAULT_TEXT_SIZE)
 
 
-def families(code: str, japanese: str = JAPANESE_FONT) -> tuple[str, ...]:
-    """The font families that draw text in language CODE, first choice first."""
+def families(code: str, japanese: str = JAPANESE_FONT, fallback: str = "") -> tuple[str, ...]:
+    """The font families that draw text in language CODE, first choice first (the Japanese font, then FALLBACK)."""
     own = FONTS[normalise(code)]
-    return own + ((japanese,) if japanese not in own else ())
+    return own + ((japanese,) if japanese not in own else ()) + ((fallback,) if fallback else ())
 
 
 def css_string(value: str) -> str:
@@ -218,9 +218,14 @@ def css_string(value: str) -> str:
     return "'" + "".join(out) + "'"
 
 
-def font_family(code: str, japanese: str = JAPANESE_FONT) -> str:
+def font_list(families: Sequence[str], generic: str) -> str:
+    """A CSS font-family list: FAMILIES quoted, then the GENERIC family."""
+    return ", ".join([css_string(f) for f in families] + [generic])
+
+
+def font_family(code: str, japanese: str = JAPANESE_FONT, fallback: str = "") -> str:
     """The CSS font-family list for text in language CODE."""
-    return ", ".join([css_string(f) for f in families(code, japanese)] + ["sans-serif"])
+    return font_list(families(code, japanese, fallback), "sans-serif")
 
 
 def check_fonts() -> None:

@@ -100,6 +100,11 @@ class Renderer:
         self.templates_dir = templates_dir.resolve()
         self._fetcher = LocalFetcher(self.templates_dir)
         self._geometry = envelope.geometry(config)
+        # Each BIZ UD font with the fallback right after it: Pango draws a character the first lacks with the
+        # fallback (issue 13), and fonts.missing_in_stacks checks names and addresses against these same lists.
+        self._fonts = {"mincho": config.mincho_font, "gothic": config.gothic_font, "fallback": config.fallback_font,
+                       "mincho_stack": Markup(i18n.font_list((config.mincho_font, config.fallback_font), "serif")),
+                       "gothic_stack": Markup(i18n.font_list((config.gothic_font, config.fallback_font), "sans-serif"))}
         env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(self.templates_dir),
             autoescape=True,
@@ -190,7 +195,7 @@ class Renderer:
             lot=(pieces[0].lot if pieces else 0) if lot is None else lot,
             geo=self._geometry,
             margin=envelope.PAGE_MARGIN_MM,
-            fonts={"mincho": self.config.mincho_font, "gothic": self.config.gothic_font},
+            fonts=self._fonts,
         )
         return html, all_slots
 
@@ -258,7 +263,7 @@ class Renderer:
         overlay = self._document(self._overlay.render(
             pages=pages, box_rules=box_rules, box_names=box_names, cfg=self.config, lot=pieces[0].lot,
             geo=self._geometry, margin=envelope.PAGE_MARGIN_MM,
-            fonts={"mincho": self.config.mincho_font, "gothic": self.config.gothic_font}))  # fmt: skip
+            fonts=self._fonts))  # fmt: skip
         over = layers.misfits(overlay, pages)
         plan = [(background, number) for background in backgrounds for number in range(background.page_count)]
         pdf = layers.compose(overlay.write_pdf(), plan, pages)

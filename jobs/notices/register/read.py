@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import itertools
@@ -20,6 +21,7 @@ from .bulk_memory import bulk_memory
 from .csvfile import Record, read_file, read_records
 from .encodings import refuse_utf16
 from ..errors import RegisterError
+from ..gaiji import GaijiMap
 from ..models import CardState, QualityNote, Reject, Resident, Status
 from ..privacy import quote
 from .cells import ALIASES, DATE_COLUMNS, REQUIRED, RESIDENT_ID_PATTERN, Shapes
@@ -105,20 +107,27 @@ def _log_unused(unused: list[tuple[int, str]], source: str) -> None:
 
 
 def read_register(path: Path, encoding: str | None = None, *, row_by_row: bool = False,
-                  resident_id_pattern: str = RESIDENT_ID_PATTERN) -> RegisterRead:  # fmt: skip
+                  resident_id_pattern: str = RESIDENT_ID_PATTERN,
+                  gaiji: GaijiMap = GaijiMap()) -> RegisterRead:  # fmt: skip
     """Read a register file; raise RegisterError only when the file cannot be read at all.
 
     The plain lines are read in bulk; `row_by_row` reads every line with the per-row code (the reference).
     A row whose resident ID does not match `resident_id_pattern` in full, or is a My Number's 12 digits,
-    is rejected (ConfigError for a pattern that is no regular expression).
+    is rejected (ConfigError for a pattern that is no regular expression). The printed text is read with
+    the municipality's agreed 外字 (`gaiji`): the one place it is applied (gaiji.py).
     """
     return read_data(read_file(path, str(path)), str(path), encoding, row_by_row=row_by_row,
-                     resident_id_pattern=resident_id_pattern)  # fmt: skip
+                     resident_id_pattern=resident_id_pattern, gaiji=gaiji)  # fmt: skip
 
 
 def read_data(data: bytes, source: str, encoding: str | None = None, *, row_by_row: bool = False,
-              resident_id_pattern: str = RESIDENT_ID_PATTERN) -> RegisterRead:  # fmt: skip
+              resident_id_pattern: str = RESIDENT_ID_PATTERN, gaiji: GaijiMap = GaijiMap()) -> RegisterRead:  # fmt: skip
     """read_register, of a register's bytes (SOURCE names it in messages)."""
+    read = _read(data, source, encoding, row_by_row, resident_id_pattern)
+    return dataclasses.replace(read, table=gaiji.applied(read.table))
+
+
+def _read(data: bytes, source: str, encoding: str | None, row_by_row: bool, resident_id_pattern: str) -> RegisterRead:
     shapes = Shapes.of(resident_id_pattern)
     refuse_utf16(data, source, encoding)
     with ThreadPoolExecutor(max_workers=1) as pool:  # hashing lets go of the GIL: it runs beside the reading

@@ -20,6 +20,7 @@ from .csvfile import read_file
 from .encodings import detect, refuse_utf16
 from .read import RegisterRead, column_index, read_data
 from .residents import ResidentTable
+from ..gaiji import GaijiMap
 
 
 def _lines_holding(data: bytes, value: bytes) -> dict[int, int]:
@@ -56,8 +57,8 @@ def _matching(data: bytes, codec: str, column: int | None, value: str) -> dict[i
     return found
 
 
-def read_about(path: Path, resident_id: str, encoding: str | None = None, resident_id_pattern: str | None = None
-               ) -> RegisterRead:  # fmt: skip
+def read_about(path: Path, resident_id: str, encoding: str | None = None, resident_id_pattern: str | None = None,
+               gaiji: GaijiMap = GaijiMap()) -> RegisterRead:  # fmt: skip
     """The register read as far as it decides about one resident: their rows, their household's, the rows
     sharing their supplied application ID; line numbers are the file's."""
     source = str(path)
@@ -68,7 +69,9 @@ def read_about(path: Path, resident_id: str, encoding: str | None = None, reside
     header_bytes = data if end < 0 else data[: end + 1]
     header = [cell.strip().lstrip("\ufeff") for cell in _cells(header_bytes.rstrip(b"\n"), codec)]
     columns = column_index(header, source)
-    options = {} if resident_id_pattern is None else {"resident_id_pattern": resident_id_pattern}
+    options: dict[str, object] = {"gaiji": gaiji}
+    if resident_id_pattern is not None:
+        options["resident_id_pattern"] = resident_id_pattern
     if _broken_quotes(data):
         return read_data(data, source, codec, **options)  # type: ignore[arg-type]
     rows = _matching(data, codec, columns["resident_id"], resident_id)

@@ -43,7 +43,7 @@ def explain(register: Path | None, resident_id: str, as_of: date, config: Config
     """The story of one resident: the register's part (when a register is given) and the ledger's."""
     story: Story = {"resident_id": resident_id, "as_of": as_of.isoformat()}
     if register is not None:
-        read = read_about(register, resident_id, encoding, config.resident_id_pattern)
+        read = read_about(register, resident_id, encoding, config.resident_id_pattern, config.gaiji)
         story["in_register"] = _register_part(read, resident_id, as_of, config, ledger, story)
     story["history"] = history(ledger, resident_id)
     return story

@@ -13,8 +13,9 @@ REASONS = ("support_measure", "expiry_unknown", "address", "glyph", "layout", "a
 # (tests/test_render.py lays out 60-character names and addresses on every kind).
 MAX_CHARS = {"name": 60, "name_kana": 60, "address": 60, "address_extra": 60}
 
-# A checker that returns the characters of a text that the letter fonts cannot draw.
-GlyphCheck = Callable[[str], Sequence[str]]
+# A checker that returns the characters of a text that the letter fonts cannot draw: on the Japanese pages
+# (language None), and also on a page in the resident's language (its code, as the register gives it).
+GlyphCheck = Callable[[str, str | None], Sequence[str]]
 
 
 def _review(due: Due, reason: str, detail: str) -> Review:
@@ -57,9 +58,10 @@ def address(due: Due) -> list[Review]:
 
 def glyphs(due: Due, missing: GlyphCheck) -> list[Review]:
     """Hold a resident whose name, reading or address has a character the fonts cannot draw."""
-    found = []
+    r, found = due.resident, []
     for field, text in _printed(due):
-        chars = missing(text)
+        # A foreign resident's name may be printed on a page in their language too (residence_foreign.html).
+        chars = missing(text, r.language if field == "name" and r.is_foreign else None)
         if chars:
             found.append(f"{field}: " + " ".join(f"U+{ord(c):04X}" for c in chars))
     return [_review(due, "glyph", "; ".join(found))] if found else []

@@ -14,7 +14,7 @@ from datetime import date
 
 from . import decisions, review, sorting
 from .. import kinds
-from ..letters import fonts
+from ..letters import fonts, i18n
 from ..register.bulk_memory import bulk_memory
 from ..config import Config
 from ..delivery.ledger import Ledger, address_hash
@@ -57,26 +57,34 @@ class Selection:
         return sorted([*self.settled, *(self.decided.outcomes() if self.decided else [])])
 
 
-def _read_fonts(families: tuple[str, str]) -> None:
+def _read_fonts(stacks: list[tuple[str, ...]]) -> None:
     with contextlib.suppress(Exception):  # raised again where it belongs, at the first check
-        fonts.missing_glyphs("", families)
+        fonts.missing_in_stacks("", stacks)
 
 
-def _glyph_check(config: Config) -> review.GlyphCheck:
-    """fonts.missing_glyphs, skipping texts made only of characters already found drawable on their own."""
-    families, drawable = (config.mincho_font, config.gothic_font), set()
+def glyph_check(config: Config) -> review.GlyphCheck:
+    """fonts.missing_in_stacks over the letters' font lists, skipping texts made only of characters already found
+    drawable on their own."""
+    # Register text is printed in the mincho or the gothic, each followed by the fallback (letters.css); on a
+    # page in a foreign resident's language, in that language's fonts, then the gothic and the fallback.
+    japanese = [(config.mincho_font, config.fallback_font), (config.gothic_font, config.fallback_font)]
+    drawable: set[str] = set()
     # Reading the fonts' character maps takes a while: begun now, it runs while numpy sorts the residents.
     # (A font that cannot be read raises where it did, at the first check: only then is it cached.)
-    preload = threading.Thread(target=_read_fonts, args=(families,), daemon=True)
+    preload = threading.Thread(target=_read_fonts, args=(japanese,), daemon=True)
     preload.start()
 
-    def check(text: str) -> list[str]:
+    def check(text: str, language: str | None) -> list[str]:
         if drawable.issuperset(text):
             return []
         preload.join()
-        # A character drawable alone is drawable anywhere (a variation selector never is alone).
-        drawable.update(c for c in set(text) - drawable if not fonts.missing_glyphs(c, families))
-        return fonts.missing_glyphs(text, families)
+        # A character drawable alone is drawable anywhere (a variation selector never is alone): every
+        # language's list ends with the gothic and the fallback.
+        drawable.update(c for c in set(text) - drawable if not fonts.missing_in_stacks(c, japanese))
+        if language is None:
+            return fonts.missing_in_stacks(text, japanese)
+        own = i18n.families(language, config.gothic_font, config.fallback_font)
+        return fonts.missing_in_stacks(text, [*japanese, own])
 
     return check
 
@@ -96,7 +104,7 @@ class Context:
 def context(read: RegisterRead, as_of: date, config: Config, ledger: Ledger) -> Context:
     """What settling a resident needs besides the resident: the run, the ledger, the register's households."""
     supplied = read.table.repeated("application_id")
-    return Context(as_of, config, ledger, read.protected_households, _glyph_check(config), supplied)
+    return Context(as_of, config, ledger, read.protected_households, glyph_check(config), supplied)
 
 
 def select(read: RegisterRead, as_of: date, config: Config, ledger: Ledger) -> Selection:
