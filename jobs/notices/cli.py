@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 from zoneinfo import ZoneInfo
 
 import typer
@@ -18,8 +18,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from . import kinds, logs, pipeline
-from .delivery import executors, journal
+from . import kinds, logs
+from .delivery import journal
 from .letters import appid
 from .reports import decide as decide_file
 from .reports import explain as explained
@@ -32,6 +32,9 @@ from .kinds import Kind
 from .privacy import mask
 from .register.cells import Shapes
 from .reports.summary import RunSummary
+
+if TYPE_CHECKING:
+    from .pipeline import RunResult
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Renewal notices for My Number Cards.")
 err = Console(stderr=True)
@@ -122,7 +125,7 @@ def _summary_line(s: RunSummary) -> str:
                      f"rejected={s.rejected} lapsed={s.lapsed or 0} reconciled=true"])
 
 
-def _print_summary(result: pipeline.RunResult) -> None:
+def _print_summary(result: RunResult) -> None:
     s = result.summary
     if not out.is_terminal:  # cron: one line a machine or a person can grep
         typer.echo(_summary_line(s))
@@ -177,6 +180,9 @@ def run(
                                  param_hint="--ledger")  # fmt: skip
     with _errors_to_exit_codes():
         settings = load_config(config)
+        from . import pipeline  # imported where used: the letters' and the executors' libraries load slowly
+        from .delivery import executors
+
         render_with = executors.from_options(executor.value, workers, scheduler)
         with Progress(TextColumn("rendering lots"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                       console=err, transient=True, disable=not err.is_terminal) as bar:  # fmt: skip
@@ -238,6 +244,8 @@ def preview(
     run_date = _as_date(as_of)
     with _errors_to_exit_codes():
         _record_access(ledger, "preview", resident_id)
+        from . import pipeline
+
         for path in pipeline.preview(register, resident_id, run_date, load_config(config), out, templates, kind, encoding):
             typer.echo(str(path))
 
@@ -257,6 +265,8 @@ def plan(
     """
     run_date = _as_date(as_of)
     with _errors_to_exit_codes():
+        from . import pipeline
+
         paths, s = pipeline.plan(register, run_date, load_config(config), ledger, out, encoding)
         typer.echo(_summary_line(s))
         for path in paths:

@@ -4,8 +4,8 @@
 bytes are searched for the resident ID, the lines that hold it in their ID column are kept, with
 the lines of the resident's household (a support measure on any member protects every one) and of
 anyone given the same supplied application ID; that small register is then read by the one reader
-(read.py), and its line numbers put back to the file's. A line broken inside quotes (rare in exports)
-makes the search unsure: then the whole file is read.
+(read.py), and its line numbers put back to the file's. Should one of those lines be part of a record
+broken inside quotes (rare in exports), the whole file is read instead.
 """
 
 from __future__ import annotations
@@ -13,8 +13,6 @@ from __future__ import annotations
 import csv
 import dataclasses
 from pathlib import Path
-
-import numpy as np
 
 from .csvfile import read_file
 from .encodings import detect, refuse_utf16
@@ -72,8 +70,6 @@ def read_about(path: Path, resident_id: str, encoding: str | None = None, reside
     options: dict[str, object] = {"gaiji": gaiji}
     if resident_id_pattern is not None:
         options["resident_id_pattern"] = resident_id_pattern
-    if _broken_quotes(data):
-        return read_data(data, source, codec, **options)  # type: ignore[arg-type]
     rows = _matching(data, codec, columns["resident_id"], resident_id)
     for column in ("household_id", "application_id"):
         for _, line in list(rows.values()):
@@ -81,20 +77,17 @@ def read_about(path: Path, resident_id: str, encoding: str | None = None, reside
             if column in columns and len(cells) > columns[column]:
                 rows |= _matching(data, codec, columns[column], cells[columns[column]].strip())
     ordered = sorted(rows.values())
+    if not _whole([line for _, line in ordered]):
+        return read_data(data, source, codec, **options)  # type: ignore[arg-type]
     small = header_bytes + b"".join(line.rstrip(b"\r") + b"\r\n" for _, line in ordered)
     read = read_data(small, source, codec, **options)  # type: ignore[arg-type]
     return _renumbered(read, {n: number for n, (number, _) in enumerate(ordered, start=2)})
 
 
-def _broken_quotes(data: bytes) -> bool:
-    """True when some line has an odd number of quotes: a quoted cell holds a line break, so a line of the
-    file is not a record ("" inside quotes comes in pairs)."""
-    view = np.frombuffer(data, np.uint8)
-    quotes = np.flatnonzero(view == ord('"'))
-    if not len(quotes):
-        return False
-    per_line = np.bincount(np.searchsorted(np.flatnonzero(view == ord("\n")), quotes))
-    return bool((per_line % 2).any())
+def _whole(lines: list[bytes]) -> bool:
+    """True when every line is a whole record: an even number of quotes ("" inside quotes comes in pairs); an
+    odd number means a quoted cell breaks across lines, and then a line of the file is not a record."""
+    return all(line.count(b'"') % 2 == 0 for line in lines)
 
 
 def _renumbered(read: RegisterRead, lines: dict[int, int]) -> RegisterRead:
