@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import csv
+from datetime import date
 from pathlib import Path
 
 import pytest
 
+from notices.config import load_config
+from notices.delivery.ledger import Ledger
 from notices.privacy import mask
+from notices.register.read import read_register
 from notices.rules import postal
+from notices.rules.selection import select
 
 ROOT = Path(__file__).resolve().parents[1]
 CHECK = postal.checker(["999"])  # as the sample town configures it
@@ -74,3 +80,28 @@ def test_several_expected_codes_and_many_cut_short() -> None:
 def test_local_prefixes() -> None:
     assert postal.checker(["9990", "123-45"])("9990001", "どこでも") is None
     assert postal.checker(["9991"])("9990001", "どこでも") is not None
+
+
+def _register(path: Path, rows: list[tuple[str, str, str]]) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(["resident_id", "household_id", "name", "birth_date", "postal_code", "address", "status",
+                         "card_issued_on", "card_expires_on"])  # fmt: skip
+        for resident_id, code, address in rows:
+            writer.writerow([resident_id, "H" + resident_id, "若葉 太郎", "1970-05-05", code, address, "resident",
+                             "2016-08-01", "2027-02-10"])  # fmt: skip
+    return path
+
+
+def test_only_the_wrong_code_is_held_through_selection(tmp_path: Path) -> None:
+    register = _register(tmp_path / "register.csv", [
+        ("1", "100-0013", "東京都千代田区霞が関1丁目3番2号"),
+        ("2", "100-0014", "東京都千代田区霞が関1丁目3番2号"),
+        ("3", "999-0001", "架空県若葉町中央1-1"),
+        ("4", "1000013", "千代田区霞ケ関一丁目3-2"),
+    ])  # fmt: skip
+    with Ledger.open(tmp_path / "ledger.sqlite3") as ledger:
+        chosen = select(read_register(register), date(2026, 11, 26), load_config(ROOT / "config" / "municipality.toml"), ledger)
+    assert sorted(d.resident.resident_id for d in chosen.mail) == ["1", "3", "4"]
+    assert [(v.resident_id, v.reason) for v in chosen.reviews] == [("2", "address")]
+    assert "expected 100-0013" in chosen.reviews[0].detail

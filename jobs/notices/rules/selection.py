@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
-from . import review, sorting
+from . import postal, review, sorting
 from .. import kinds
 from ..letters import fonts
 from ..register.bulk_memory import bulk_memory
@@ -80,12 +80,14 @@ class Context:
     protected: frozenset[str]
     glyph_check: review.GlyphCheck
     supplied: Counter[str]
+    postal_check: postal.PostalCheck
 
 
 def context(read: RegisterRead, as_of: date, config: Config, ledger: Ledger) -> Context:
     """What settling a resident needs besides the resident: the run, the ledger, the register's households."""
     supplied = read.table.repeated("application_id")
-    return Context(as_of, config, ledger, read.protected_households, _glyph_check(config), supplied)
+    return Context(as_of, config, ledger, read.protected_households, _glyph_check(config), supplied,
+                   postal.checker(config.local_postal_codes))
 
 
 def select(read: RegisterRead, as_of: date, config: Config, ledger: Ledger) -> Selection:
@@ -119,7 +121,8 @@ def settle(r: Resident, due: Due | None, notes: list[QualityNote], run: Context,
         owner = ledger.application_id_owner(r.application_id) if r.application_id else None
         returned = ledger.returned_addresses(r.resident_id)
         here = address_hash(r.postal_code, r.address, r.address_extra) if returned else ""  # never looked up if none
-        found = (review.support_measure(due, run.protected) + review.expiry_unknown(due) + review.address(due)
+        found = (review.support_measure(due, run.protected) + review.expiry_unknown(due)
+                 + review.address(due, run.postal_check)
                  + review.layout(due)
                  + review.glyphs(due, run.glyph_check)
                  + review.application_id(due, owner, run.supplied[r.application_id] > 1)
