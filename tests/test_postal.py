@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import random
+import re
 from datetime import date
 from pathlib import Path
 
@@ -82,7 +83,7 @@ def test_codes_of_another_place_are_named_with_the_expected_ones(code: str, addr
 def test_several_expected_codes_and_many_cut_short() -> None:
     assert "大通西 (expected 060-0042 or 064-0820)" in (CHECK("1000013", "北海道札幌市中央区大通西1") or "")  # by 丁目
     tower = CHECK("1000013", "横浜市西区みなとみらいランドマークタワー")  # a code a floor
-    assert "(expected 220-8101 or 220-8102 or 220-8103 or 220-8104 or 220-8105 (and 66 more))" in (tower or "")
+    assert re.search(r"\(expected 220-8101 or 220-8102 or 220-8103 or 220-8104 or 220-8105 \(and \d+ more\)\)", tower or "")
 
 
 def test_local_prefixes() -> None:

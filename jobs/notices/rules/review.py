@@ -54,7 +54,7 @@ def address(due: Due, postal: PostalCheck | None = None) -> list[Review]:
     if not r.address:
         problems.append("address is empty")
     if not problems and postal is not None:
-        mismatch = postal(r.postal_code, r.address)  # against Japan Post's data (postal.py), but local codes
+        mismatch = postal(r.postal_code, r.address)  # against Japan Post's data (postal.py); local codes pass
         if mismatch:
             problems.append(mismatch)
     return [_review(due, "address", "; ".join(problems))] if problems else []
