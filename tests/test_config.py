@@ -34,6 +34,13 @@ def test_sample_town_loads() -> None:
     ("window_left_mm = 20", "window_left_mm = 60", r"\[envelope\] window_left_mm: the window must end 75 mm"),
     ("window_left_mm = 20", 'window_left_mm = "20"', r"\[envelope\] window_left_mm: must be a number of millimetres"),
     ("window_top_mm = 15", "window_top_mm = -1", r"\[envelope\] window_top_mm: must be a number of millimetres"),
+    ('local_postal_codes = ["999"]', 'local_postal_codes = "999"', r"\[address\] local_postal_codes: must be a list of postal"),
+    ('local_postal_codes = ["999"]', "local_postal_codes = [999]", r"\[address\] local_postal_codes: must be a list"),
+    ('local_postal_codes = ["999"]', 'local_postal_codes = ["99-9"]', r"\[address\] local_postal_codes: must be a list"),
+    ('local_postal_codes = ["999"]', 'local_postal_codes = [""]', r"\[address\] local_postal_codes: must be a list"),
+    ('local_postal_codes = ["999"]', 'local_postal_codes = ["99900001"]', r"\[address\] local_postal_codes: must be"),
+    ('local_postal_codes = ["999"]', 'local_postal_code = ["999"]',
+     r"\[address\] local_postal_code: unknown key \(did you mean 'local_postal_codes'\?\)"),
 ])  # fmt: skip
 def test_bad_settings_name_the_key(tmp_path: Path, old: str, new: str, message: str) -> None:
     text = SAMPLE.read_text(encoding="utf-8")
@@ -115,6 +122,14 @@ def test_only_https_application_urls_are_accepted(tmp_path: Path, url: str) -> N
 def test_https_application_urls_are_accepted(tmp_path: Path, url: str) -> None:
     path = _edited(tmp_path, 'online_url = "https://app.example.jp/apply?id={application_id}"', f'online_url = "{url}"')
     assert load_config(path).qr_payload("1" * 23) == url.replace("{application_id}", "1" * 23)
+
+
+def test_local_postal_codes(tmp_path: Path) -> None:
+    assert load_config(SAMPLE).local_postal_codes == ("999",)  # the fictitious town's codes, in no data
+    none = _edited(tmp_path, 'local_postal_codes = ["999"]\n', "")
+    assert load_config(none).local_postal_codes == ()  # a real municipality: every code checked
+    some = _edited(tmp_path, 'local_postal_codes = ["999"]', 'local_postal_codes = ["999-01", "9990123", "1"]')
+    assert load_config(some).local_postal_codes == ("99901", "9990123", "1")
 
 
 def test_resident_id_pattern_defaults_and_is_checked(tmp_path: Path) -> None:

@@ -8,8 +8,7 @@ import pytest
 from conftest import make_resident
 
 from notices.config import Config
-from notices.rules import dates  # noqa: F401  (first: rules.arrays, dates and possible import one another)
-from notices.rules import review
+from notices.rules import postal, review
 from notices.rules.selection import glyph_check
 from notices.letters.fonts import missing_glyphs
 from notices.models import Due, Kind, Resident
@@ -50,6 +49,19 @@ def test_support_measure_on_the_resident_and_on_the_household() -> None:
 def test_address(changes: dict[str, str], detail: str) -> None:
     (found,) = review.address(due(**changes))
     assert found.reason == "address" and detail in found.detail
+
+
+@pytest.mark.parametrize(("code", "address", "detail"), [
+    ("1000013", "東京都千代田区霞が関1丁目3番2号", None),
+    ("1000014", "東京都千代田区霞が関1丁目3番2号", "postal code 100-0014 is not that of 東京都千代田区霞が関 (expected 100-0013)"),
+    ("0000000", "千代田区霞が関1-3-2", "postal code 000-0000 is not in Japan Post's data"),
+    ("9990012", "架空県若葉町緑町二丁目3番4号", None),  # local: not checked
+    ("99900", "東京都千代田区霞が関1", "postal code is not 7 digits"),  # not looked up
+    ("1000013", "", "address is empty"),
+])  # fmt: skip
+def test_address_checked_against_japan_posts_data(code: str, address: str, detail: str | None) -> None:
+    found = review.address(due(postal_code=code, address=address), postal.checker(["999"]))
+    assert [(f.reason, f.detail[: len(detail or "")]) for f in found] == ([("address", detail)] if detail else [])
 
 
 def test_glyph_names_the_code_point() -> None:

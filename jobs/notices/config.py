@@ -27,6 +27,7 @@ SENDER_BLOCK_MM = 55.0  # room the sender block (date, sender, return address) n
 # What a whole resident ID must match unless [register] resident_id_pattern says otherwise: 1 to 20
 # letters and digits, hyphens between them (RC-P01). Never a formula: it starts with a letter or digit.
 RESIDENT_ID_PATTERN = "[0-9A-Za-z](?:[0-9A-Za-z-]{0,18}[0-9A-Za-z])?"
+POSTAL_PREFIX = "[0-9]{1,3}|[0-9]{3}-?[0-9]{0,4}"  # a postal code or its first digits: "999", "999-01", "9990123"
 
 
 def lg_code_check_digit(first_five: str) -> int:
@@ -72,6 +73,8 @@ class Config:
     resident_id_pattern: str = RESIDENT_ID_PATTERN  # a regular expression a whole resident ID must match
     fallback_font: str = "IPAmj明朝"  # after the BIZ UD fonts: the 文字情報基盤 characters they lack (issue 13)
     gaiji: GaijiMap = GaijiMap()  # the agreed Unicode text of the vendor's private-use code points
+    # Postal codes not checked against Japan Post's data, by their first digits (the sample town's 999).
+    local_postal_codes: tuple[str, ...] = ()
 
     def qr_payload(self, application_id: str) -> str:
         """The online-application address with the ID filled in."""
@@ -149,6 +152,14 @@ class _Table:
         if not _is_https_url(value):
             raise self._fail(key, f"must be an https:// address with a host name, not {value!r}")
         return value
+
+    def postal_prefixes(self, key: str) -> tuple[str, ...]:
+        """A list of postal codes or their first digits (1 to 7; a hyphen after the third is dropped)."""
+        value = self._get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) and re.fullmatch(POSTAL_PREFIX, v) for v in value):
+            raise self._fail(key, f'must be a list of postal codes or their first 1 to 7 digits, such as ["999"], '
+                             f"not {value!r}")  # fmt: skip
+        return tuple(v.replace("-", "") for v in value)
 
     def regular_expression(self, key: str, default: str) -> str:
         """A Python regular expression, checked to compile."""
@@ -246,6 +257,7 @@ def load_config(path: Path) -> Config:
     window = _window(tables.table("envelope", optional=True))
     after = tables.table("after_expiry", optional=True)
     register = tables.table("register", optional=True)
+    addresses = tables.table("address", optional=True)
     config = Config(
         source=source,
         name=town.text("name"),
@@ -271,6 +283,7 @@ def load_config(path: Path) -> Config:
         reminder_days=after.integer("reminder_days", 1, 90, 30),
         lapsed_days=after.integer("lapsed_days", 1, 366, 30),
         resident_id_pattern=register.regular_expression("resident_id_pattern", RESIDENT_ID_PATTERN),
+        local_postal_codes=addresses.postal_prefixes("local_postal_codes"),
         **window,
     )
     tables.check_no_other_settings()  # last: only now has every reader asked for its keys

@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 
 from ..letters.appid import is_well_formed_supplied
 from ..models import Due, Review
+from .postal import PostalCheck
 
 REASONS = ("support_measure", "expiry_unknown", "address", "glyph", "layout", "application_id", "returned")
 # The longest text each printed field may hold and still fit its box on the letter
@@ -45,14 +46,18 @@ def expiry_unknown(due: Due) -> list[Review]:
     return [_review(due, "expiry_unknown", due.unknown)] if due.unknown else []
 
 
-def address(due: Due) -> list[Review]:
-    """Hold a resident whose postal code is not 7 digits or whose address is empty."""
+def address(due: Due, postal: PostalCheck | None = None) -> list[Review]:
+    """Hold a resident whose postal code is not 7 digits or (POSTAL) not the address's, or whose address is empty."""
     r = due.resident
     problems = []
     if not re.fullmatch(r"[0-9]{7}", r.postal_code):
         problems.append("postal code is empty" if not r.postal_code else "postal code is not 7 digits")
     if not r.address:
         problems.append("address is empty")
+    if not problems and postal is not None:
+        mismatch = postal(r.postal_code, r.address)  # against Japan Post's data (postal.py); local codes pass
+        if mismatch:
+            problems.append(mismatch)
     return [_review(due, "address", "; ".join(problems))] if problems else []
 
 

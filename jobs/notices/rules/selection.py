@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
-from . import decisions, review, sorting
+from . import decisions, postal, review, sorting
 from .. import kinds
 from ..letters import fonts, i18n
 from ..register.bulk_memory import bulk_memory
@@ -99,12 +99,14 @@ class Context:
     protected: frozenset[str]
     glyph_check: review.GlyphCheck
     supplied: Counter[str]
+    postal_check: postal.PostalCheck
 
 
 def context(read: RegisterRead, as_of: date, config: Config, ledger: Ledger) -> Context:
     """What settling a resident needs besides the resident: the run, the ledger, the register's households."""
     supplied = read.table.repeated("application_id")
-    return Context(as_of, config, ledger, read.protected_households, glyph_check(config), supplied)
+    return Context(as_of, config, ledger, read.protected_households, glyph_check(config), supplied,
+                   postal.checker(config.local_postal_codes))
 
 
 def select(read: RegisterRead, as_of: date, config: Config, ledger: Ledger) -> Selection:
@@ -158,8 +160,8 @@ def holds(r: Resident, due: Due, here: str, run: Context) -> list[Review]:
     """Every reason to hold a due resident for a person to look at (review.py), in the report's order."""
     owner = run.ledger.application_id_owner(r.application_id) if r.application_id else None
     returned = run.ledger.returned_addresses(r.resident_id)
-    return (review.support_measure(due, run.protected) + review.expiry_unknown(due) + review.address(due)
-            + review.layout(due) + review.glyphs(due, run.glyph_check)
+    return (review.support_measure(due, run.protected) + review.expiry_unknown(due)
+            + review.address(due, run.postal_check) + review.layout(due) + review.glyphs(due, run.glyph_check)
             + review.application_id(due, owner, run.supplied[r.application_id] > 1)
             + review.returned(due, returned, here))  # fmt: skip
 
