@@ -7,6 +7,7 @@ import json
 import os
 import random
 import re
+import sqlite3
 import stat
 import subprocess
 import sys
@@ -223,7 +224,7 @@ def test_barcode_command_prints_characters_and_bars(tmp_path: Path) -> None:
     assert notices("barcode", "12-345", address, cwd=tmp_path).returncode == 2
 
 
-def test_preview_renders_one_resident_without_touching_the_ledger(tmp_path: Path) -> None:
+def test_preview_renders_one_resident_and_records_only_the_look(tmp_path: Path) -> None:
     result = notices("preview", "--register", str(MINI), "--resident-id", "10000000001", "--as-of", AS_OF,
                      "--out", str(tmp_path / "preview"), cwd=tmp_path)  # fmt: skip
     assert result.returncode == 0, result.stderr
@@ -236,7 +237,10 @@ def test_preview_renders_one_resident_without_touching_the_ledger(tmp_path: Path
     specimen = appid.specimen("999997")
     assert appid.grouped(specimen) in pdf[2].get_textpage().get_text_range()
     assert all(p.read_bytes().startswith(b"\x89PNG") for p in written[1:])
-    assert not (tmp_path / "var").exists()
+    with sqlite3.connect(tmp_path / "var" / "ledger.sqlite3") as db:  # the look, and nothing issued or mailed
+        assert [r[2:] for r in db.execute("SELECT * FROM access_log")] == [("preview", "10000000001")]
+        assert db.execute("SELECT COUNT(*) FROM notices").fetchone()[0] == 0
+        assert db.execute("SELECT COUNT(*) FROM application_ids").fetchone()[0] == 0
     moved = notices("preview", "--register", str(MINI), "--resident-id", "10000000006", "--as-of", AS_OF,
                     "--out", str(tmp_path / "preview"), cwd=tmp_path)  # fmt: skip
     assert moved.returncode == 11 and "moved_out" in moved.stderr

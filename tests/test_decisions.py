@@ -101,6 +101,11 @@ def test_review_csv_decided_then_mailed_elsewhere_or_withheld(tmp_path: Path) ->
     assert [(w["resident_id"], w["reason"], w["note"]) for w in rows(folder / "withheld.csv")] == [
         ("10000000004", "support_measure", "支援措置担当課と協議：送付しない")]
     assert [r["resident_id"] for r in rows(folder / "review.csv")] == ["10000000009"]
+    assert {(d["resident_id"], d["reason"], d["decision"], d["mail_to_postal_code"]) for d in rows(folder / "decisions.csv")} == {
+        ("10000000005", "support_measure", "mail", ""), ("10000000007", "address", "mail_to", "9990007"),
+        ("10000000004", "support_measure", "withhold", "")}  # fmt: skip
+    report = (folder / "report.html").read_text(encoding="utf-8")
+    assert "判断により送付した人（2 人）" in report and "判断により送らない人（1 人）" in report
     summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
     assert (summary["mailed"], summary["mailed_on_decision"], summary["withheld"], summary["held_for_review"],
             summary["already_notified"]) == (2, 2, 1, 1, 5)  # fmt: skip

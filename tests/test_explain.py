@@ -81,7 +81,7 @@ def test_held_rejected_unknown_and_the_wrong_shape(tmp_path: Path) -> None:
     run(tmp_path)
     code, out, _ = _explain(tmp_path, "10000000005", "--register", str(MINI), "--as-of", "2026-11-27", "--json")
     holds = json.loads(out)["outcome"]["holds"]
-    assert [(h["reason"], h["since"]) for h in holds] == [("support_measure", "2026-11-26")]
+    assert [(h["reason"], h["since"]) for h in holds] == [("support_measure", "run 1 (2026-11-26)")]
     assert "a member of household H4" in holds[0]["detail"] and "DV等支援措置" in holds[0]["what_to_do"]
     twice = tmp_path / "twice.csv"
     text = MINI.read_text(encoding="utf-8")

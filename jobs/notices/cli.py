@@ -173,6 +173,9 @@ def run(
 
     Example: notices run --register /srv/notices/in/register.csv --as-of 2026-11-26
     """
+    from . import pipeline  # imported where used (the letters' and executors' libraries load slowly), and
+    from .delivery import executors  # before the logging is set up: pikepdf logs its own start
+
     logs.setup(verbose or not err.is_terminal, log_format)
     run_date = _run_date(as_of, allow_date)
     if ledger.resolve().is_relative_to(out.resolve()):
@@ -180,9 +183,6 @@ def run(
                                  param_hint="--ledger")  # fmt: skip
     with _errors_to_exit_codes():
         settings = load_config(config)
-        from . import pipeline  # imported where used: the letters' and the executors' libraries load slowly
-        from .delivery import executors
-
         render_with = executors.from_options(executor.value, workers, scheduler)
         with Progress(TextColumn("rendering lots"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                       console=err, transient=True, disable=not err.is_terminal) as bar:  # fmt: skip

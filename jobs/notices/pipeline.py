@@ -28,7 +28,8 @@ from .register.read import RegisterRead, read_register
 from .letters.render import RenderedLot, Renderer
 from .reports.report import read_rows, render_report
 from .rules.selection import LAPSED_COLUMNS, Selection, lapsed, select
-from .reports.decide import DECIDED, REVIEW_COLUMNS, WITHHELD_COLUMNS, held_rows, withheld_rows
+from .reports.decide import (APPLIED_COLUMNS, DECIDED, REVIEW_COLUMNS, WITHHELD_COLUMNS, applied_rows, held_rows,
+                             withheld_rows)
 from .reports.summary import RunSummary, summarise
 
 log = logging.getLogger("notices")
@@ -115,6 +116,7 @@ def _write_reports(folder: RunFolder, read: RegisterRead, sel: Selection, lapsed
     folder.write_csv("review.csv", REVIEW_COLUMNS, [(v.resident_id, v.reason, v.detail, v.kind.value,
                                                      v.expires_on.isoformat(), *[""] * len(DECIDED)) for v in sel.reviews])  # fmt: skip
     folder.write_csv("withheld.csv", WITHHELD_COLUMNS, withheld_rows(sel))
+    folder.write_csv("decisions.csv", APPLIED_COLUMNS, applied_rows(sel))
     folder.write_csv("rejects.csv", ("line", "resident_id", "reason", "detail", "column"),
                      [(j.line, j.resident_id, j.reason, j.detail, j.column)
                       for j in sorted((*read.rejects, *sel.rejects), key=lambda j: j.line)])  # fmt: skip

@@ -26,6 +26,8 @@ from ..rules.selection import Selection
 DECIDED = ("decision", "note", "mail_to_postal_code", "mail_to_address", "mail_to_name", "until")
 REVIEW_COLUMNS = ("resident_id", "reason", "detail", "kind", "expires_on", *DECIDED)
 WITHHELD_COLUMNS = ("resident_id", "reason", "detail", "kind", "expires_on", "note", "until", "decided_at", "decided_by")
+APPLIED_COLUMNS = ("resident_id", "reason", "decision", "mail_to_postal_code", "mail_to_address", "mail_to_name", "note",
+                   "until", "decided_at", "decided_by")  # fmt: skip
 REQUIRED = ("resident_id", "decision")
 MAX_TEXT = 200  # characters of a note, a name or an address
 
@@ -55,6 +57,13 @@ def withheld_rows(sel: Selection) -> list[tuple[str, ...]]:
                          d.note if d else "", d.until.isoformat() if d and d.until else "",
                          d.decided_at if d else "", d.decided_by if d else ""))  # fmt: skip
     return rows
+
+
+def applied_rows(sel: Selection) -> list[tuple[str, ...]]:
+    """decisions.csv: every decision a run acted on (mailed, elsewhere perhaps, or withheld), resident by resident."""
+    said = [d for _, decided in sel.by_decision for d in decided] + [d for w in sel.withheld for d in w.decisions]
+    return [(d.resident_id, d.reason, d.decision, d.mail_to_postal_code, d.mail_to_address, d.mail_to_name, d.note,
+             d.until.isoformat() if d.until else "", d.decided_at, d.decided_by) for d in said]  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -191,12 +191,12 @@ def outcome(s: Subject, as_of: date, config: Config, ledger: Ledger) -> Story:
 
 
 def _held_since(ledger: Ledger, resident_id: str) -> dict[str, str]:
-    """For each reason, the run date since which the runs have held the resident for it without a break."""
+    """For each reason, the run (and its date) since which the runs have held the resident for it without a break."""
     since: dict[str, str] = {}
     last_run: dict[str, int] = {}
     for run, as_of, reason, *_ in ledger.holds_of(resident_id):
         if reason not in last_run or last_run[reason] != run - 1:
-            since[reason] = as_of
+            since[reason] = f"run {run} ({as_of})"
         last_run[reason] = run
     return since
 

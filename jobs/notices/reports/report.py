@@ -167,7 +167,7 @@ def report_context(folder: Path, window_mm: Sequence[float] | None = None) -> di
     """Everything report.html shows, read from the run folder."""
     summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
     files = {name: read_rows(folder / f"{name}.csv") if (folder / f"{name}.csv").exists() else []
-             for name in ("manifest", "review", "withheld", "rejects", "lapsed", "lots")}  # fmt: skip
+             for name in ("manifest", "review", "withheld", "decisions", "rejects", "lapsed", "lots")}  # fmt: skip
     by_kind: dict[str, int] = summary["mailed_by_kind"]
     order = {kind: i for i, kind in enumerate(by_kind)}
     proof_paths = sorted((folder / "proofs").glob("*.png"), key=lambda p: (order.get(p.stem, len(order)), p.stem))
@@ -184,6 +184,7 @@ def report_context(folder: Path, window_mm: Sequence[float] | None = None) -> di
         "review_groups": _review_groups(files["review"]),
         "multi_reason": sum(1 for n in held_ids.values() if n > 1),
         "withheld": files["withheld"],
+        "mailed_on_decision": [d for d in files["decisions"] if d["decision"] != "withhold"],
         "rejects": files["rejects"],
         "reject_reasons": _reject_reasons(summary["rejected_by_reason"]),
         "lapsed_by": dict(Counter(r["lapsed"] for r in files["lapsed"])),
