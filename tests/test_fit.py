@@ -1,5 +1,5 @@
 """A `layout` hold decided `mail` (issue 13): the long name printed smaller, inside every box it is printed in, on
-every kind and on both paths."""
+every kind and on both paths; only while the hold admits it."""
 
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ from notices.config import Config
 from notices.letters import fit, layers
 from notices.letters.render import Renderer, sheet_plan
 from notices.letters.slots import SPLIT
-from notices.models import Kind, Piece
+from notices.models import Decision, Kind, Piece, Review
+from notices.rules import decisions, review
 
 Rect = tuple[float, float, float, float]  # left, bottom, right, top in PDF points
 JUGEMU = ("寿限無寿限無五劫の擦り切れ海砂利水魚の水行末雲来末風来末食う寝る処に住む処やぶら小路の藪柑子パイポパイポパイポの"
@@ -145,3 +146,16 @@ def test_the_fitted_slots_are_as_wide_and_high_as_fit_counts(renderer: Renderer,
         for name, box in zip(names, sorted(laid, key=lambda b: (b.page, b.top)), strict=True):
             assert fit.BOXES[name].width_mm <= box.width / px < fit.BOXES[name].width_mm + 1, name
             assert box.height / px == pytest.approx(fit.BOXES[name].height_mm, abs=0.05), name
+
+
+def test_a_layout_decision_prints_smaller_only_while_the_hold_admits_it() -> None:
+    due = make_piece(Kind.CARD_RENEWAL, make_resident(name=LONG)).due
+    hold = Review("R1", "layout", "name has 75 characters (at most 60 fit); a decision to mail prints it smaller "
+                  "(down to 6 pt)", Kind.CARD_RENEWAL, date(2027, 2, 10))  # fmt: skip
+    said = Decision("R1", "layout", "mail", "", detail=hold.detail, address_hash="A")
+    verdict = decisions.verdict([hold], [said], "A", LETTER_DATE)
+    assert verdict.outcome == "mail" and verdict.apply(due).fit and not due.fit
+    too_long = dataclasses.replace(hold, detail=f"name has 130 characters (…); {review.WITHHOLD_ONLY}")
+    assert not decisions.in_force(dataclasses.replace(said, detail=too_long.detail), too_long, "A", LETTER_DATE)
+    assert decisions.verdict([too_long], [dataclasses.replace(said, detail=too_long.detail)], "A",
+                             LETTER_DATE).outcome == "held"  # fmt: skip
