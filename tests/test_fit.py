@@ -1,5 +1,5 @@
 """A `layout` hold decided `mail` (issue 13): the long name printed smaller, inside every box it is printed in, on
-every kind and on both paths; only while the hold admits it."""
+every kind and on both paths; shown on the run's proofs; a name too long even so stays held."""
 
 from __future__ import annotations
 
@@ -7,11 +7,14 @@ import dataclasses
 import logging
 from collections import Counter
 from datetime import date
+from pathlib import Path
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 import pytest
 from conftest import make_piece, make_resident
+from test_cli import MINI, folder_of, notices, rows, run
+from test_decisions import _fill
 from test_render import MM, _bars, _char_boxes, _grace, _inside, _window
 
 from notices.config import Config
@@ -25,6 +28,9 @@ Rect = tuple[float, float, float, float]  # left, bottom, right, top in PDF poin
 JUGEMU = ("寿限無寿限無五劫の擦り切れ海砂利水魚の水行末雲来末風来末食う寝る処に住む処やぶら小路の藪柑子パイポパイポパイポの"
           "シューリンガンシューリンガンのグーリンダイグーリンダイのポンポコピーのポンポコナーの長久命の長助")  # fmt: skip
 LONG = "山田 " + JUGEMU[:72]  # 75 characters
+TOO_LONG = "山田 " + JUGEMU + "寿限無" * 5  # 122: over fit's 120
+WIDE = "架空県若葉町大字緑ヶ丘字東谷" * 9  # 126, cut to 120 below: with a 120-character name, more than the window holds
+ROW = "{rid},H{rid},{name},ジュゲム,1980-02-01,1,999-00{n},{address},{extra},resident,,,,2017-02-10,,,,,,,,\n"
 LETTER_DATE = date(2026, 11, 26)
 
 
@@ -159,3 +165,59 @@ def test_a_layout_decision_prints_smaller_only_while_the_hold_admits_it() -> Non
     assert not decisions.in_force(dataclasses.replace(said, detail=too_long.detail), too_long, "A", LETTER_DATE)
     assert decisions.verdict([too_long], [dataclasses.replace(said, detail=too_long.detail)], "A",
                              LETTER_DATE).outcome == "held"  # fmt: skip
+
+
+def _register(tmp: Path) -> Path:
+    header = MINI.read_text(encoding="utf-8").splitlines()[0]
+    lines = [ROW.format(rid="30000000001", n=31, name=LONG, address="架空県若葉町中央一丁目31番1号", extra=""),
+             ROW.format(rid="30000000002", n=32, name=TOO_LONG, address="架空県若葉町中央一丁目32番1号", extra=""),
+             ROW.format(rid="30000000003", n=33, name=JUGEMU + "長" * 16, address=WIDE[:120], extra=WIDE[:120]),
+             ROW.format(rid="30000000004", n="3", name=LONG, address="架空県若葉町中央一丁目34番1号", extra="")]  # 〒999-003
+    path = tmp / "long.csv"
+    path.write_text(header + "\n" + "".join(lines), encoding="utf-8")
+    return path
+
+
+def test_a_layout_decision_mails_the_long_name_smaller_and_a_longer_one_stays_held(tmp_path: Path, config: Config) -> None:
+    register = _register(tmp_path)
+    night1 = run(tmp_path, register)
+    assert night1.returncode == 0, night1.stderr
+    review_csv = folder_of(night1) / "review.csv"
+    held = {r["resident_id"]: r for r in rows(review_csv) if r["reason"] == "layout"}
+    assert sorted(held) == [f"3000000000{n}" for n in (1, 2, 3, 4)]
+    assert held["30000000001"]["detail"] == ("name has 75 characters (at most 60 fit); a decision to mail prints it "
+                                             "smaller (down to 6 pt)")  # fmt: skip
+    assert held["30000000002"]["detail"].endswith("longer than 120 characters: a decision can only withhold")
+    assert held["30000000003"]["detail"].endswith("too long even at 6 pt (window): a decision can only withhold")
+
+    ledger = str(tmp_path / "var" / "ledger.sqlite3")
+    refused = _fill(review_csv, tmp_path / "refused.csv", {rid: {"decision": "mail"} for rid in held})
+    said = notices("decide", str(refused), "--ledger", ledger, cwd=tmp_path)
+    assert said.returncode == 4 and said.stderr.count("a hold for layout admits withhold, not mail") == 2, said.stderr
+    decided = tmp_path / "decided.csv"  # resident 4 also goes elsewhere, to an address the window cannot hold with the name
+    decided.write_text("resident_id,reason,decision,mail_to_postal_code,mail_to_address,mail_to_name\n"
+                       "30000000001,layout,mail,,,\n30000000004,layout,mail,,,\n"
+                       f"30000000004,address,mail_to,9990007,{'架空県若葉町中央七丁目' * 17 + '7番7号'},若葉町役場\n",
+                       encoding="utf-8")  # fmt: skip
+    said = notices("decide", str(decided), "--ledger", ledger, cwd=tmp_path)
+    assert said.returncode == 0 and "recorded 3 decision(s)" in said.stdout, said.stderr
+
+    night2 = run(tmp_path, register, "2026-11-27")
+    assert night2.returncode == 0, night2.stderr  # never exit 9 for a decided resident
+    folder = folder_of(night2)
+    manifest = rows(folder / "manifest.csv")
+    assert [(m["resident_id"], m["kind"], m["page_count"]) for m in manifest] == [("30000000001", "card_renewal", "4")]
+    assert sorted((r["resident_id"], r["reason"]) for r in rows(folder / "review.csv")) == [
+        ("30000000002", "layout"), ("30000000003", "layout"), ("30000000004", "address"), ("30000000004", "layout")]
+    piece = manifest[0]
+    document = pdfium.PdfDocument(folder / piece["pdf"])
+    first = int(piece["first_page"]) - 1
+    assert _flat(LONG) in _text(document[first]) and _flat(LONG) in _text(document[first + 1])
+    resident = make_resident(name=LONG, name_kana="ジュゲム", postal_code="9990031", address="架空県若葉町中央一丁目31番1号",
+                             address_extra="")  # fmt: skip
+    _assert_fitted(document, first, make_piece(Kind.CARD_RENEWAL, resident), config)
+    proof = f"proofs/layout-{piece['piece_id']}.png"
+    assert (folder / proof).is_file() and f"  {proof}\n" in (folder / "SHA256SUMS").read_text(encoding="utf-8")
+    html = (folder / "report.html").read_text(encoding="utf-8")
+    assert f'data-layout-proof="{piece["piece_id"]}"' in html and proof in html and 'data-count="layout_proofs">1<' in html
+    assert LONG not in html  # the report holds IDs, never names
