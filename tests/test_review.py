@@ -8,7 +8,8 @@ import pytest
 from conftest import make_resident
 
 from notices.config import Config
-from notices.rules import postal, review
+from notices.rules import decisions, postal, review
+from notices.letters import fit
 from notices.rules.selection import glyph_check
 from notices.letters.fonts import missing_glyphs
 from notices.models import Due, Kind, Resident
@@ -22,7 +23,7 @@ def due(kind: Kind = Kind.CARD_RENEWAL, **changes: object) -> Due:
 
 
 def reasons(d: Due, protected: frozenset[str] = frozenset(), owner: str | None = None, dup: bool = False) -> list[str]:
-    found = (review.support_measure(d, protected) + review.address(d) + review.layout(d)
+    found = (review.support_measure(d, protected) + review.address(d) + review.layout(d, lambda _due: [])
              + review.glyphs(d, lambda text, _language: missing_glyphs(text, FONTS)) + review.application_id(d, owner, dup))
     return [f.reason for f in found]
 
@@ -95,6 +96,25 @@ def test_glyphs_with_the_fallback_font(config: Config, changes: dict[str, str], 
 def test_too_long_to_print_is_held_for_layout() -> None:
     assert reasons(due(name="長" * 61)) == ["layout"]
     assert reasons(due(name="長" * 60)) == []
+
+
+@pytest.mark.parametrize(("changes", "detail"), [
+    ({"name": "長" * 75}, "name has 75 characters (at most 60 fit); a decision to mail prints it smaller (down to 6 pt)"),
+    ({"address_extra": "若" * 120}, "address_extra has 120 characters (at most 60 fit); a decision to mail prints it "
+                                     "smaller (down to 6 pt)"),
+    ({"name_kana": "ハ" * 121}, "name_kana has 121 characters (at most 60 fit); longer than 120 characters: "
+                                "a decision can only withhold"),
+    # All four at 120: the window cannot hold address, 方書 and name even at 6 points.
+    ({"name": "長" * 120, "name_kana": "ハ" * 120, "address": "架" * 120, "address_extra": "若" * 120},
+     "name has 120 characters (at most 60 fit); name_kana has 120 characters (at most 60 fit); address has 120 "
+     "characters (at most 60 fit); address_extra has 120 characters (at most 60 fit); too long even at 6 pt "
+     "(window): a decision can only withhold"),
+])  # fmt: skip
+def test_a_layout_hold_says_whether_a_decision_can_mail_it_smaller(config: Config, changes: dict[str, str],
+                                                                    detail: str) -> None:  # fmt: skip
+    found = review.layout(due(**changes), lambda d: fit.misfits(d, config))
+    assert [f.detail for f in found] == [detail]
+    assert decisions.admits("layout", detail) == (("withhold",) if review.WITHHOLD_ONLY in detail else ("mail", "withhold"))
 
 
 @pytest.mark.parametrize(("kind", "supplied", "owner", "dup", "held"), [

@@ -100,6 +100,7 @@ class Due:
     stay_capped: bool = False  # the card ends with the period of stay (a foreign resident's), not a birthday
     unknown: str = ""  # why the expiry is only one of those possible (dates.Possible.detail): held, never mailed
     deliver_to: tuple[str, str, str] | None = None  # an operator's mail_to: (postal code, address, 方書) instead
+    fit: bool = False  # mailed on a `layout` decision: long names and addresses printed smaller (letters/fit.py)
 
     @property
     def addressee(self) -> Resident:

@@ -74,7 +74,7 @@ def _pieces(mail: list[Due], run_id: int, config: Config, ledger: Ledger,
 def _write_lots(folder: RunFolder, lot_jobs: list[LotJob], render_lots: RenderLots,
                 progress: Callable[[int, int], None] | None) -> int:  # fmt: skip
     """Render the lots (wherever the executor does) and write them here in lot order, with manifest.csv,
-    lots.csv and a proof of each kind; the page count."""
+    lots.csv, a proof of each kind and one of each piece mailed on a layout decision; the page count."""
     manifest: list[tuple[object, ...]] = []
     lot_rows: list[tuple[object, ...]] = []
     proofs_done: set[Kind] = set()
@@ -109,6 +109,9 @@ def _write_lot(folder: RunFolder, lot_pieces: tuple[Piece, ...], rendered: Rende
         if due.kind not in proofs_done:  # the operator's proof: first page of one piece of each kind
             proofs_done.add(due.kind)
             folder.write(f"proofs/{due.kind.value}.png", proofs.page_png(rendered.pdf, place.first_page - 1))
+        if due.fit:  # mailed on a layout decision: the operator checks the smaller name before the hand-off
+            folder.write(f"proofs/{proofs.LAYOUT_PREFIX}{piece.piece_id}.png",
+                         proofs.page_png(rendered.pdf, place.first_page - 1, proofs.LAYOUT_DPI))
 
 
 def _write_reports(folder: RunFolder, read: RegisterRead, sel: Selection, lapsed: list[tuple[str, ...]]) -> None:

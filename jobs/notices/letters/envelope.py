@@ -5,7 +5,8 @@ top-left corner). Inside it: the recipient's postal code, address, 方書 and na
 Japan Post customer barcode at its nominal size (scale 1) with its 2 mm quiet zone. Font sizes are
 chosen here so that the longest text the review lets through (60 characters a field) still fits;
 the address is a box of fixed height above the barcode (letters.css), and render.py refuses a letter
-whose address overflows it anyway.
+whose address overflows it anyway. A letter mailed on a `layout` decision (fit.py) goes on down to
+6 points, keeping one em of each line for 禁則, and says whether even that fits.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ HEAD_GAP_MM = 4.0  # between the window's bottom edge and the letter's title
 # characters in each field fit a 90 x 45 mm window at 7 and 9 points; nothing goes below 7 and 8.
 STEPS = ((11.0, 15.0), (10.5, 14.0), (10.0, 13.0), (9.5, 12.0), (9.0, 11.0), (8.5, 10.5), (8.0, 10.0),
          (7.5, 9.5), (7.0, 9.0), (7.0, 8.5), (7.0, 8.0))  # fmt: skip
+# A letter mailed on a `layout` decision (Due.fit) goes on, down to 6 points (fit.MIN_PT).
+FIT_STEPS = (*STEPS, (6.5, 7.5), (6.5, 7.0), (6.0, 6.5), (6.0, 6.0))
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,7 @@ class AddressBlock:
     address_pt: float
     name_pt: float
     barcode: Drawing | None
+    fits: bool = True  # False: too long even at the smallest sizes
 
 
 def geometry(config: Config) -> Geometry:
@@ -84,12 +88,13 @@ def geometry(config: Config) -> Geometry:
     )  # fmt: skip
 
 
-def _height(text_ems: float, points: float, width_mm: float) -> float:
-    """Height in mm of a paragraph TEXT_EMS ems wide at POINTS that breaks anywhere to WIDTH_MM."""
+def text_height(text_ems: float, points: float, width_mm: float, slack_ems: float = 0.0) -> float:
+    """Height in mm of a paragraph TEXT_EMS ems wide at POINTS that breaks anywhere to WIDTH_MM, SLACK_EMS
+    of each line left empty (room for a character 禁則 moves to the next line)."""
     if text_ems <= 0:
         return 0.0
     size = points * PT_MM
-    per_line = max(1, math.floor(width_mm / size))
+    per_line = max(1, math.floor(width_mm / size - slack_ems))
     return math.ceil(text_ems / per_line) * size * LINE_HEIGHT
 
 
@@ -110,8 +115,9 @@ def customer_barcode(resident: Resident) -> Drawing | None:
     return Drawing(pagecode.svg_image(barcode.svg(code), "barcode-img"), "barcode-img", width, height, tuple(bars))
 
 
-def address_block(resident: Resident, config: Config) -> AddressBlock:
-    """The largest sizes at which the resident's address and name fit the window, and the barcode."""
+def address_block(resident: Resident, config: Config, fit: bool = False) -> AddressBlock:
+    """The largest sizes at which the resident's address and name fit the window, and the barcode; FIT (a
+    letter mailed on a `layout` decision) goes down to 6 points, one em of each line kept for 禁則."""
     code = customer_barcode(resident)
     width = config.window_width_mm - 2 * INSET_X_MM
     room = config.window_height_mm - INSET_TOP_MM - POSTAL_LINE_MM - GAP_MM
@@ -119,9 +125,10 @@ def address_block(resident: Resident, config: Config) -> AddressBlock:
     address = ems(resident.address)
     extra = ems(resident.address_extra)
     name = ems(resident.name) + 1.6  # 「　様」
-    for address_pt, name_pt in STEPS:
-        used = (_height(address, address_pt, width) + _height(extra, address_pt, width)
-                + _height(name, name_pt, width))  # fmt: skip
+    steps, slack = (FIT_STEPS, 1.0) if fit else (STEPS, 0.0)
+    for address_pt, name_pt in steps:
+        used = (text_height(address, address_pt, width, slack) + text_height(extra, address_pt, width, slack)
+                + text_height(name, name_pt, width, slack))  # fmt: skip
         if used <= room:
             return AddressBlock(address_pt, name_pt, code)
-    return AddressBlock(*STEPS[-1], code)  # too long even so: the page check refuses the letter
+    return AddressBlock(*steps[-1], code, fits=False)  # too long even so: the page check refuses the letter

@@ -22,7 +22,7 @@ from markupsafe import Markup
 from weasyprint import HTML
 from weasyprint.document import Document, Page
 
-from . import appid, envelope, fonts, i18n, layers, pagecode
+from . import appid, envelope, fit, fonts, i18n, layers, pagecode
 from ..register import wareki
 from .fetcher import LocalFetcher
 from ..config import Config
@@ -122,6 +122,7 @@ class Renderer:
         )
         i18n.install(env)
         env.globals["overlay_markup"] = layers.overlay_markup
+        env.globals["fit_box"] = fit.CSS
         self._env = env
         self._lot = env.get_template("lot.html")
         self._overlay = env.get_template("overlay.html")
@@ -184,10 +185,12 @@ class Renderer:
             seq = seq if layer == NATURAL else 1
             slots = self._slots(layer, seq, letter_date)
             all_slots.append(slots)
+            # Mailed on a layout decision: the long values printed smaller, in boxes of their own (fit.py).
+            fitted = fit.plan(piece.due, self.config) if piece.due.fit else None
+            addr = fitted.window if fitted else envelope.address_block(piece.due.addressee, self.config)
             items.append({"piece": piece, "template": piece.due.kind.spec.template, "qr": qr,
-                          "codes": _Codes(slots, piece, total), "insert": insert,
-                          "padding": range(content + 1, total + 1), "slots": slots, "seq": seq,
-                          "addr": envelope.address_block(piece.due.addressee, self.config)})  # fmt: skip
+                          "codes": _Codes(slots, piece, total), "insert": insert, "addr": addr, "fit": fitted,
+                          "padding": range(content + 1, total + 1), "slots": slots, "seq": seq})  # fmt: skip
         html = self._lot.render(
             items=items,
             cfg=self.config,

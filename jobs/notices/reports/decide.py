@@ -145,9 +145,10 @@ def _problems(c: dict[str, str], holds: dict[str, list[tuple[str, str, str | Non
     held = [h[0] for h in holds[rid]]
     if reason and reason not in held:
         problems.append(("reason", f"resident {rid} is not held for {quote(reason)} (held for: {', '.join(held)})"))
-    for hold in [reason] if reason in held else [] if reason else held:
-        if decision in DECISIONS and decision not in admits(hold):
-            problems.append(("decision", f"a hold for {hold} admits {' or '.join(admits(hold))}, not {decision}"))
+    for hold, detail, _ in holds[rid]:
+        admitted = admits(hold, detail)
+        if (not reason or hold == reason) and decision in DECISIONS and decision not in admitted:
+            problems.append(("decision", f"a hold for {hold} admits {' or '.join(admitted)}, not {decision}"))
     if any(h[2] is None for h in holds[rid]):
         problems.append(("resident_id", "the latest run was made before decisions were kept: decide after the next run"))
     problems += _mail_to_problems(c, decision)

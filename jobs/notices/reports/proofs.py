@@ -7,6 +7,9 @@ import io
 import pypdfium2 as pdfium
 
 PROOF_DPI = 110
+# proofs/layout-<piece_id>.png: the first page of a piece mailed on a layout decision, its name printed smaller
+LAYOUT_PREFIX = "layout-"
+LAYOUT_DPI = 200  # 6-point text stays readable
 
 
 def page_png(pdf: bytes, page_index: int, dpi: int = PROOF_DPI) -> bytes:

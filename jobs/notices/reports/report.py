@@ -23,6 +23,7 @@ import jinja2
 from PIL import Image, ImageDraw
 
 from . import posting, wording
+from .proofs import LAYOUT_PREFIX
 from ..kinds import colour as kind_colour, label as kind_label
 from ..rules.review import REASONS
 
@@ -81,6 +82,19 @@ def _proof(path: Path, window_mm: Sequence[float] | None) -> dict[str, object]:
                  "width": round(100 * (box[2] - box[0]) / full_w, 2),
                  "height": round(100 * (box[3] - box[1]) / full_h, 2)},  # fmt: skip
     }
+
+
+def _layout_proofs(folder: Path, manifest: list[dict[str, str]]) -> list[dict[str, str]]:
+    """The proofs of the pieces mailed on a layout decision (proofs/layout-<piece_id>.png), with their manifest rows:
+    listed, not shown, since what the operator checks there (the smaller name) is in the address window."""
+    pieces = {row["piece_id"]: row for row in manifest}
+    found = []
+    for path in sorted((folder / "proofs").glob(f"{LAYOUT_PREFIX}*.png")):
+        row = pieces.get(path.stem.removeprefix(LAYOUT_PREFIX), {})
+        found.append({"file": f"proofs/{path.name}", "piece_id": path.stem.removeprefix(LAYOUT_PREFIX),
+                      "resident_id": row.get("resident_id", ""), "kind": row.get("kind", ""),
+                      "pdf": row.get("pdf", ""), "first_page": row.get("first_page", "")})  # fmt: skip
+    return found
 
 
 def _nice_step(top: int) -> int:
@@ -170,7 +184,8 @@ def report_context(folder: Path, window_mm: Sequence[float] | None = None) -> di
              for name in ("manifest", "review", "withheld", "decisions", "rejects", "lapsed", "lots")}  # fmt: skip
     by_kind: dict[str, int] = summary["mailed_by_kind"]
     order = {kind: i for i, kind in enumerate(by_kind)}
-    proof_paths = sorted((folder / "proofs").glob("*.png"), key=lambda p: (order.get(p.stem, len(order)), p.stem))
+    proof_paths = sorted((p for p in (folder / "proofs").glob("*.png") if not p.name.startswith(LAYOUT_PREFIX)),
+                         key=lambda p: (order.get(p.stem, len(order)), p.stem))  # fmt: skip
     held_ids = Counter(r["resident_id"] for r in files["review"])
     return {
         "s": summary,
@@ -191,6 +206,7 @@ def report_context(folder: Path, window_mm: Sequence[float] | None = None) -> di
         "lots": files["lots"],
         "posting": posting.posting_summary(files["manifest"]),
         "proofs": [_proof(p, window_mm) for p in proof_paths],
+        "layout_proofs": _layout_proofs(folder, files["manifest"]),
     }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
+from ..letters import fit
 from ..letters.appid import is_well_formed_supplied
 from ..models import Due, Review
 from .postal import PostalCheck
@@ -13,7 +14,14 @@ REASONS = ("support_measure", "expiry_unknown", "address", "glyph", "layout", "a
 # The longest text each printed field may hold and still fit its box on the letter
 # (tests/test_render.py lays out 60-character names and addresses on every kind).
 MAX_CHARS = {"name": 60, "name_kana": 60, "address": 60, "address_extra": 60}
+# The longest a `layout` decision can mail, printed smaller (letters/fit.py; tests/test_fit.py lays out 120
+# characters); above it, or where even the smallest size does not fit, the hold's detail says WITHHOLD_ONLY.
+FIT_MAX_CHARS = 120
+WITHHOLD_ONLY = "a decision can only withhold"
 
+# A checker that returns where a notice's letter, its long values printed smaller, still cannot hold them
+# (letters/fit.py: "window", a box's name); empty when a `layout` decision can mail it.
+FitCheck = Callable[[Due], Sequence[str]]
 # A checker that returns the characters of a text that the letter fonts cannot draw: on the Japanese pages
 # (language None), and also on a page in the resident's language (its code, as the register gives it).
 GlyphCheck = Callable[[str, str | None], Sequence[str]]
@@ -72,11 +80,20 @@ def glyphs(due: Due, missing: GlyphCheck) -> list[Review]:
     return [_review(due, "glyph", "; ".join(found))] if found else []
 
 
-def layout(due: Due) -> list[Review]:
-    """Hold a resident whose name or address is too long to print in its box."""
+def layout(due: Due, misfits: FitCheck) -> list[Review]:
+    """Hold a resident whose name or address is too long to print in its box, saying whether a decision can
+    mail it printed smaller (MISFITS: where even that does not fit)."""
     found = [f"{field} has {len(text)} characters (at most {MAX_CHARS[field]} fit)"
              for field, text in _printed(due) if len(text) > MAX_CHARS[field]]
-    return [_review(due, "layout", "; ".join(found))] if found else []
+    if not found:
+        return []
+    if any(len(text) > FIT_MAX_CHARS for _, text in _printed(due)):
+        found.append(f"longer than {FIT_MAX_CHARS} characters: {WITHHOLD_ONLY}")
+    elif where := misfits(due):
+        found.append(f"too long even at {fit.MIN_PT:g} pt ({', '.join(where)}): {WITHHOLD_ONLY}")
+    else:
+        found.append(f"a decision to mail prints it smaller (down to {fit.MIN_PT:g} pt)")
+    return [_review(due, "layout", "; ".join(found))]
 
 
 def returned(due: Due, returned_at: dict[str, str], current_address: str) -> list[Review]:

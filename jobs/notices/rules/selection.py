@@ -14,7 +14,7 @@ from datetime import date
 
 from . import decisions, postal, review, sorting
 from .. import kinds
-from ..letters import fonts, i18n
+from ..letters import fit, fonts, i18n
 from ..register.bulk_memory import bulk_memory
 from ..config import Config
 from ..delivery.ledger import Ledger, address_hash
@@ -145,9 +145,9 @@ def settle(r: Resident, due: Due | None, notes: list[QualityNote], run: Context,
     elif verdict.outcome == "withhold":
         out.withheld.append(Withheld(due, tuple(found), verdict.decisions))
         outcome, why = "withheld", " ".join(f.reason for f in found)
-    elif verdict.outcome == "mail":
-        out.mail.append(verdict.apply(due))
-        out.by_decision.append((out.mail[-1], verdict.decisions))
+    elif verdict.outcome == "mail" and not _unprintable(mailed := verdict.apply(due), run):
+        out.mail.append(mailed)
+        out.by_decision.append((mailed, verdict.decisions))
         outcome, why = "mail", " ".join(f"{d.reason}={d.decision}" for d in verdict.decisions)
     else:
         out.held.append(due)
@@ -156,12 +156,20 @@ def settle(r: Resident, due: Due | None, notes: list[QualityNote], run: Context,
     out.settled.append((r.line, r.resident_id, outcome, kind, expires_on, why))
 
 
+def _unprintable(due: Due, run: Context) -> bool:
+    """True for a notice mailed on a layout decision whose values, printed smaller, still do not fit (the
+    hold measured the registered address; a mail_to decision puts another in the window): held, never a
+    letter the renderer refuses."""
+    return due.fit and bool(fit.misfits(due, run.config))
+
+
 def holds(r: Resident, due: Due, here: str, run: Context) -> list[Review]:
     """Every reason to hold a due resident for a person to look at (review.py), in the report's order."""
     owner = run.ledger.application_id_owner(r.application_id) if r.application_id else None
     returned = run.ledger.returned_addresses(r.resident_id)
     return (review.support_measure(due, run.protected) + review.expiry_unknown(due)
-            + review.address(due, run.postal_check) + review.layout(due) + review.glyphs(due, run.glyph_check)
+            + review.address(due, run.postal_check) + review.layout(due, lambda d: fit.misfits(d, run.config))
+            + review.glyphs(due, run.glyph_check)
             + review.application_id(due, owner, run.supplied[r.application_id] > 1)
             + review.returned(due, returned, here))  # fmt: skip
 
