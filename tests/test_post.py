@@ -1,14 +1,25 @@
-"""When the letters arrive ([post], delivery/post.py): business days, the cut-off, the 2-month promise."""
+"""When the letters arrive ([post], delivery/post.py): business days, the cut-off, the 2-month promise, and a run."""
 
 from __future__ import annotations
 
+import json
+import random
+import re
 from datetime import date, time, timedelta
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from notices import pipeline
+from notices.cli import _summary_line
+from notices.config import load_config
 from notices.delivery.post import BusinessDays, PostSettings, arrival, is_late, promised_by
+from notices.reports.report import render_report
 
+ROOT = Path(__file__).resolve().parents[1]
+MINI = ROOT / "tests" / "registers" / "mini.csv"
+CONFIG = ROOT / "config" / "municipality.toml"
 D = date.fromisoformat
 
 # day, open with the year-end closure kept, open without it, why
@@ -121,3 +132,58 @@ def test_two_months_before_expiry(arrives: str, expires: str, late: bool) -> Non
 def test_promised_by_clamps_at_month_end() -> None:
     assert [promised_by(D(day)) for day in ("2027-04-28", "2027-04-29", "2027-04-30", "2027-05-31")] == [
         D("2027-02-28"), D("2027-02-28"), D("2027-02-28"), D("2027-03-31")]  # fmt: skip
+
+
+# --- one run, end to end --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def slow_post(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample town, with a mail class that takes 6 business days."""
+    path = tmp_path_factory.mktemp("config") / "town.toml"
+    text = CONFIG.read_text(encoding="utf-8")
+    assert "delivery_days = 3" in text
+    path.write_text(text.replace("delivery_days = 3", "delivery_days = 6"), encoding="utf-8")
+    return path
+
+
+def test_a_run_states_its_arrival_and_flags_the_late_pieces(slow_post: Path, tmp_path: Path) -> None:
+    config = load_config(slow_post)
+    result = pipeline.run(MINI, D("2026-11-26"), config, tmp_path / "out", tmp_path / "l.sqlite3", ROOT / "templates",
+                          randbelow=random.Random(3).randrange, sealed_at=time(16, 5))  # fmt: skip
+    summary = json.loads((result.folder / "summary.json").read_text(encoding="utf-8"))
+    # Sealed after the 15:00 cut-off on Thursday: taken Friday, posted Tuesday, delivered 6 business days later.
+    assert summary["post"] == {
+        "sealed_at": "16:05", "cutoff": "15:00", "print_days": 2, "delivery_days": 6, "year_end_closed": True,
+        "handed_off_on": "2026-11-27", "posted_on": "2026-12-01", "arrives_on": "2026-12-09",
+        "late": 3, "late_by_kind": {"card_renewal": 1, "residence_extension": 1, "cert_renewal": 1},
+    }  # fmt: skip
+    # mini.csv's expiries: 2027-02-01 (two pieces) and 2027-02-05 are due by 12-01 and 12-05; 02-10 and 02-20 not.
+    assert summary["rows_read"] == 14 and summary["mailed"] == 5  # the counts are those of every run
+    line = _summary_line(result.summary)
+    assert " arrives=2026-12-09 late=3 reconciled=true" in line
+
+    html = (result.folder / "report.html").read_text(encoding="utf-8")
+    assert re.findall(r'data-post="arrives_on">([^<]+)<', html) == ["2026年12月9日（水）"]
+    assert set(re.findall(r'data-post="late">([^<]+)<', html)) == {"3"}
+    assert 'data-warning="late"' in html and "その日より後に届く見込みです" in html
+    assert re.findall(r'<tr data-late="([0-9-]+)">', html) == ["2027-02-01", "2027-02-05"]
+    assert "2026年12月1日（火）</td><td class=\"n\">8 日</td><td class=\"n\">2 通" in html
+    for resident in ("10000000001", "10000000002", "10000000003"):
+        assert f'<td class="id">{resident}</td>' in html
+    assert "業者の締め時刻 15:00を過ぎたため翌営業日" in html
+
+    # What the report makes of a run whose letters all arrive in time (read from summary.json alone).
+    summary["post"].update(arrives_on="2026-11-30", late=0, late_by_kind=dict.fromkeys(summary["post"]["late_by_kind"], 0))
+    (result.folder / "summary.json").chmod(0o600)
+    (result.folder / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
+    on_time = render_report(result.folder, ROOT / "templates")
+    assert "すべての通知が、有効期限の2か月前（リーフレットの案内）までに届く見込みです" in on_time
+    assert 'data-warning="late"' not in on_time and "data-late=" not in on_time
+
+
+def test_a_plan_states_the_arrival_of_a_run_sealed_before_the_cut_off(slow_post: Path, tmp_path: Path) -> None:
+    _, summary = pipeline.plan(MINI, D("2026-11-26"), load_config(slow_post), tmp_path / "l.sqlite3", tmp_path)
+    assert summary.post is not None
+    assert (summary.post.arrival.handed_off_on, summary.post.arrival.arrives_on) == (D("2026-11-26"), D("2026-12-08"))
+    assert summary.post.late == 3 and "arrives=2026-12-08 late=3" in _summary_line(summary)
