@@ -7,8 +7,8 @@ import re
 import tomllib
 import urllib.parse
 from dataclasses import dataclass
-from pathlib import Path
 from datetime import time
+from pathlib import Path
 from typing import Any
 
 from .delivery.post import PostSettings

@@ -159,8 +159,8 @@ def run(register: Path, as_of: date, config: Config, out_dir: Path, ledger_path:
         sealed_at: time | None = None) -> RunResult:  # fmt: skip
     """Run the nightly job for one run date and return the sealed hand-off folder; the lots are rendered
     by EXECUTOR (default: in this process), the folder and the ledger written by this process only.
-    SEALED_AT is the time of day the run counts as sealed, against the vendor's cut-off (default: the
-    time in Asia/Tokyo when it writes its summary, moments before it seals; on the run date all the same)."""
+    SEALED_AT is the time of day the run counts as sealed, against the vendor's cut-off (default: the time
+    in Asia/Tokyo as it writes its summary, moments before it seals), always taken as on the run date."""
     for family in (config.mincho_font, config.gothic_font, config.fallback_font):
         fonts.font_file(family)  # a missing font would be silently replaced: stop before anything is done
     with (executor or Serial()).open() as render_lots, Ledger.open(ledger_path) as ledger:
@@ -186,9 +186,9 @@ def run(register: Path, as_of: date, config: Config, out_dir: Path, ledger_path:
             lapsed_rows = lapsed(read, as_of, config, ledger)
             _write_reports(folder, read, sel, lapsed_rows)
             mailed = [p.due for p in pieces]
-            arrival = post_estimate(as_of, _time_in_tokyo() if sealed_at is None else sealed_at, config.post, mailed)
+            estimate = post_estimate(as_of, _time_in_tokyo() if sealed_at is None else sealed_at, config.post, mailed)
             summary = summarise(read, sel, as_of, run_id, mailed, pages, len({p.lot for p in pieces}), len(lapsed_rows),
-                                arrival)  # fmt: skip
+                                estimate)  # fmt: skip
             folder.write_json("summary.json", summary.as_json())
             manifest = read_rows(folder.path / "manifest.csv")
             posted = posting.posting_summary(manifest)
@@ -235,8 +235,8 @@ def plan(register: Path, as_of: date, config: Config, ledger_path: Path, out_dir
     with Ledger.read(ledger_path, empty_if_missing=True) as ledger:
         read = read_register(register, encoding, resident_id_pattern=config.resident_id_pattern, gaiji=config.gaiji)
         sel = select(read, as_of, config, ledger)
-    arrival = post_estimate(as_of, time.min, config.post, sel.mail)
-    summary = summarise(read, sel, as_of, None, sel.mail, 0, 0, None, arrival)
+    estimate = post_estimate(as_of, time.min, config.post, sel.mail)
+    summary = summarise(read, sel, as_of, None, sel.mail, 0, 0, None, estimate)
     rows = sorted([*sel.outcomes, *((j.line, j.resident_id, "rejected", "", "", j.reason)
                                     for j in (*read.rejects, *sel.rejects))])  # fmt: skip
     paths = [out_dir / f"plan-{as_of.isoformat()}.csv", out_dir / f"plan-{as_of.isoformat()}.json"]
