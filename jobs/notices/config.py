@@ -75,6 +75,7 @@ class Config:
     gaiji: GaijiMap = GaijiMap()  # the agreed Unicode text of the vendor's private-use code points
     # Postal codes not checked against Japan Post's data, by their first digits (the sample town's 999).
     local_postal_codes: tuple[str, ...] = ()
+    ack_hours: int = 24  # a folder handed off and not acknowledged by the vendor this many hours on is reported
 
     def qr_payload(self, application_id: str) -> str:
         """The online-application address with the ID filled in."""
@@ -258,6 +259,7 @@ def load_config(path: Path) -> Config:
     after = tables.table("after_expiry", optional=True)
     register = tables.table("register", optional=True)
     addresses = tables.table("address", optional=True)
+    vendor = tables.table("vendor", optional=True)
     config = Config(
         source=source,
         name=town.text("name"),
@@ -284,6 +286,7 @@ def load_config(path: Path) -> Config:
         lapsed_days=after.integer("lapsed_days", 1, 366, 30),
         resident_id_pattern=register.regular_expression("resident_id_pattern", RESIDENT_ID_PATTERN),
         local_postal_codes=addresses.postal_prefixes("local_postal_codes"),
+        ack_hours=vendor.integer("ack_hours", 1, 24 * 366, 24),
         **window,
     )
     tables.check_no_other_settings()  # last: only now has every reader asked for its keys
