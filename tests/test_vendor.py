@@ -152,7 +152,7 @@ def test_a_recalled_folder_is_mailed_again_with_new_pieces_and_ids(tmp_path: Pat
     assert [(r["piece_id"], r["pdf"], r["first_page"], r["scope"], r["reason"]) for r in recalled] == [
         (m["piece_id"], m["pdf"], m["first_page"], "folder", "wrong letter date") for m in mailed1]
     again = notices("recall", str(first), "--reason", "wrong letter date", "--ledger", ledger, cwd=tmp_path)
-    assert again.returncode == 0 and "0 piece(s) now" in again.stdout and rows(first / "RECALLED") == recalled
+    assert again.returncode == 0 and "already recalled, the folder (READY removed): nothing changed" in again.stdout and rows(first / "RECALLED") == recalled
 
     night2 = run(tmp_path, two_lots, "2026-11-27")
     assert night2.returncode == 0, night2.stderr

@@ -403,7 +403,7 @@ def recall(
             done, scope = recalling.recall(book, folder.resolve(), reason.strip(), getpass.getuser(), wanted)
     what = "the folder (READY removed)" if scope == "folder" else "pieces of the folder (it stays READY)"
     typer.echo(f"recalled {what}: {done} piece(s) now; RECALLED lists them for the vendor; the next run mails "
-               "those residents again if they are still due")
+               "those residents again if they are still due" if done else f"already recalled, {what}: nothing changed")
 
 
 @app.command()

@@ -52,12 +52,12 @@ def recall(ledger: Ledger, folder: Path, reason: str, operator: str, pieces: lis
     """
     run_id = _run_of(ledger, folder)
     sums = next(s for r, _, s, _ in ledger.handed_off_runs() if r == run_id)
-    if (folder / "SHA256SUMS").read_text(encoding="ascii") != sums:
-        raise InputError(f"{folder}: its SHA256SUMS is not the one run {run_id} sealed: not recalled")
     try:
+        if (folder / "SHA256SUMS").read_text(encoding="ascii") != sums:
+            raise InputError(f"{folder}: its SHA256SUMS is not the one run {run_id} sealed: not recalled")
         earlier = read_recalled(folder)
     except (OSError, ValueError) as exc:
-        raise InputError(f"{folder}: its RECALLED file cannot be read: {exc}") from None
+        raise InputError(f"{folder}: its SHA256SUMS or RECALLED file cannot be read: {exc}; not recalled") from None
     if not (folder / "READY").is_file() and not earlier:
         raise InputError(f"{folder}: has no READY: not a folder as handed to the vendor, and not recalled: not recalled")
     acked = ledger.acked_lots().get(run_id)
