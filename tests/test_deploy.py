@@ -13,16 +13,21 @@ from notices.cli import app
 DEPLOY = Path(__file__).resolve().parents[1] / "deploy"
 
 
-def run_options() -> set[str]:
-    command = typer.main.get_command(app).commands["run"]  # type: ignore[attr-defined]
+def run_options(name: str = "run") -> set[str]:
+    command = typer.main.get_command(app).commands[name]  # type: ignore[attr-defined]
     return {opt for param in command.params for opt in param.opts}
 
 
-def commands() -> list[list[str]]:
+def cron_lines() -> list[list[str]]:
     cron = [line for line in (DEPLOY / "notices.cron").read_text().splitlines() if re.match(r"^[0-9*]", line)]
+    return [shlex.split(line.split(" notices ", 1)[1].split(">>")[0]) for line in cron]
+
+
+def commands() -> list[list[str]]:
+    runs = [argv for argv in cron_lines() if argv[1] == "run"]
     service = re.search(r"^ExecStart=(.+)$", (DEPLOY / "notices.service").read_text(), re.MULTILINE)
-    assert len(cron) == 1 and service
-    return [shlex.split(cron[0].split(" notices ", 1)[1].split(">>")[0]), shlex.split(service[1])]
+    assert len(runs) == 1 and service
+    return [runs[0], shlex.split(service[1])]
 
 
 def test_deployed_commands_use_real_options_and_absolute_paths() -> None:
@@ -39,3 +44,11 @@ def test_deployed_commands_use_real_options_and_absolute_paths() -> None:
 def test_the_timer_runs_nightly_in_tokyo_time() -> None:
     timer = (DEPLOY / "notices.timer").read_text()
     assert "OnCalendar=*-*-* 02:30:00 Asia/Tokyo" in timer and "Persistent=true" in timer
+
+
+def test_the_monitoring_line_checks_the_acknowledgements_of_the_same_ledger() -> None:
+    (check,) = [argv for argv in cron_lines() if argv[1] == "status"]
+    assert check[0] == "/opt/notices/.venv/bin/notices" and "--check" in check
+    assert {a for a in check[2:] if a.startswith("--")} <= run_options("status")
+    ledger = [b for a, b in zip(check, check[1:]) if a == "--ledger"]
+    assert ledger == [b for a, b in zip(commands()[0], commands()[0][1:]) if a == "--ledger"]

@@ -21,6 +21,7 @@ from rich.table import Table
 from . import kinds, logs
 from .delivery import journal
 from .letters import appid
+from .reports import acks
 from .reports import decide as decide_file
 from .reports import explain as explained
 from .reports import status
@@ -97,6 +98,7 @@ def _errors_to_exit_codes() -> Iterator[None]:
 
 
 EXIT_UNKNOWN_RESIDENT = 12
+EXIT_UNACKNOWLEDGED = 13  # status --check: a folder handed off is not acknowledged by the vendor in time
 
 
 def _record_access(ledger_path: Path, command: str, resident_id: str) -> None:
@@ -284,10 +286,14 @@ def show_status(
     runs: Annotated[int, typer.Option(min=1, max=100_000, help="How many recent runs to list.")] = 10,
     access: Annotated[bool, typer.Option("--access", help="List who looked at whose data (explain, preview).")] = False,
     since: Annotated[Optional[str], typer.Option(help="With --access: from this date (YYYY-MM-DD) on.")] = None,
+    check: Annotated[bool, typer.Option("--check", help=f"Only the folders handed off and not acknowledged after "
+                                        f"ack_hours; exit {EXIT_UNACKNOWLEDGED} if there are any (silent otherwise).")] = False,
+    config: Annotated[Path, typer.Option(help="The municipality's TOML file (ack_hours).", envvar="NOTICES_CONFIG")] = DEFAULT_CONFIG,
 ) -> None:
-    """List the recent runs, the residents still held for review or withheld, the decisions, and mail that came back.
+    """List the recent runs, the folders not acknowledged by the vendor in time, the recalls, the residents still held
+    for review or withheld, the decisions, and mail that came back.
 
-    Example: notices status --runs 5
+    Example: notices status --runs 5; for a monitoring cron line: notices status --check
     """
     if access:
         first = _as_date(since).isoformat() if since else ""
@@ -298,9 +304,14 @@ def show_status(
             typer.echo(f"  {at}  {operator}  {command}  {resident_id}")
         return
     with _errors_to_exit_codes():
+        ack_hours = load_config(config).ack_hours
         with Ledger.read(ledger) as book:
-            for line in status.report(book, runs):
-                typer.echo(line)
+            late = acks.overdue(book, ack_hours)
+            shown = (acks.overdue_lines(late, ack_hours) if late else []) if check else status.report(book, runs, late, ack_hours)
+        for line in shown:
+            typer.echo(line)
+    if check and late:
+        raise typer.Exit(EXIT_UNACKNOWLEDGED)
 
 
 @app.command()
@@ -344,6 +355,60 @@ def decide(
             found = decide_file.read_decisions(file, book, today_in_tokyo(), getpass.getuser())
             recorded, unchanged = decide_file.record(book, found, f"{file.name}")
     typer.echo(f"recorded {recorded} decision(s); {unchanged} unchanged; they apply from the next run")
+
+
+@app.command()
+def ack(
+    file: Annotated[Path, typer.Argument(help="The vendor's acknowledgement: '<sha256>  <lot file>' a line, as in "
+                                         "SHA256SUMS, or CSV lines of a lot file and its SHA-256 (UTF-8).")],
+    ledger: Annotated[Path, typer.Option(help="The ledger.")] = Path("var/ledger.sqlite3"),
+) -> None:
+    """Record the vendor's receipt of lots, each identified by its file name and SHA-256.
+
+    One line that names no lot handed off, or whose checksum differs, and nothing is recorded (exit 4, the
+    lines named). The same file twice changes nothing. Example: notices ack received-2026-11-27.txt
+    """
+    with _errors_to_exit_codes():
+        found = acks.read_acks(file)
+        with Ledger.read(ledger):
+            pass  # never create a ledger here: a wrong --ledger is an error, not an empty ledger
+        with Ledger.open(ledger, wait_seconds=60) as book:
+            received = acks.match(book, found, file)
+            recorded, before = acks.record(book, received, file.name, getpass.getuser())
+            still = {p.run_id: p for p in acks.pending(book)}
+    typer.echo(f"recorded {recorded} lot(s) as received; {before} recorded before")
+    for run_id in sorted({run_id for run_id, _, _ in received}):
+        waiting = still.get(run_id)
+        typer.echo(f"  run {run_id}: " + (f"{len(waiting.acked)} of {len(waiting.lots)} lot(s) acknowledged; missing "
+                                          f"{', '.join(waiting.missing)}" if waiting else "every lot acknowledged"))
+
+
+@app.command()
+def recall(
+    folder: Annotated[Path, typer.Argument(help="The run folder (with READY) to take back before the vendor prints it.")],
+    reason: Annotated[str, typer.Option(help="Why, for the vendor and the ledger (RECALLED): no personal data.")],
+    pieces: Annotated[Optional[Path], typer.Option(help="Recall only these pieces (piece IDs, one a line); the "
+                                                   "folder stays READY.")] = None,
+    ledger: Annotated[Path, typer.Option(help="The ledger.")] = Path("var/ledger.sqlite3"),
+) -> None:
+    """Take a handed-off folder (or some of its pieces) back before print: the next run mails those residents
+    again, with new pieces and application IDs. Refused (exit 14) once the vendor has acknowledged a lot of it.
+
+    Example: notices recall /srv/notices/out/2026-11-26_run00012 --reason "wrong letter date"
+    """
+    from .delivery import recall as recalling
+
+    if not reason.strip():
+        raise typer.BadParameter("give the reason", param_hint="--reason")
+    with _errors_to_exit_codes():
+        wanted = status.read_ids(pieces) if pieces is not None else None
+        with Ledger.read(ledger):
+            pass  # never create a ledger here: a wrong --ledger is an error, not an empty ledger
+        with Ledger.open(ledger, wait_seconds=60) as book:
+            done, scope = recalling.recall(book, folder.resolve(), reason.strip(), getpass.getuser(), wanted)
+    what = "the folder (READY removed)" if scope == "folder" else "pieces of the folder (it stays READY)"
+    typer.echo(f"recalled {what}: {done} piece(s) now; RECALLED lists them for the vendor; the next run mails "
+               "those residents again if they are still due" if done else f"already recalled, {what}: nothing changed")
 
 
 @app.command()
@@ -397,9 +462,13 @@ def ledger_recover(
             raise NotFoundError(f"{ledger}: no ledger here (check --ledger)")
         with Ledger.open(ledger, wait_seconds=60) as book:
             recovered = journal.recover(book, out)
-    for run_id, notices, ids in recovered:
+    restored, recalled = recovered
+    for run_id, notices, ids in restored:
         typer.echo(f"run {run_id}: recorded {notices} notice(s) and {ids} application ID(s)")
-    typer.echo(f"recovered {len(recovered)} run(s): {ledger} knows every run sealed in {out}")
+    for run_id, pieces in recalled:
+        typer.echo(f"run {run_id}: recorded the recall of {pieces} piece(s)")
+    typer.echo(f"recovered {len(restored)} run(s): {ledger} knows every run sealed in {out}"
+               + (f" and every recall ({len(recalled)} run(s))" if recalled else ""))
 
 
 def main() -> None:

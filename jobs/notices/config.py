@@ -78,6 +78,7 @@ class Config:
     # Postal codes not checked against Japan Post's data, by their first digits (the sample town's 999).
     local_postal_codes: tuple[str, ...] = ()
     post: PostSettings = PostSettings()  # the vendor's cut-off and print days, the delivery days: when letters arrive
+    ack_hours: int = 24  # a folder handed off and not acknowledged by the vendor this many hours on is reported
 
     def qr_payload(self, application_id: str) -> str:
         """The online-application address with the ID filled in."""
@@ -273,6 +274,7 @@ def load_config(path: Path) -> Config:
     addresses = tables.table("address", optional=True)
     post = tables.table("post", optional=True)
     defaults = PostSettings()
+    vendor = tables.table("vendor", optional=True)
     config = Config(
         source=source,
         name=town.text("name"),
@@ -303,6 +305,7 @@ def load_config(path: Path) -> Config:
                           print_days=post.integer("print_days", 0, 30, defaults.print_days),
                           delivery_days=post.integer("delivery_days", 1, 30, defaults.delivery_days),
                           year_end_closed=post.boolean("year_end_closed", defaults.year_end_closed)),
+        ack_hours=vendor.integer("ack_hours", 1, 24 * 366, 24),
         **window,
     )
     tables.check_no_other_settings()  # last: only now has every reader asked for its keys

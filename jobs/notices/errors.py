@@ -67,3 +67,9 @@ class InvalidIdError(NoticesError):
     """An ID typed by an operator is not valid (an application ID whose check digit does not match)."""
 
     exit_code = 1
+
+
+class RefusedError(NoticesError):
+    """What was asked would undo something the vendor has confirmed (a recall of an acknowledged folder)."""
+
+    exit_code = 14

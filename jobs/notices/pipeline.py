@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from .delivery import journal
 from .letters import appid, fonts
-from .reports import posting, proofs
+from .reports import acks, posting, proofs
 from .rules import dates
 from .config import Config
 from .delivery.crashpoints import crash_point
@@ -194,7 +194,8 @@ def run(register: Path, as_of: date, config: Config, out_dir: Path, ledger_path:
             posted = posting.posting_summary(manifest)
             folder.write_csv("posting.csv", posting.POSTING_COLUMNS, posting.posting_rows(posted))
             window = (config.window_left_mm, config.window_top_mm, config.window_width_mm, config.window_height_mm)
-            folder.write("report.html", render_report(folder.path, templates_dir, window_mm=window).encode("utf-8"))
+            earlier = acks.overdue(ledger, config.ack_hours)  # the earlier folders the vendor has not acknowledged
+            folder.write("report.html", render_report(folder.path, templates_dir, window, earlier).encode("utf-8"))
             crash_point("reports")
             placed = {m["piece_id"]: (m["pdf"], int(m["first_page"])) for m in manifest}
             ledger.record_notices(run_id, [

@@ -1,4 +1,5 @@
-"""The hand-off folder (domain.md 5.3): built under a temporary name, sealed with SHA256SUMS and READY."""
+"""The hand-off folder (domain.md 5.3): built under a temporary name, sealed with SHA256SUMS and READY; RECALLED
+when it is taken back before print."""
 
 from __future__ import annotations
 
@@ -7,15 +8,33 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 from .crashpoints import crash_point
 from ..errors import OutputError
 from .ledger import building_path
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+LOT_NAME = re.compile(r"lot-[0-9]{4,}\.pdf")  # the lot files of a folder, as SHA256SUMS names them
+RECALLED = "RECALLED"
+RECALL_COLUMNS = ("piece_id", "pdf", "first_page", "page_count", "scope", "recalled_at", "recalled_by", "reason")
+
+
+class Recalled(NamedTuple):
+    """One piece taken back before print, as the folder's RECALLED file lists it for the vendor."""
+
+    piece_id: str
+    pdf: str
+    first_page: str
+    page_count: str
+    scope: str  # "folder": the whole folder was recalled; "pieces": these pieces only, the folder stays READY
+    recalled_at: str
+    recalled_by: str
+    reason: str
 
 
 def neutralise(cell: object) -> str:
@@ -49,6 +68,14 @@ def _fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def write_atomic(target: Path, data: bytes) -> None:
+    """Replace a file whole (owner-only, durably): a crash leaves the old one or the new one, never a part."""
+    temporary = target.with_name(f".{target.name}.tmp")
+    write_private(temporary, data)
+    os.replace(temporary, target)
+    _fsync_dir(target.parent)
 
 
 class RunFolder:
@@ -124,7 +151,7 @@ def settle(final: Path, sums: str | None) -> bool:
     renamed, or renamed but damaged before READY, was never with a vendor: False, and once the
     ledger has abandoned the run, `clear_unfinished` removes what it left.
     """
-    if (final / "READY").is_file():
+    if (final / "READY").is_file() or (final / RECALLED).is_file():  # RECALLED: it was handed off, then recalled
         return True
     if final.is_dir():
         if sums is None and (final / "SHA256SUMS").is_file():  # sealed by a version that did not record it
@@ -154,3 +181,25 @@ def verify(folder: Path, sums: str | None = None) -> list[str]:
         if not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() != digest:
             bad.append(name)
     return bad
+
+
+def read_recalled(folder: Path) -> list[Recalled]:
+    """The pieces the folder's RECALLED file lists (none without one); ValueError if it cannot be read."""
+    path = folder / RECALLED
+    if not path.is_file():
+        return []
+    rows = csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"), newline=""))
+    if tuple(rows.fieldnames or ()) != RECALL_COLUMNS:
+        raise ValueError(f"{path}: not a RECALLED file of this program (its columns are {rows.fieldnames})")
+    return [Recalled(*(row[c] or "" for c in RECALL_COLUMNS)) for row in rows]
+
+
+def write_recalled(folder: Path, recalled: Sequence[Recalled]) -> None:
+    """Write (or replace) the folder's RECALLED file: what the vendor must not print, and why."""
+    write_atomic(folder / RECALLED, csv_bytes(RECALL_COLUMNS, recalled))
+
+
+def withdraw(folder: Path) -> None:
+    """Remove the folder's READY, durably: from then on no vendor takes it."""
+    (folder / "READY").unlink(missing_ok=True)
+    _fsync_dir(folder)

@@ -16,6 +16,7 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from ..errors import LedgerError, LockedError, NotFoundError
+from .receipts import Receipts
 from .records import Records
 from .schema import MIGRATIONS
 
@@ -45,7 +46,7 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-class Ledger(Records):
+class Ledger(Records, Receipts):
     """An open ledger. Use `Ledger.open(path)`, which also holds the run lock."""
 
     def __init__(self, db: sqlite3.Connection, path: Path) -> None:
@@ -157,12 +158,13 @@ class Ledger(Records):
                               " ORDER BY application_id", (run_id,)).fetchall()  # fmt: skip
         return {"ledger_id": self.ledger_id, "run_id": run_id, "as_of": as_of, "folder": Path(folder).name,
                 "sums": sums, "summary": json.loads(summary or "{}"), "notices": [list(n) for n in notices],
-                "application_ids": [list(i) for i in ids]}
+                "application_ids": [list(i) for i in ids], "recalled": [list(p) for _, p in self.recalled(run_id)]}
 
     def restore_run(self, entry: dict[str, object], folder: Path) -> tuple[int, int]:
         """Record a sealed run the ledger lacks (from the journal or the folder): (notices, IDs) added.
 
-        A run the ledger has unfinished or abandoned (a backup made while it ran) becomes complete.
+        A run the ledger has unfinished or abandoned (a backup made while it ran) becomes complete; the pieces
+        the entry lists as recalled are recorded recalled.
         """
         run_id = int(entry["run_id"])  # type: ignore[call-overload]
         with self.transaction():
@@ -183,7 +185,9 @@ class Ledger(Records):
             self.db.executemany(
                 "INSERT INTO application_ids VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 [(app, rid, run_id, int(supplied)) for app, rid, supplied in entry["application_ids"]])  # type: ignore[attr-defined]  # fmt: skip
-        return added, self.db.total_changes - before - added
+            ids = self.db.total_changes - before - added
+            self.record_recall(run_id, entry.get("recalled", []))  # type: ignore[arg-type]
+        return added, ids
 
     def begin_run(self, as_of: date, out_dir: Path) -> tuple[int, Path]:
         """Start a run; return its number and the final path of its folder."""
@@ -200,7 +204,7 @@ class Ledger(Records):
         """True when this (resident, kind, expiry) notice was already handed off."""
         row = self.db.execute(
             "SELECT 1 FROM notices JOIN runs USING (run_id) WHERE resident_id = ? AND kind = ? AND expires_on = ?"
-            " AND returned_at IS NULL AND state IN ('complete', 'sealing')",
+            " AND returned_at IS NULL AND recall_id IS NULL AND state IN ('complete', 'sealing')",
             (resident_id, kind, expires_on.isoformat()),
         ).fetchone()
         return row is not None
@@ -209,7 +213,8 @@ class Ledger(Records):
         """The kinds of notice handed off to a resident for an expiry, with the run date of each."""
         rows = self.db.execute(
             "SELECT n.kind, r.as_of FROM notices n JOIN runs r USING (run_id)"
-            " WHERE n.resident_id = ? AND n.expires_on = ? AND n.returned_at IS NULL AND r.state = 'complete'",
+            " WHERE n.resident_id = ? AND n.expires_on = ? AND n.returned_at IS NULL AND n.recall_id IS NULL"
+            " AND r.state = 'complete'",
             (resident_id, expires_on.isoformat()),
         ).fetchall()
         return dict(rows)

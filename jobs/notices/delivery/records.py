@@ -95,16 +95,16 @@ class Records:
         ).fetchall()
 
     def handed_off_piece(self, piece_id: str) -> tuple[str, str | None] | None:
-        """A piece of a complete run: (piece, when recorded as returned or None); None if there is none."""
+        """A piece of a complete run, not recalled: (piece, when recorded as returned or None); None if there is none."""
         return self.db.execute(
             "SELECT n.piece_id, n.returned_at FROM notices n JOIN runs r USING (run_id)"
-            " WHERE r.state = 'complete' AND n.piece_id = ?", (piece_id,)).fetchone()  # fmt: skip
+            " WHERE r.state = 'complete' AND n.recall_id IS NULL AND n.piece_id = ?", (piece_id,)).fetchone()  # fmt: skip
 
     def unreturned_pieces(self, resident_id: str) -> list[str]:
-        """The pieces of complete runs mailed to a resident and not recorded as returned."""
+        """The pieces of complete runs mailed to a resident, not recalled and not recorded as returned."""
         rows = self.db.execute(
             "SELECT n.piece_id FROM notices n JOIN runs r USING (run_id) WHERE r.state = 'complete'"
-            " AND n.resident_id = ? AND n.returned_at IS NULL", (resident_id,)).fetchall()  # fmt: skip
+            " AND n.resident_id = ? AND n.returned_at IS NULL AND n.recall_id IS NULL", (resident_id,)).fetchall()  # fmt: skip
         return [piece_id for (piece_id,) in rows]
 
     def latest_returned_piece(self, resident_id: str) -> tuple[str, str] | None:

@@ -102,4 +102,33 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX access_by_time ON access_log (at);
     """,
+    # 5: the vendor's side (issue 15). Acknowledgements: each lot file a vendor confirmed receiving, with its
+    # SHA-256 as in the run's SHA256SUMS; runs sealed before this version are not expected to be acknowledged
+    # (acks_from_run). Recalls: a folder, or some of its pieces, taken back before print; a recalled notice
+    # no longer counts as sent (the next run mails it again) and is no longer the one live notice.
+    """
+    CREATE TABLE acks (
+        run_id   INTEGER NOT NULL REFERENCES runs(run_id),
+        lot      TEXT NOT NULL,
+        sha256   TEXT NOT NULL,
+        acked_at TEXT NOT NULL,
+        acked_by TEXT NOT NULL,
+        source   TEXT NOT NULL,
+        PRIMARY KEY (run_id, lot)
+    );
+    INSERT INTO meta VALUES ('acks_from_run', (SELECT COALESCE(MAX(run_id), 0) + 1 FROM runs));
+    CREATE TABLE recalls (
+        recall_id   INTEGER PRIMARY KEY,
+        run_id      INTEGER NOT NULL REFERENCES runs(run_id),
+        scope       TEXT NOT NULL CHECK (scope IN ('folder', 'pieces')),
+        recalled_at TEXT NOT NULL,
+        recalled_by TEXT NOT NULL,
+        reason      TEXT NOT NULL
+    );
+    ALTER TABLE notices ADD COLUMN recall_id INTEGER REFERENCES recalls(recall_id);
+    DROP INDEX one_live_notice;
+    CREATE UNIQUE INDEX one_live_notice ON notices (resident_id, kind, expires_on)
+        WHERE returned_at IS NULL AND recall_id IS NULL;
+    CREATE INDEX notices_by_run ON notices (run_id);
+    """,
 )

@@ -177,7 +177,9 @@ def outcome(s: Subject, as_of: date, config: Config, ledger: Ledger) -> Story:
                            "since": since.get(v.reason), "what_to_do": wording.review_action(v.reason),
                            "decision": _decision_text(decided.get(v.reason))} for v in holds]  # fmt: skip
     elif kind_of == "already_notified":
-        sent = [p for p in ledger.pieces_of(rid) if p[6] == kind and p[7] == expires_on and p[9] is None]
+        recalled = {piece for _, piece, *_ in ledger.recalls_of(rid)}
+        sent = [p for p in ledger.pieces_of(rid) if p[6] == kind and p[7] == expires_on and p[9] is None
+                and p[5] not in recalled]  # fmt: skip
         found["notified_by"] = {"run": sent[-1][0], "run_date": sent[-1][1]} if sent else None
     elif kind_of == "not_mailed":
         found["reason"] = why
@@ -209,7 +211,8 @@ def _decision_text(d: object) -> str:
 
 
 def history(ledger: Ledger, resident_id: str) -> list[Story]:
-    """What the ledger remembers of a resident, in the order it happened: pieces, returned mail, holds, decisions."""
+    """What the ledger remembers of a resident, in the order it happened: pieces, recalls, returned mail, holds,
+    decisions."""
     events: list[tuple[str, int, Story]] = []  # (when, in the wall clock's UTC; order on a tie; the event)
     for run, as_of, folder, pdf, page, piece, kind, expires_on, app_id, returned_at, started in ledger.pieces_of(resident_id):
         events.append((started, 1, {"event": "mailed", "run": run, "run_date": as_of, "folder": Path(folder).name,
@@ -217,6 +220,9 @@ def history(ledger: Ledger, resident_id: str) -> list[Story]:
                                     "expires_on": expires_on, "application_id": app_id or ""}))  # fmt: skip
         if returned_at:
             events.append((returned_at, 2, {"event": "returned", "date": returned_at[:10], "piece_id": piece}))
+    for at, piece, run, folder, scope, by, reason in ledger.recalls_of(resident_id):
+        events.append((at, 2, {"event": "recalled", "date": at[:10], "piece_id": piece, "run": run,
+                               "folder": Path(folder).name, "scope": scope, "by": by, "reason": reason}))  # fmt: skip
     runs: dict[tuple[str, int], list[int]] = {}
     for run, as_of, reason, _detail, _kind, _expires, withheld, started in ledger.holds_of(resident_id):
         runs.setdefault((reason, withheld), []).append(run)
@@ -262,6 +268,9 @@ def _event_text(e: Story) -> str:
         return (f"{e['run_date']}  mailed  run {e['run']} ({e['folder']}), {e['lot']} page {e['first_page']}, "
                 f"piece {e['piece_id']}: {e['kind']} for {e['expires_on']}"
                 + (f", application ID {e['application_id']}" if e["application_id"] else ""))
+    if e["event"] == "recalled":
+        return (f"{e['date']}  recalled before print: piece {e['piece_id']} of run {e['run']} ({e['folder']}"
+                + (", the whole folder" if e["scope"] == "folder" else "") + f") by {e['by']}: {e['reason']}")
     if e["event"] == "returned":
         return f"{e['date']}  returned undelivered: piece {e['piece_id']}"
     if e["event"] in ("held", "withheld"):

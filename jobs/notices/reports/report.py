@@ -1,7 +1,8 @@
 """The run report (report.html): one self-contained page an operator opens in a browser.
 
-Built from the files of a run folder only (summary.json and the CSV files the run wrote), so
-what it shows is what the vendor and the other sections receive. It needs nothing from the
+Built from the files of a run folder (summary.json and the CSV files the run wrote), so what it
+shows is what the vendor and the other sections receive; and, given by the run, the earlier folders
+the vendor has not acknowledged in time. It needs nothing from the
 network: the proofs are embedded as data: URIs and the charts are inline SVG. It holds resident
 IDs, never names, addresses or My Numbers: the address window of each proof image is painted
 over before it is embedded (the full proofs stay in proofs/).
@@ -23,6 +24,7 @@ import jinja2
 from PIL import Image, ImageDraw
 
 from . import posting, wording
+from .acks import Pending
 from .proofs import LAYOUT_PREFIX
 from ..delivery.post import is_late, promised_by
 from ..kinds import colour as kind_colour, label as kind_label
@@ -196,8 +198,9 @@ def _reject_reasons(by_reason: dict[str, int]) -> list[dict[str, object]]:
              "count": n} for reason, n in by_reason.items()]  # fmt: skip
 
 
-def report_context(folder: Path, window_mm: Sequence[float] | None = None) -> dict[str, object]:
-    """Everything report.html shows, read from the run folder."""
+def report_context(folder: Path, window_mm: Sequence[float] | None = None,
+                   unacknowledged: Sequence[Pending] = ()) -> dict[str, object]:  # fmt: skip
+    """Everything report.html shows, read from the run folder, with the earlier folders not acknowledged."""
     summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
     files = {name: read_rows(folder / f"{name}.csv") if (folder / f"{name}.csv").exists() else []
              for name in ("manifest", "review", "withheld", "decisions", "rejects", "lapsed", "lots")}  # fmt: skip
@@ -227,17 +230,21 @@ def report_context(folder: Path, window_mm: Sequence[float] | None = None) -> di
         "late": _late(summary, files["manifest"]),
         "proofs": [_proof(p, window_mm) for p in proof_paths],
         "layout_proofs": _layout_proofs(folder, files["manifest"]),
+        "unacknowledged": [{"run_id": p.run_id, "folder": p.folder, "sealed_at": p.sealed_at[:16].replace("T", " "),
+                            "lots": len(p.lots), "missing": ", ".join(p.missing)} for p in unacknowledged],  # fmt: skip
     }
 
 
-def render_report(folder: Path, templates_dir: Path, window_mm: Sequence[float] | None = None) -> str:
+def render_report(folder: Path, templates_dir: Path, window_mm: Sequence[float] | None = None,
+                  unacknowledged: Sequence[Pending] = ()) -> str:  # fmt: skip
     """report.html for the run folder FOLDER, from templates_dir/report.html.
 
     WINDOW_MM is the envelope's address window (left, top, width, height in mm, as configured);
-    without it the whole area where a window may be is painted over in the proofs.
+    without it the whole area where a window may be is painted over in the proofs. UNACKNOWLEDGED: the
+    earlier folders handed off that the vendor has not acknowledged in time.
     """
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(templates_dir), autoescape=True,
                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True)  # fmt: skip
     env.filters.update(num=lambda n: f"{int(n):,}", jdate=jdate, kind=kind_label, kind_colour=kind_colour,
                        review_label=wording.review_label, reject_label=wording.reject_label)  # fmt: skip
-    return env.get_template("report.html").render(report_context(folder, window_mm))
+    return env.get_template("report.html").render(report_context(folder, window_mm, unacknowledged))

@@ -1,4 +1,5 @@
-"""What operators ask of the ledger: recent runs, who is held, whose mail came back; and recording returns."""
+"""What operators ask of the ledger: recent runs, folders not acknowledged, recalls, who is held, whose mail came back;
+and recording returns."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pathlib import Path
 from ..errors import InputError, NotFoundError
 from ..delivery.ledger import Ledger
 from ..privacy import quote
+from .acks import Pending, overdue_lines
 
 MAX_ID_LENGTH = 64  # piece IDs have 12 characters, resident IDs 20 at most by default
 
@@ -109,13 +111,18 @@ def record_returned(ledger: Ledger, ids: list[str]) -> tuple[list[str], list[str
     return recorded, already, unknown
 
 
-def report(ledger: Ledger, runs: int = 10) -> list[str]:
-    """`notices status`: recent runs, who is held or withheld, the decisions in force, returned mail."""
+def report(ledger: Ledger, runs: int = 10, late: list[Pending] | None = None, ack_hours: int = 24) -> list[str]:
+    """`notices status`: recent runs, the folders not acknowledged after ACK_HOURS (LATE), the recalls, who is held or
+    withheld, the decisions in force, returned mail."""
     lines = [f"recent runs: {len(recent := recent_runs(ledger, runs))}"]
     for line in recent:
         mailed = ", ".join(f"{k} {v}" for k, v in line.mailed_by_kind.items()) or "none"
         lines.append(f"  run {line.run_id}  {line.as_of}  {line.state}  mailed: {mailed}  held: {line.held}"
                      f"  rejected: {line.rejected}  lapsed: {line.lapsed}  {line.folder}")  # fmt: skip
+    lines += overdue_lines(late or [], ack_hours)
+    lines.append(f"recalls: {len(recalls := ledger.recall_list())}")
+    lines += [f"  run {run_id}  {Path(folder).name}  {'whole folder' if scope == 'folder' else 'pieces'}: {pieces} piece(s)"
+              f"  {at[:10]} by {by}: {reason}" for run_id, folder, scope, pieces, at, by, reason in recalls]  # fmt: skip
     for title, rows in (("held for review in the latest run", still_held(ledger)),
                         ("withheld on a decision in the latest run", still_held(ledger, withheld=True))):  # fmt: skip
         lines.append(f"{title}: {len(rows)}")
