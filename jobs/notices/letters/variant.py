@@ -3,8 +3,8 @@
 WeasyPrint writes the variant (`write_pdf(pdf_variant="pdf/x-4")`): its version, the XMP metadata, Trapped, and a
 TrimBox on every page. Two things it leaves to us: the output intent, which it takes only from a stylesheet's
 `@color-profile device-cmyk`, is added here with the configured ICC profile (`[print] output_profile`); and the
-XMP DocumentID, random in WeasyPrint, is made from the lot's pieces and date, with the dates set to the letter's,
-so that a lot's bytes stay a function of its input (executors.py counts on it).
+XMP DocumentID and the file identifier, random in WeasyPrint, are made from the lot's pieces and date, with the
+dates set to the letter's, so that a lot's bytes stay a function of its input (executors.py counts on it).
 """
 
 from __future__ import annotations
@@ -62,7 +62,9 @@ def finish(pdf: pikepdf.Pdf, profile_path: str, key: str) -> None:
     pdf.Root.OutputIntents = pikepdf.Array([pikepdf.Dictionary(
         Type=pikepdf.Name.OutputIntent, S=pikepdf.Name.GTS_PDFX, OutputConditionIdentifier=name, Info=name,
         DestOutputProfile=icc)])  # fmt: skip
+    document = uuid.uuid5(uuid.NAMESPACE_URL, "notices:" + key)
     metadata = pdf.Root.get("/Metadata")
     if isinstance(metadata, pikepdf.Stream):
-        document_id = f"xmp.did:{uuid.uuid5(uuid.NAMESPACE_URL, 'notices:' + key)}".encode("ascii")
-        metadata.write(_DOCUMENT_ID.sub(document_id, metadata.read_bytes()))
+        metadata.write(_DOCUMENT_ID.sub(f"xmp.did:{document}".encode("ascii"), metadata.read_bytes()))
+    # The file identifier's first half, which qpdf keeps as it is (WeasyPrint's differs each time), from the key too.
+    pdf.trailer.ID = pikepdf.Array([pikepdf.String(document.bytes), pikepdf.String(document.bytes)])
