@@ -5,7 +5,7 @@ What is checked, naming the lot file, the page and the piece of every problem:
 - the pages the manifest gives the pieces are the PDF's pages, and no piece has more than `[print]
   max_pages_per_piece`;
 - every page is A4 within 1 mm; every font is embedded (also inside the backgrounds' form XObjects);
-- no ink nearer the sheet's edges than `[print] margin_mm`: each page rasterised at 150 dpi with the printable
+- no ink nearer the sheet's edges than `[print] margin_mm`: each page rasterised at 100 dpi with the printable
   area painted out, as GOV.UK Notify checks letters, and nothing may be left;
 - on each piece's first page, the address block inside the envelope window: ink in the window, and none around it
   up to the sender block and the letter's title; the customer barcode read from the window at 300 dpi, its bars
