@@ -11,7 +11,9 @@ REGISTER ?= data/register.csv
 DEBS     := fonts-morisawa-bizud-mincho fonts-morisawa-bizud-gothic fonts-ipamj-mincho fonts-noto-core fonts-noto-cjk fontconfig \
             libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 libgs-common chromium
 
-.PHONY: notices test bench setup system-deps sample clean
+LOCK     := requirements.lock
+
+.PHONY: notices test bench setup system-deps sample clean lock
 
 notices: setup
 	$(VENV)/bin/notices run --register $(REGISTER) --as-of $(AS_OF) --allow-date
@@ -33,15 +35,24 @@ system-deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBS); \
 	fi
 
-$(VENV)/.installed: pyproject.toml
+# The Python environment, from the lock: every package at the version and with the hashes in $(LOCK), so the
+# servers run what the tests ran; then this project itself (editable, no dependencies of its own to resolve).
+$(VENV)/.installed: $(LOCK) pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install -q --upgrade pip
-	$(VENV)/bin/pip install -q -e '.[test]'
+	$(VENV)/bin/pip install -q --require-hashes --no-deps -r $(LOCK)
+	$(VENV)/bin/pip install -q --no-deps -e .
 	touch $@
+
+# Refresh the lock after changing the dependencies in pyproject.toml (pip-tools, in a venv of its own).
+lock:
+	$(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/pip install -q pip-tools
+	.venv-lock/bin/pip-compile -q --generate-hashes --allow-unsafe --extra test --strip-extras --no-emit-index-url \
+		--no-emit-find-links -o $(LOCK) pyproject.toml
 
 # Regenerate the synthetic sample registers in data/ (deterministic; tools/sample.py, from tools/synth/).
 sample: setup
 	$(VENV)/bin/python -m tools.sample --out data --as-of $(AS_OF)
 
 clean:
-	rm -rf output var
+	rm -rf output var .venv-lock

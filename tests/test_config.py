@@ -41,6 +41,17 @@ def test_sample_town_loads() -> None:
     ('local_postal_codes = ["999"]', 'local_postal_codes = ["99900001"]', r"\[address\] local_postal_codes: must be"),
     ('local_postal_codes = ["999"]', 'local_postal_code = ["999"]',
      r"\[address\] local_postal_code: unknown key \(did you mean 'local_postal_codes'\?\)"),
+    ('cutoff = "15:00"', 'cutoff = "3pm"', r'\[post\] cutoff: must be a time of day written HH:MM, such as "15:00"'),
+    ('cutoff = "15:00"', 'cutoff = "24:00"', r"\[post\] cutoff: must be a time of day written HH:MM"),
+    ('cutoff = "15:00"', 'cutoff = "9:30"', r"\[post\] cutoff: must be a time of day written HH:MM"),
+    ('cutoff = "15:00"', "cutoff = 1500", r"\[post\] cutoff: must be a time of day written HH:MM"),
+    ('cutoff = "15:00"', 'cut_off = "15:00"', r"\[post\] cut_off: unknown key \(did you mean 'cutoff'\?\)"),
+    ("print_days = 2", "print_days = -1", r"\[post\] print_days: must be a whole number from 0 to 30"),
+    ("print_days = 2", "print_days = 31", r"\[post\] print_days: must be a whole number from 0 to 30"),
+    ("delivery_days = 3", "delivery_days = 0", r"\[post\] delivery_days: must be a whole number from 1 to 30"),
+    ("delivery_days = 3", 'delivery_days = "3"', r"\[post\] delivery_days: must be a whole number"),
+    ("delivery_days = 3", "delivery_days = 2.5", r"\[post\] delivery_days: must be a whole number"),
+    ("year_end_closed = true", 'year_end_closed = "yes"', r"\[post\] year_end_closed: must be true or false"),
 ])  # fmt: skip
 def test_bad_settings_name_the_key(tmp_path: Path, old: str, new: str, message: str) -> None:
     text = SAMPLE.read_text(encoding="utf-8")
@@ -146,3 +157,20 @@ def test_resident_id_pattern_defaults_and_is_checked(tmp_path: Path) -> None:
     empty = _edited(tmp_path, "[fonts]", '[register]\nresident_id_pattern = ""\n\n[fonts]')
     with pytest.raises(ConfigError, match=r"\[register\] resident_id_pattern: must be a non-empty string"):
         load_config(empty)
+
+
+def test_post_defaults_and_settings(tmp_path: Path) -> None:
+    from datetime import time
+
+    from notices.delivery.post import PostSettings
+
+    sample = load_config(SAMPLE).post
+    assert (sample.cutoff, sample.print_days, sample.delivery_days, sample.year_end_closed) == (time(15), 2, 3, True)
+    text = SAMPLE.read_text(encoding="utf-8")
+    older = tmp_path / "older.toml"  # a file written before [post] existed: what a municipality would expect
+    older.write_text(text[: text.index("[post]")], encoding="utf-8")
+    assert load_config(older).post == PostSettings() == sample
+    edited = _edited(tmp_path, 'cutoff = "15:00"\nprint_days = 2', 'cutoff = "09:30"\nprint_days = 0')
+    assert (load_config(edited).post.cutoff, load_config(edited).post.print_days) == (time(9, 30), 0)
+    toml_time = _edited(tmp_path, 'cutoff = "15:00"', "cutoff = 17:45:00")  # a TOML local time is a time of day too
+    assert load_config(toml_time).post.cutoff == time(17, 45)

@@ -147,7 +147,7 @@ def test_a_file_with_bad_lines_changes_nothing_and_names_them(tmp_path: Path) ->
     ledger = str(tmp_path / "var" / "ledger.sqlite3")
     bad = _fill(review, tmp_path / "bad.csv", {
         "10000000004": {"decision": "withhold"},  # good, but not recorded: the file is one whole
-        "10000000005": {"decision": "mail_to", "mail_to_address": "どこか"},  # no postal code
+        "10000000005": {"decision": "mail_to", "mail_to_address": "若" * 61},  # no postal code, too long
         "10000000009": {"decision": "mail"},  # a bad application ID is fixed in the register, not decided
     })  # fmt: skip
     with bad.open("a", encoding="utf-8", newline="") as f:
@@ -157,7 +157,7 @@ def test_a_file_with_bad_lines_changes_nothing_and_names_them(tmp_path: Path) ->
     said = notices("decide", str(bad), "--ledger", ledger, cwd=tmp_path)
     assert said.returncode == 4
     message = said.stderr
-    for expected in ("nothing recorded", "line 3, column mail_to_postal_code", "line 5, column decision: a hold for "
+    for expected in ("nothing recorded", "line 3, column mail_to_postal_code", "line 3, column mail_to_address: longer than the 60", "line 5, column decision: a hold for "
                      "application_id admits withhold, not mail", "line 6, column resident_id: resident '10000000001' "
                      "is not held", "line 7, column resident_id: resident '10000000099' is not known",
                      "line 8, column decision", "line 8, column until"):  # fmt: skip

@@ -194,13 +194,16 @@ def test_a_layout_decision_mails_the_long_name_smaller_and_a_longer_one_stays_he
     refused = _fill(review_csv, tmp_path / "refused.csv", {rid: {"decision": "mail"} for rid in held})
     said = notices("decide", str(refused), "--ledger", ledger, cwd=tmp_path)
     assert said.returncode == 4 and said.stderr.count("a hold for layout admits withhold, not mail") == 2, said.stderr
-    decided = tmp_path / "decided.csv"  # resident 4 also goes elsewhere, to an address the window cannot hold with the name
+    decided = tmp_path / "decided.csv"  # resident 4 also goes elsewhere, to an address the window cannot hold
     decided.write_text("resident_id,reason,decision,mail_to_postal_code,mail_to_address,mail_to_name\n"
                        "30000000001,layout,mail,,,\n30000000004,layout,mail,,,\n"
                        f"30000000004,address,mail_to,9990007,{'架空県若葉町中央七丁目' * 17 + '7番7号'},若葉町役場\n",
                        encoding="utf-8")  # fmt: skip
+    said = notices("decide", str(decided), "--ledger", ledger, cwd=tmp_path)  # longer than the window: refused
+    assert said.returncode == 4 and "line 4, column mail_to_address: longer than the 60" in said.stderr, said.stderr
+    decided.write_text("resident_id,reason,decision\n30000000001,layout,mail\n30000000004,layout,mail\n", encoding="utf-8")
     said = notices("decide", str(decided), "--ledger", ledger, cwd=tmp_path)
-    assert said.returncode == 0 and "recorded 3 decision(s)" in said.stdout, said.stderr
+    assert said.returncode == 0 and "recorded 2 decision(s)" in said.stdout, said.stderr
 
     night2 = run(tmp_path, register, "2026-11-27")
     assert night2.returncode == 0, night2.stderr  # never exit 9 for a decided resident

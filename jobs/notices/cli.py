@@ -119,10 +119,11 @@ class LogFormat(str, Enum):
 
 def _summary_line(s: RunSummary) -> str:
     kinds = [f"{k}={v}" for k, v in s.mailed_by_kind.items() if v]
+    post = [f"arrives={s.post.arrival.arrives_on} late={s.post.late}"] if s.post else []
     return " ".join([f"summary: run={s.run_id or 'plan'} as_of={s.as_of} rows={s.rows_read} mailed={s.mailed}", *kinds,
                      f"held={s.held_for_review} withheld={s.withheld} already={s.already_notified}",
                      f"not_mailed={s.not_mailed}",
-                     f"rejected={s.rejected} lapsed={s.lapsed or 0} reconciled=true"])
+                     f"rejected={s.rejected} lapsed={s.lapsed or 0}", *post, "reconciled=true"])
 
 
 def _print_summary(result: RunResult) -> None:
@@ -149,6 +150,10 @@ def _print_summary(result: RunResult) -> None:
     out.print(table)
     out.print(f"{s.lots} lot PDF(s), {s.pages} pages, {s.quality_notes} data-quality note(s) → quality.csv, "
               f"{s.lapsed} lapsed → lapsed.csv")
+    if s.post:
+        a = s.post.arrival
+        out.print(f"handed off {a.handed_off_on}, posted {a.posted_on}, arrives {a.arrives_on}: {s.post.late} "
+                  "piece(s) later than 2 months before expiry → report.html")
     typer.echo(f"folder: {result.folder}")  # one plain line, never wrapped: scripts read it
 
 

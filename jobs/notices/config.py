@@ -7,9 +7,11 @@ import re
 import tomllib
 import urllib.parse
 from dataclasses import dataclass
+from datetime import time
 from pathlib import Path
 from typing import Any
 
+from .delivery.post import PostSettings
 from .errors import ConfigError
 from .gaiji import GaijiMap, load_map
 
@@ -83,6 +85,7 @@ class Config:
     gaiji: GaijiMap = GaijiMap()  # the agreed Unicode text of the vendor's private-use code points
     # Postal codes not checked against Japan Post's data, by their first digits (the sample town's 999).
     local_postal_codes: tuple[str, ...] = ()
+    post: PostSettings = PostSettings()  # the vendor's cut-off and print days, the delivery days: when letters arrive
     print_margin_mm: float = PRINT_MARGIN_MM  # [print] margin_mm
     max_pages_per_piece: int = MAX_PAGES_PER_PIECE  # [print]
     pdf_variant: str = ""  # [print]: "" for a plain PDF, else one of PDF_VARIANTS
@@ -157,6 +160,16 @@ class _Table:
         if self._get(key, None) is None:
             return None
         return folder / self.text(key)
+
+    def clock_time(self, key: str, default: time) -> time:
+        """A time of day written "HH:MM" (00:00 to 23:59), or as a TOML local time (15:00:00)."""
+        value = self._get(key, default)
+        if isinstance(value, time):
+            return value
+        match = re.fullmatch(r"([01][0-9]|2[0-3]):([0-5][0-9])", value) if isinstance(value, str) else None
+        if not match:
+            raise self._fail(key, f'must be a time of day written HH:MM, such as "15:00", not {value!r}')
+        return time(int(match[1]), int(match[2]))
 
     def https_url(self, key: str) -> str:
         """An https:// address with a host; anything else (javascript:, data:, http:) would reach the QR codes."""
@@ -296,6 +309,8 @@ def load_config(path: Path) -> Config:
     after = tables.table("after_expiry", optional=True)
     register = tables.table("register", optional=True)
     addresses = tables.table("address", optional=True)
+    post = tables.table("post", optional=True)
+    defaults = PostSettings()
     config = Config(
         source=source,
         name=town.text("name"),
@@ -322,6 +337,10 @@ def load_config(path: Path) -> Config:
         lapsed_days=after.integer("lapsed_days", 1, 366, 30),
         resident_id_pattern=register.regular_expression("resident_id_pattern", RESIDENT_ID_PATTERN),
         local_postal_codes=addresses.postal_prefixes("local_postal_codes"),
+        post=PostSettings(cutoff=post.clock_time("cutoff", defaults.cutoff),
+                          print_days=post.integer("print_days", 0, 30, defaults.print_days),
+                          delivery_days=post.integer("delivery_days", 1, 30, defaults.delivery_days),
+                          year_end_closed=post.boolean("year_end_closed", defaults.year_end_closed)),
         **window,
         **printing,
     )

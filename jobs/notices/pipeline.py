@@ -9,8 +9,9 @@ from collections.abc import Callable
 from contextlib import closing, suppress
 from itertools import groupby
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from .delivery import journal, preflight
 from .letters import appid, fonts
@@ -30,7 +31,7 @@ from .reports.report import read_rows, render_report
 from .rules.selection import LAPSED_COLUMNS, Selection, lapsed, select
 from .reports.decide import (APPLIED_COLUMNS, DECIDED, REVIEW_COLUMNS, WITHHELD_COLUMNS, applied_rows, held_rows,
                              withheld_rows)
-from .reports.summary import RunSummary, summarise
+from .reports.summary import RunSummary, post_estimate, summarise
 
 log = logging.getLogger("notices")
 
@@ -158,11 +159,19 @@ def _settle_crashed_runs(ledger: Ledger, out_dir: Path) -> None:
         log.error("run %d had stopped before its folder was handed off: its residents are mailed by this run", run_id)
 
 
+def _time_in_tokyo() -> time:
+    """The time of day now in Asia/Tokyo, to the minute: when the run seals, against the vendor's cut-off."""
+    return datetime.now(ZoneInfo("Asia/Tokyo")).time().replace(second=0, microsecond=0)
+
+
 def run(register: Path, as_of: date, config: Config, out_dir: Path, ledger_path: Path, templates_dir: Path,
         encoding: str | None = None, randbelow: Callable[[int], int] = secrets.randbelow,
-        progress: Callable[[int, int], None] | None = None, executor: Executor | None = None) -> RunResult:  # fmt: skip
+        progress: Callable[[int, int], None] | None = None, executor: Executor | None = None,
+        sealed_at: time | None = None) -> RunResult:  # fmt: skip
     """Run the nightly job for one run date and return the sealed hand-off folder; the lots are rendered
-    by EXECUTOR (default: in this process), the folder and the ledger written by this process only."""
+    by EXECUTOR (default: in this process), the folder and the ledger written by this process only.
+    SEALED_AT is the time of day the run counts as sealed, against the vendor's cut-off (default: the time
+    in Asia/Tokyo as it writes its summary, moments before it seals), always taken as on the run date."""
     for family in (config.mincho_font, config.gothic_font, config.fallback_font):
         fonts.font_file(family)  # a missing font would be silently replaced: stop before anything is done
     with (executor or Serial()).open() as render_lots, Ledger.open(ledger_path) as ledger:
@@ -187,8 +196,10 @@ def run(register: Path, as_of: date, config: Config, out_dir: Path, ledger_path:
             pages = _write_lots(folder, lot_jobs, render_lots, progress)
             lapsed_rows = lapsed(read, as_of, config, ledger)
             _write_reports(folder, read, sel, lapsed_rows)
-            summary = summarise(read, sel, as_of, run_id, [p.due for p in pieces], pages, len({p.lot for p in pieces}),
-                                len(lapsed_rows))  # fmt: skip
+            mailed = [p.due for p in pieces]
+            estimate = post_estimate(as_of, _time_in_tokyo() if sealed_at is None else sealed_at, config.post, mailed)
+            summary = summarise(read, sel, as_of, run_id, mailed, pages, len({p.lot for p in pieces}), len(lapsed_rows),
+                                estimate)  # fmt: skip
             folder.write_json("summary.json", summary.as_json())
             manifest = read_rows(folder.path / "manifest.csv")
             posted = posting.posting_summary(manifest)
@@ -230,11 +241,13 @@ PLAN_COLUMNS = ("line", "resident_id", "outcome", "kind", "expires_on", "reason"
 
 def plan(register: Path, as_of: date, config: Config, ledger_path: Path, out_dir: Path,
          encoding: str | None = None) -> tuple[list[Path], RunSummary]:  # fmt: skip
-    """The run's selection for a date, as a CSV and a summary: nothing rendered, nothing recorded."""
+    """The run's selection for a date, as a CSV and a summary: nothing rendered, nothing recorded. Its arrival
+    is that of a run sealed before the vendor's cut-off, as the nightly run at 02:30 is."""
     with Ledger.read(ledger_path, empty_if_missing=True) as ledger:
         read = read_register(register, encoding, resident_id_pattern=config.resident_id_pattern, gaiji=config.gaiji)
         sel = select(read, as_of, config, ledger)
-    summary = summarise(read, sel, as_of, None, sel.mail, 0, 0, None)
+    estimate = post_estimate(as_of, time.min, config.post, sel.mail)
+    summary = summarise(read, sel, as_of, None, sel.mail, 0, 0, None, estimate)
     rows = sorted([*sel.outcomes, *((j.line, j.resident_id, "rejected", "", "", j.reason)
                                     for j in (*read.rejects, *sel.rejects))])  # fmt: skip
     paths = [out_dir / f"plan-{as_of.isoformat()}.csv", out_dir / f"plan-{as_of.isoformat()}.json"]

@@ -1,1 +1,1 @@
-"""Delivery: the ledger, the hand-off folder and its journal, and the executors that render lots."""
+"""Delivery: the ledger, the hand-off folder and its journal, the executors that render lots, and when the letters arrive (post)."""

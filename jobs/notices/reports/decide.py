@@ -21,6 +21,7 @@ from ..models import Decision, Resident
 from ..privacy import quote
 from ..register import cells
 from ..rules.decisions import DECISIONS, admits
+from ..rules.review import MAX_CHARS
 from ..rules.selection import Selection
 
 DECIDED = ("decision", "note", "mail_to_postal_code", "mail_to_address", "mail_to_name", "until")
@@ -170,6 +171,10 @@ def _mail_to_problems(c: dict[str, str], decision: str) -> list[tuple[str, str]]
         problems.append(("mail_to_postal_code", "mail_to needs a 7-digit postal code"))
     if not c.get("mail_to_address"):
         problems.append(("mail_to_address", "mail_to needs the address to mail to"))
+    # What fits the envelope window as a registered address does (review.MAX_CHARS), the name with 「　気付」.
+    for column, most in (("mail_to_address", MAX_CHARS["address"]), ("mail_to_name", MAX_CHARS["address_extra"] - 3)):
+        if len(c.get(column, "")) > most:
+            problems.append((column, f"longer than the {most} characters the envelope window holds"))
     return problems
 
 

@@ -24,6 +24,7 @@ from PIL import Image, ImageDraw
 
 from . import posting, wording
 from .proofs import LAYOUT_PREFIX
+from ..delivery.post import is_late, promised_by
 from ..kinds import colour as kind_colour, label as kind_label
 from ..rules.review import REASONS
 
@@ -44,13 +45,13 @@ def read_rows(path: Path) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"), newline="")))
 
 
-def jdate(value: str) -> str:
-    """An ISO date as 2026年11月26日（木）; anything else as given."""
+def jdate(value: str, year: bool = True) -> str:
+    """An ISO date as 2026年11月26日（木） (11月26日（木） without the year); anything else as given."""
     try:
         day = date.fromisoformat(value)
     except ValueError:
         return value
-    return f"{day.year}年{day.month}月{day.day}日（{WEEKDAYS[day.weekday()]}）"
+    return f"{f'{day.year}年' if year else ''}{day.month}月{day.day}日（{WEEKDAYS[day.weekday()]}）"
 
 
 def _proof(path: Path, window_mm: Sequence[float] | None) -> dict[str, object]:
@@ -158,6 +159,24 @@ def _checks(summary: dict[str, object], files: dict[str, list[dict[str, str]]]) 
     return [{"label": label, "expected": a, "found": b, "ok": a == b} for label, a, b in pairs]
 
 
+def _late(summary: dict[str, object], manifest: list[dict[str, str]]) -> dict[str, object]:
+    """The pieces that arrive later than 2 months before their expiry (summary.json's post.arrives_on), each
+    listed and counted by expiry date: only the kinds summary.json counts in post.late_by_kind promise a date."""
+    found: dict[str, object] = {"pieces": [], "by_expiry": []}
+    post = summary.get("post")
+    if not isinstance(post, dict):
+        return found
+    arrives = date.fromisoformat(post["arrives_on"])
+    pieces = [dict(row, promised_by=promised_by(date.fromisoformat(row["expires_on"])).isoformat())
+              for row in manifest
+              if row["kind"] in post["late_by_kind"] and is_late(arrives, date.fromisoformat(row["expires_on"]))]  # fmt: skip
+    counts = Counter((p["expires_on"], p["promised_by"]) for p in pieces)
+    found["pieces"] = sorted(pieces, key=lambda p: (p["expires_on"], p["piece_id"]))
+    found["by_expiry"] = [{"expires_on": e, "promised_by": by, "days": (arrives - date.fromisoformat(by)).days,
+                           "count": n} for (e, by), n in sorted(counts.items())]  # fmt: skip
+    return found
+
+
 def _review_groups(rows: list[dict[str, str]]) -> list[dict[str, object]]:
     """The review rows grouped by reason, in the order of review.REASONS, each with its action."""
     order = [*REASONS, *sorted({r["reason"] for r in rows} - set(REASONS))]
@@ -205,6 +224,7 @@ def report_context(folder: Path, window_mm: Sequence[float] | None = None) -> di
         "lapsed_by": dict(Counter(r["lapsed"] for r in files["lapsed"])),
         "lots": files["lots"],
         "posting": posting.posting_summary(files["manifest"]),
+        "late": _late(summary, files["manifest"]),
         "proofs": [_proof(p, window_mm) for p in proof_paths],
         "layout_proofs": _layout_proofs(folder, files["manifest"]),
     }

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, time
 from pathlib import Path
 
 from ..rules import dates
+from ..delivery import post
+from ..delivery.post import Arrival, PostSettings
 from ..errors import NoticesError
 from .. import kinds
 from ..models import Due
@@ -38,6 +40,7 @@ class RunSummary:
     pages: int
     quality_notes: int
     lapsed: int | None  # None for a plan, which does not look at lapsed graces
+    post: PostEstimate | None = None  # when the letters arrive, and how many later than the leaflet promises
 
     @property
     def rejected(self) -> int:
@@ -82,6 +85,7 @@ class RunSummary:
             "lots": self.lots,
             "pages": self.pages,
             "quality_notes": self.quality_notes,
+            **({"post": self.post.as_json()} if self.post else {}),
             "reconciled": True,  # always: summarise() raises first (kept for the report and scripts that read it)
         }
         if self.lapsed is not None:
@@ -89,8 +93,39 @@ class RunSummary:
         return found
 
 
+@dataclass(frozen=True)
+class PostEstimate:
+    """summary.json's post: the arrival of the run's letters, and the pieces that arrive late, by kind."""
+
+    settings: PostSettings
+    arrival: Arrival
+    late_by_kind: dict[str, int]  # the kinds sent before expiry, each with its pieces arriving late
+
+    @property
+    def late(self) -> int:
+        """Pieces that arrive later than 2 months before their expiry."""
+        return sum(self.late_by_kind.values())
+
+    def as_json(self) -> dict[str, object]:
+        """summary.json's post."""
+        a, s = self.arrival, self.settings
+        return {"sealed_at": a.sealed_at.strftime("%H:%M"), "cutoff": s.cutoff.strftime("%H:%M"),
+                "print_days": s.print_days, "delivery_days": s.delivery_days, "year_end_closed": s.year_end_closed,
+                "handed_off_on": a.handed_off_on.isoformat(), "posted_on": a.posted_on.isoformat(),
+                "arrives_on": a.arrives_on.isoformat(), "late": self.late, "late_by_kind": self.late_by_kind}  # fmt: skip
+
+
+def post_estimate(as_of: date, sealed_at: time, settings: PostSettings, mailed: list[Due]) -> PostEstimate:
+    """When the letters of a run sealed at SEALED_AT on AS_OF arrive, with the pieces that arrive late counted (only
+    notices sent before expiry promise a date)."""
+    arrival = post.arrival(as_of, sealed_at, settings)
+    late = {k.value: sum(d.kind is k and arrival.is_late(d.expires_on) for d in mailed)
+            for k in kinds.every() if k.spec.before_expiry}  # fmt: skip
+    return PostEstimate(settings, arrival, late)
+
+
 def summarise(read: RegisterRead, sel: Selection, as_of: date, run_id: int | None, mailed: list[Due], pages: int,
-              lots: int, lapsed: int | None) -> RunSummary:  # fmt: skip
+              lots: int, lapsed: int | None, post: PostEstimate | None = None) -> RunSummary:  # fmt: skip
     """The run's counts; NoticesError (internal) if the outcomes do not add up to the rows read."""
     rejected = Counter(r.reason for r in (*read.rejects, *sel.rejects))
     summary = RunSummary(
@@ -103,7 +138,7 @@ def summarise(read: RegisterRead, sel: Selection, as_of: date, run_id: int | Non
         withheld_by_reason=dict(sorted(Counter(w.holds[0].reason for w in sel.withheld).items())),
         mailed_on_decision=len(sel.by_decision),
         mailed_by_kind={k.value: sum(d.kind is k for d in mailed) for k in kinds.every()}, lots=lots, pages=pages,
-        quality_notes=len(sel.quality), lapsed=lapsed,
+        quality_notes=len(sel.quality), lapsed=lapsed, post=post,
     )  # fmt: skip
     total = (summary.rejected + summary.not_mailed + summary.already_notified + summary.held_for_review
              + summary.withheld + summary.mailed)  # fmt: skip
