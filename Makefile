@@ -6,10 +6,10 @@ PYTHON   ?= python3
 AS_OF    ?= 2026-11-26
 REGISTER ?= data/register.csv
 # Debian packages: the letters' fonts (Japanese, the 文字情報基盤 fallback for names and addresses, and
-# the foreign-language pages'), what WeasyPrint needs to lay out and subset them, and Chromium, in which
-# the tests open the run report.
+# the foreign-language pages'), what WeasyPrint needs to lay out and subset them, Ghostscript's ICC profiles (the
+# default output intent of a PDF/X lot, [print] output_profile) and Chromium, in which the tests open the run report.
 DEBS     := fonts-morisawa-bizud-mincho fonts-morisawa-bizud-gothic fonts-ipamj-mincho fonts-noto-core fonts-noto-cjk fontconfig \
-            libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 chromium
+            libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 libgs-common chromium
 
 LOCK     := requirements.lock
 

@@ -27,7 +27,7 @@ from .reports import explain as explained
 from .reports import status
 from .letters import barcode as customer_barcode
 from .config import load_config
-from .errors import NoticesError, NotFoundError
+from .errors import NoticesError, NotFoundError, PreflightError
 from .delivery.ledger import Ledger
 from .kinds import Kind
 from .privacy import mask
@@ -278,6 +278,27 @@ def plan(
         typer.echo(_summary_line(s))
         for path in paths:
             typer.echo(str(path))
+
+
+@app.command()
+def preflight(
+    folder: Annotated[Path, typer.Argument(help="A run folder: its manifest.csv and the lot PDFs it names.")],
+    config: Annotated[Path, typer.Option(help="The municipality's TOML file ([print], [envelope]).",
+                                         envvar="NOTICES_CONFIG")] = DEFAULT_CONFIG,
+) -> None:
+    """Check every lot of a run folder as the run checks it before sealing: exit 0 if all pass, 15 if not.
+
+    Each problem is printed with its lot file, page and piece. Example: notices preflight output/2026-11-26_run00001
+    """
+    with _errors_to_exit_codes():
+        from .delivery import preflight as checks  # imported where used: pdfium and zxing load slowly
+
+        problems = checks.check_folder(folder, load_config(config))
+        for problem in problems:
+            typer.echo(mask(str(problem)))
+        if problems:
+            raise PreflightError(f"{folder}: {len(problems)} problem(s) found by the preflight")
+    typer.echo(f"{folder}: every lot passes the preflight")
 
 
 @app.command("status")

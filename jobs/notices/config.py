@@ -30,6 +30,14 @@ SENDER_BLOCK_MM = 55.0  # room the sender block (date, sender, return address) n
 # letters and digits, hyphens between them (RC-P01). Never a formula: it starts with a letter or digit.
 RESIDENT_ID_PATTERN = "[0-9A-Za-z](?:[0-9A-Za-z-]{0,18}[0-9A-Za-z])?"
 POSTAL_PREFIX = "[0-9]{1,3}|[0-9]{3}-?[0-9]{0,4}"  # a postal code or its first digits: "999", "999-01", "9990123"
+# [print]: what the vendor's machines take (the preflight checks every lot against it, delivery/preflight.py).
+PRINT_MARGIN_MM = 5.0  # nothing printed nearer the sheet's edges; the page code ends 7.5 mm from the bottom edge
+MAX_PRINT_MARGIN_MM = 7.0
+MAX_PAGES_PER_PIECE = 10  # pages an envelope takes at most (the inserter's limit)
+# The PDF/X variants WeasyPrint writes (weasyprint.pdf.pdfx.VARIANTS); "none" is a plain PDF, as ever.
+PDF_VARIANTS = ("none", "pdf/x-1a", "pdf/x-3", "pdf/x-4", "pdf/x-5g")
+# The output intent's profile when [print] output_profile is not set: Ghostscript's CMYK profile (libgs-common).
+DEFAULT_OUTPUT_PROFILE = Path("/usr/share/color/icc/ghostscript/default_cmyk.icc")
 
 
 def lg_code_check_digit(first_five: str) -> int:
@@ -79,6 +87,10 @@ class Config:
     local_postal_codes: tuple[str, ...] = ()
     post: PostSettings = PostSettings()  # the vendor's cut-off and print days, the delivery days: when letters arrive
     ack_hours: int = 24  # a folder handed off and not acknowledged by the vendor this many hours on is reported
+    print_margin_mm: float = PRINT_MARGIN_MM  # [print] margin_mm
+    max_pages_per_piece: int = MAX_PAGES_PER_PIECE  # [print]
+    pdf_variant: str = ""  # [print]: "" for a plain PDF, else one of PDF_VARIANTS
+    output_profile: str = ""  # [print]: the ICC profile of a PDF/X variant's output intent (its path)
 
     def qr_payload(self, application_id: str) -> str:
         """The online-application address with the ID filled in."""
@@ -243,6 +255,31 @@ def _window(table: _Table) -> dict[str, float]:
     return w
 
 
+def _icc_profile(table: _Table, path: Path, key: str) -> str:
+    """PATH, checked to be an ICC profile of a printing condition (CMYK, RGB or grey), as a string."""
+    try:
+        head = path.read_bytes()[:40]
+    except OSError as exc:
+        raise table._fail(key, f"{path}: cannot read the ICC profile ({exc.strerror})") from None
+    if len(head) < 40 or head[36:40] != b"acsp" or head[16:20] not in (b"CMYK", b"RGB ", b"GRAY"):
+        raise table._fail(key, f"{path}: not an ICC profile of CMYK, RGB or grey")
+    return str(path)
+
+
+def _print(table: _Table, folder: Path) -> dict[str, Any]:
+    """The [print] settings: margins, pages a piece, the PDF variant and its output intent's profile."""
+    variant = table.choice("pdf_variant", PDF_VARIANTS, "none")
+    profile = table.file("output_profile", folder)
+    if profile is not None and variant == "none":
+        raise table._fail("output_profile", "only for a PDF/X pdf_variant (the profile of its output intent)")
+    if variant != "none":
+        profile = _icc_profile(table, profile or DEFAULT_OUTPUT_PROFILE,
+                               "output_profile" if profile else "pdf_variant")  # fmt: skip
+    return {"print_margin_mm": table.millimetres("margin_mm", 0.0, MAX_PRINT_MARGIN_MM, PRINT_MARGIN_MM),
+            "max_pages_per_piece": table.integer("max_pages_per_piece", 2, 1000, MAX_PAGES_PER_PIECE),
+            "pdf_variant": "" if variant == "none" else variant, "output_profile": str(profile or "")}  # fmt: skip
+
+
 def load_config(path: Path) -> Config:
     """Read and check the configuration file; raise ConfigError naming the bad key."""
     source = str(path)
@@ -269,6 +306,7 @@ def load_config(path: Path) -> Config:
     fonts = tables.table("fonts")
     gaiji_file = fonts.file("gaiji_map", path.parent)
     window = _window(tables.table("envelope", optional=True))
+    printing = _print(tables.table("print", optional=True), path.parent)
     after = tables.table("after_expiry", optional=True)
     register = tables.table("register", optional=True)
     addresses = tables.table("address", optional=True)
@@ -307,6 +345,7 @@ def load_config(path: Path) -> Config:
                           year_end_closed=post.boolean("year_end_closed", defaults.year_end_closed)),
         ack_hours=vendor.integer("ack_hours", 1, 24 * 366, 24),
         **window,
+        **printing,
     )
     tables.check_no_other_settings()  # last: only now has every reader asked for its keys
     return config

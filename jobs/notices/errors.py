@@ -45,6 +45,12 @@ class RenderError(NoticesError):
     exit_code = 9
 
 
+class PreflightError(NoticesError):
+    """A lot fails the preflight (delivery/preflight.py): the vendor's machines would not take it as it is."""
+
+    exit_code = 15
+
+
 class NotFoundError(NoticesError):
     """What the operator asked for is not there: a ledger, a resident, a file."""
 

@@ -156,6 +156,11 @@ class Piece:
     qr_payload: str  # "" for kinds without an application form
 
 
+def lot_file(lot: int) -> str:
+    """The name of lot LOT's PDF in a run folder: lot-0001.pdf."""
+    return f"lot-{lot:04d}.pdf"
+
+
 @dataclass(frozen=True)
 class Placement:
     """Where a piece landed in its lot PDF (pages counted from 1)."""

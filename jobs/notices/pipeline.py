@@ -13,18 +13,18 @@ from datetime import date, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from .delivery import journal
+from .delivery import journal, preflight
 from .letters import appid, fonts
 from .reports import acks, posting, proofs
 from .rules import dates
 from .config import Config
 from .delivery.crashpoints import crash_point
-from .errors import NotFoundError, OutputError
+from .errors import NotFoundError, OutputError, PreflightError
 from .delivery.executors import Executor, LotJob, RenderLots, Serial
 from .delivery.handoff import RunFolder, clear_unfinished, csv_bytes, settle, write_private
 from .kinds import FORM_INSERTS
 from .delivery.ledger import Ledger, NoticeRecord, address_hash
-from .models import Due, Kind, Piece
+from .models import Due, Kind, Piece, lot_file
 from .register.read import RegisterRead, read_register
 from .letters.render import RenderedLot, Renderer
 from .reports.report import read_rows, render_report
@@ -83,6 +83,7 @@ def _write_lots(folder: RunFolder, lot_jobs: list[LotJob], render_lots: RenderLo
     with closing(render_lots(lot_jobs)) as rendered_lots:  # closed on an error: stops the workers at once
         for done, (job, rendered) in enumerate(zip(lot_jobs, rendered_lots, strict=True), start=1):
             lot = job.pieces[0].lot
+            _refuse_if_failed(lot, rendered)
             _write_lot(folder, job.pieces, rendered, manifest, lot_rows, proofs_done)
             pages += rendered.page_count
             crash_point("lot", lot)
@@ -94,11 +95,21 @@ def _write_lots(folder: RunFolder, lot_jobs: list[LotJob], render_lots: RenderLo
     return pages
 
 
+def _refuse_if_failed(lot: int, rendered: RenderedLot) -> None:
+    """Raise PreflightError if the lot failed its preflight: the run then seals nothing and records nothing."""
+    if not rendered.problems:
+        return
+    for problem in rendered.problems:
+        log.error("preflight: %s", problem)
+    raise PreflightError(f"{lot_file(lot)} fails the preflight, so nothing of this run is handed off or counted as "
+                         f"mailed:\n" + preflight.summary(rendered.problems))  # fmt: skip
+
+
 def _write_lot(folder: RunFolder, lot_pieces: tuple[Piece, ...], rendered: RenderedLot,
                manifest: list[tuple[object, ...]], lot_rows: list[tuple[object, ...]], proofs_done: set[Kind]) -> None:  # fmt: skip
     """Write one rendered lot's PDF, its proofs not yet made, and add its rows to the manifest and lots.csv."""
     lot = lot_pieces[0].lot
-    pdf = f"lot-{lot:04d}.pdf"
+    pdf = lot_file(lot)
     folder.write(pdf, rendered.pdf)
     lot_rows.append((lot, pdf, len(lot_pieces), rendered.page_count, rendered.page_count // 2,
                      lot_pieces[0].piece_id, lot_pieces[-1].piece_id))  # fmt: skip

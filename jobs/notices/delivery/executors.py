@@ -30,6 +30,7 @@ from typing import Any
 from ..config import Config
 from ..errors import ConfigError, NoticesError
 from ..models import Piece
+from . import preflight
 from ..letters.render import RenderedLot, Renderer
 
 log = logging.getLogger("notices")
@@ -60,11 +61,12 @@ _renderer: tuple[Config, Path, Renderer] | None = None  # this process's Rendere
 
 
 def render_job(job: LotJob) -> RenderedLot:
-    """Render one lot with this process's Renderer for the job's configuration and templates."""
+    """Render one lot with this process's Renderer for the job's configuration and templates, and preflight it
+    here, where it was rendered (the workers check their lots side by side; the run refuses one with problems)."""
     global _renderer
     if _renderer is None or _renderer[:2] != (job.config, job.templates_dir):
         _renderer = (job.config, job.templates_dir, Renderer(job.config, job.templates_dir))
-    return _renderer[2].render_lot(job.pieces, job.letter_date)
+    return preflight.checked(_renderer[2].render_lot(job.pieces, job.letter_date), job.pieces, job.config)
 
 
 def cores() -> int:

@@ -203,6 +203,20 @@ def encode(postal_code: str, address: str) -> CustomerBarcode | None:
     return CustomerBarcode(postal, number, characters, bars)
 
 
+_CHARACTER = {bars: character for character, bars in _BARS.items()}
+
+
+def decode(bars: str) -> tuple[str, ...] | None:
+    """The 21 characters (postal code, address positions, check digit) drawn by 67 BARS; None unless the bars are
+    a start code, 21 known characters whose check digit holds, and a stop code."""
+    if len(bars) != 67 or not bars.startswith(START_BARS) or not bars.endswith(STOP_BARS):
+        return None
+    characters = tuple(_CHARACTER.get(bars[k:k + 3], "?") for k in range(2, 65, 3))
+    if "?" in characters or _check_symbol(characters[:-1]) != characters[-1]:
+        return None
+    return characters
+
+
 def characters_text(code: CustomerBarcode) -> str:
     """The characters, space separated, as `notices barcode` prints them."""
     return " ".join(code.characters)

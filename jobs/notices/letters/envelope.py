@@ -103,12 +103,17 @@ def barcode_address(resident: Resident) -> str:
     return " ".join(part for part in (resident.address, resident.address_extra) if part)
 
 
-def customer_barcode(resident: Resident) -> Drawing | None:
-    """The customer barcode of the resident's address at scale 1; None if none is printed."""
+def customer_code(resident: Resident) -> barcode.CustomerBarcode | None:
+    """The customer barcode the window prints for the resident's address; None if none is printed."""
     try:
-        code = barcode.encode(resident.postal_code, barcode_address(resident))
+        return barcode.encode(resident.postal_code, barcode_address(resident))
     except ValueError:  # not 7 digits: such residents are held for review and never reach a letter
         return None
+
+
+def customer_barcode(resident: Resident) -> Drawing | None:
+    """The customer barcode of the resident's address at scale 1; None if none is printed."""
+    code = customer_code(resident)
     if not code:
         return None
     width, height, bars = barcode.bars_mm(code)

@@ -22,7 +22,7 @@ from markupsafe import Markup
 from weasyprint import HTML
 from weasyprint.document import Document, Page
 
-from . import appid, envelope, fit, fonts, i18n, layers, pagecode
+from . import appid, envelope, fit, fonts, i18n, layers, pagecode, variant
 from ..register import wareki
 from .fetcher import LocalFetcher
 from ..config import Config
@@ -45,6 +45,7 @@ class RenderedLot:
     pdf: bytes
     placements: tuple[Placement, ...]
     page_count: int
+    problems: tuple[str, ...] = ()  # what the preflight found wrong with it (delivery/preflight.py), if it was run
 
 
 def format_postal(code: str) -> str:
@@ -231,7 +232,10 @@ class Renderer:
             self._check_fit(pages, i + 1, piece, firsts[i], end)
             self._check_slots(pages[firsts[i]:end], piece, all_slots[i])
             placements.append(Placement(piece.piece_id, firsts[i] + 1, end - firsts[i]))
-        return RenderedLot(pdf=document.write_pdf(), placements=tuple(placements), page_count=len(pages))
+        data = variant.write(document, self.config, letter_date)
+        if self.config.pdf_variant:  # what the variant needs besides what WeasyPrint wrote
+            data = variant.save(layers.open_pdf(data), self.config, variant.key(pieces, letter_date))
+        return RenderedLot(pdf=data, placements=tuple(placements), page_count=len(pages))
 
     def _background(self, piece: Piece, html: str) -> layers.Background:
         """The background of the piece's shape of letter (its split-layer HTML), laid out once."""
@@ -269,7 +273,7 @@ class Renderer:
             fonts=self._fonts))  # fmt: skip
         over = layers.misfits(overlay, pages)
         plan = [(background, number) for background in backgrounds for number in range(background.page_count)]
-        pdf = layers.compose(overlay.write_pdf(), plan, pages)
+        pdf = layers.compose(variant.write(overlay, self.config, letter_date), plan, pages)
         misfit = [i for i, values in enumerate(fields) if any(f"v{i}-{f.slot}" in over for f in values)]
         if misfit:  # too long for their slots: these pieces are laid out whole instead
             log.info("lot %d: %d pieces laid out whole (values longer than their slots)", pieces[0].lot, len(misfit))
@@ -279,7 +283,8 @@ class Renderer:
         for piece, background in zip(pieces, backgrounds):
             placements.append(Placement(piece.piece_id, first, background.page_count))
             first += background.page_count
-        return RenderedLot(pdf=layers.save(pdf), placements=tuple(placements), page_count=first - 1)
+        data = variant.save(pdf, self.config, variant.key(pieces, letter_date))
+        return RenderedLot(pdf=data, placements=tuple(placements), page_count=first - 1)
 
     @staticmethod
     def _page_of(pages: Sequence[Page], anchor: str, start: int) -> int:

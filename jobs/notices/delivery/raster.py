@@ -1,0 +1,163 @@
+"""Reading a lot's pages back as a printer would see them: rasters of pages and regions (pdfium), where ink
+lies, the codes zxing-cpp reads, and the customer barcode's bars measured into their four kinds.
+
+Regions are given in mm from the sheet's top-left corner, as the configuration gives the envelope window.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pypdfium2 as pdfium
+import zxingcpp
+
+from ..letters import barcode
+
+INK_LEVEL = 250  # a pixel darker than this (of 255, white) carries ink
+PT_MM = 72 / 25.4
+_QR_FORMATS = [zxingcpp.BarcodeFormat.QRCode, zxingcpp.BarcodeFormat.MicroQRCode]
+# The customer barcode's bars at any scale the manual allows (0.8-1.15): width, pitch, and the half height of
+# the timing bar (0.6 mm at scale 1) against that of a long one (1.8 mm): a bar reaching more than
+# ASCENT_MM above or below the timing zone's middle is long or semi-long on that side.
+BAR_WIDTH_MM = (0.3, 0.9)
+BAR_PITCH_MM = (0.8, 1.6)
+ASCENT_MM = 1.2
+
+
+@dataclass(frozen=True)
+class Raster:
+    """A region of a page in grey (0 black to 255 white), DPI dots an inch, its top-left corner at LEFT, TOP mm."""
+
+    grey: np.ndarray
+    dpi: float
+    left: float = 0.0
+    top: float = 0.0
+
+    @property
+    def px_mm(self) -> float:
+        """Pixels a millimetre."""
+        return self.dpi / 25.4
+
+    def ink(self) -> np.ndarray:
+        """Which pixels carry ink."""
+        return self.grey < INK_LEVEL
+
+    def box(self, left: float, top: float, right: float, bottom: float) -> tuple[slice, slice]:
+        """The pixels of a rectangle in mm from the sheet's corner, rounded outward (row slice, column slice)."""
+        x0, x1 = (left - self.left) * self.px_mm, (right - self.left) * self.px_mm
+        y0, y1 = (top - self.top) * self.px_mm, (bottom - self.top) * self.px_mm
+        return slice(max(0, int(np.floor(y0))), max(0, int(np.ceil(y1)))), \
+            slice(max(0, int(np.floor(x0))), max(0, int(np.ceil(x1))))  # fmt: skip
+
+    def extent_mm(self, ink: np.ndarray) -> tuple[float, float, float, float]:
+        """The bounding box (left, top, right, bottom) in mm from the sheet's corner of the pixels set in INK."""
+        rows, columns = np.nonzero(ink)
+        scale = self.px_mm
+        return (self.left + columns.min() / scale, self.top + rows.min() / scale,
+                self.left + (columns.max() + 1) / scale, self.top + (rows.max() + 1) / scale)  # fmt: skip
+
+
+def render(page: pdfium.PdfPage, dpi: float, region: tuple[float, float, float, float] | None = None) -> Raster:
+    """PAGE, or the REGION (left, top, right, bottom in mm) of it, rasterised in grey at DPI."""
+    if region is None:
+        return Raster(_grey(page.render(scale=dpi / 72, grayscale=True)), dpi)
+    width, height = page.get_size()
+    left, top, right, bottom = region
+    crop = (left * PT_MM, height - bottom * PT_MM, width - right * PT_MM, top * PT_MM)
+    return Raster(_grey(page.render(scale=dpi / 72, crop=crop, grayscale=True)), dpi, left, top)
+
+
+def _grey(bitmap: pdfium.PdfBitmap) -> np.ndarray:
+    array = bitmap.to_numpy()
+    return array if array.ndim == 2 else array[..., 0]
+
+
+def codes(raster: Raster) -> list[tuple[str, bool]]:
+    """The QR and Micro QR codes zxing-cpp reads in RASTER: (text, True for a Micro QR code)."""
+    return [(text, micro) for text, micro, _ in _read(raster)]
+
+
+def _read(raster: Raster) -> list[tuple[str, bool, tuple[float, float, float, float]]]:
+    """The codes zxing-cpp reads in RASTER, each with where it is (left, top, right, bottom in mm)."""
+    found = []
+    for result in zxingcpp.read_barcodes(np.ascontiguousarray(raster.grey), formats=_QR_FORMATS):
+        if not result.valid:
+            continue
+        corners = result.position
+        xs = [c.x for c in (corners.top_left, corners.top_right, corners.bottom_left, corners.bottom_right)]
+        ys = [c.y for c in (corners.top_left, corners.top_right, corners.bottom_left, corners.bottom_right)]
+        scale = raster.px_mm
+        found.append((result.text, result.format == zxingcpp.BarcodeFormat.MicroQRCode,
+                      (raster.left + min(xs) / scale, raster.top + min(ys) / scale,
+                       raster.left + max(xs) / scale, raster.top + max(ys) / scale)))  # fmt: skip
+    return found
+
+
+def qr_codes(page: pdfium.PdfPage, found_in: Raster, dpi: float, margin_mm: float = 5.0) -> list[str]:
+    """The QR codes (not Micro QR) of PAGE read at DPI: each found in the coarser raster FOUND_IN, then read again
+    from its region (with MARGIN_MM around it) at DPI; the whole page at DPI if the coarse raster shows none."""
+    located = [where for _, micro, where in _read(found_in) if not micro]
+    if not located:
+        return [text for text, micro in codes(render(page, dpi)) if not micro]
+    texts = []
+    for left, top, right, bottom in located:
+        region = (max(0.0, left - margin_mm), max(0.0, top - margin_mm), right + margin_mm, bottom + margin_mm)
+        texts += [text for text, micro in codes(render(page, dpi, region)) if not micro] or [""]
+    return texts
+
+
+def _runs(row: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where the runs of set pixels of ROW start and end (exclusive)."""
+    edges = np.diff(np.concatenate(([0], row.astype(np.int8), [0])))
+    return np.nonzero(edges == 1)[0], np.nonzero(edges == -1)[0]
+
+
+def _bars_across(row: np.ndarray, px_mm: float) -> list[tuple[int, int]]:
+    """The longest chain of bar-wide runs of ROW at the bar pitch: the bars a row of the barcode crosses."""
+    starts, ends = _runs(row)
+    wide = ends - starts
+    keep = (wide >= BAR_WIDTH_MM[0] * px_mm) & (wide <= BAR_WIDTH_MM[1] * px_mm)
+    runs = list(zip(starts[keep].tolist(), ends[keep].tolist()))
+    best: list[tuple[int, int]] = []
+    chain: list[tuple[int, int]] = []
+    for run in runs:
+        if chain and not BAR_PITCH_MM[0] * px_mm <= run[0] - chain[-1][0] <= BAR_PITCH_MM[1] * px_mm:
+            chain = []
+        chain.append(run)
+        if len(chain) > len(best):
+            best = list(chain)
+    return best
+
+
+def read_bars(raster: Raster) -> str:
+    """The customer barcode in RASTER as its bars, F (long), A (upper), D (lower), T (timing), left to right:
+    found by the rows its timing zone crosses all bars in, each bar measured from there up and down; "" when
+    no row crosses ten bars (no barcode)."""
+    ink = raster.ink()
+    px_mm = raster.px_mm
+    edges = np.diff(np.pad(ink.astype(np.int8), ((0, 0), (1, 1))), axis=1)
+    rows, starts = np.nonzero(edges == 1)
+    wide = np.nonzero(edges == -1)[1] - starts  # runs come row by row, so starts and ends pair up
+    bar_wide = rows[(wide >= BAR_WIDTH_MM[0] * px_mm) & (wide <= BAR_WIDTH_MM[1] * px_mm)]
+    counts = np.bincount(bar_wide, minlength=ink.shape[0])
+    candidates = counts >= max(10, counts.max(initial=0) * 0.8)  # the rows that may cross the most bars
+    across = [_bars_across(row, px_mm) if candidate else [] for row, candidate in zip(ink, candidates)]
+    most = max((len(bars) for bars in across), default=0)
+    if most < 10:
+        return ""
+    band = [y for y, bars in enumerate(across) if len(bars) == most]
+    middle = band[len(band) // 2]  # the timing zone's middle row
+    reach = int(np.ceil(ASCENT_MM * px_mm))
+    columns = [(start + end) // 2 for start, end in across[middle]]
+    high = ink[max(0, middle - reach):middle + 1, columns].all(axis=0) if middle >= reach else np.zeros(len(columns), bool)
+    low = ink[middle:middle + reach + 1, columns].all(axis=0) if middle + reach < len(ink) else np.zeros(len(columns), bool)
+    return "".join("F" if h and l else "A" if h else "D" if l else "T" for h, l in zip(high.tolist(), low.tolist()))
+
+
+def describe(bars: str) -> str:
+    """Bars as their characters (the postal code and address number, spaced), or how many bars they are."""
+    characters = barcode.decode(bars)
+    if characters is None:
+        return f"{len(bars)} bars that do not decode" if bars else "no barcode"
+    return " ".join(characters)
