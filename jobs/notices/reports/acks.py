@@ -18,10 +18,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from .inputs import read_text
 from ..delivery.handoff import LOT_NAME
 from ..delivery.journal import RUN_FOLDER
 from ..delivery.ledger import Ledger
-from ..errors import InputError, NotFoundError
+from ..errors import InputError
 from ..privacy import quote
 
 HEX = re.compile(r"[0-9a-fA-F]{64}")
@@ -83,14 +84,7 @@ def _parse(line: str) -> tuple[str, str, str] | None:
 
 def read_acks(path: Path) -> list[AckLine]:
     """The lines of an acknowledgement file; InputError naming every line that is not one."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise NotFoundError(f"{path}: cannot read the acknowledgement file: {exc.strerror}") from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not an acknowledgement file: not UTF-8 text") from None
+    text = read_text(path, "an acknowledgement file", ("utf-8-sig",))
     found, problems = [], []
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()

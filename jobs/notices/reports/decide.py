@@ -16,8 +16,9 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 from ..delivery.ledger import Ledger, address_hash
-from ..errors import InputError, NotFoundError
+from ..errors import InputError
 from ..models import Decision, Resident
+from .inputs import read_text
 from ..privacy import quote
 from ..register import cells
 from ..rules.decisions import DECISIONS, admits
@@ -73,21 +74,9 @@ class _Line:
     cells: dict[str, str]
 
 
-def _text(path: Path) -> str:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise NotFoundError(f"{path}: cannot read the decision file: {exc.strerror}") from None
-    for codec in ("utf-8-sig", "cp932"):  # a spreadsheet saves in one or the other
-        try:
-            return data.decode(codec)
-        except UnicodeDecodeError:
-            continue
-    raise InputError(f"{path}: not a decision file: neither UTF-8 nor CP932 text")
-
-
 def _lines(path: Path) -> list[_Line]:
-    reader = csv.DictReader(io.StringIO(_text(path), newline=""))
+    text = read_text(path, "a decision file", ("utf-8-sig", "cp932"))  # a spreadsheet saves in one or the other
+    reader = csv.DictReader(io.StringIO(text, newline=""))
     try:
         header = [(name or "").strip().lstrip("\ufeff") for name in (reader.fieldnames or [])]
         missing = [column for column in REQUIRED if column not in header]

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ..errors import InputError, NotFoundError
+from .inputs import read_text
+from ..errors import InputError
 from ..delivery.ledger import Ledger
 from ..privacy import quote
 from .acks import Pending, overdue_lines
@@ -61,14 +62,8 @@ def _looks_like_id(value: str) -> bool:
 
 def read_ids(path: Path) -> list[str]:
     """Piece or resident IDs, one a line (first column of a CSV; a header line is skipped); InputError if not."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise NotFoundError(f"{path}: cannot read the list of returned mail: {exc.strerror}") from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("cp932", errors="replace")  # IDs are ASCII; a spreadsheet may save in CP932
+    # IDs are ASCII; a spreadsheet may save in CP932
+    text = read_text(path, "the list of returned mail", ("utf-8-sig",), fallback="cp932")
     ids = []
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
