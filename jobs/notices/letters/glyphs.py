@@ -1,0 +1,183 @@
+"""Font files shaped with HarfBuzz exactly as WeasyPrint's Pango lays them out: glyph IDs and positions in points.
+
+What Pango 1.50 does, and this module copies, so that text drawn here lands where WeasyPrint would put it:
+- sizes: WeasyPrint asks Pango for int(font-size in CSS px * 1024) units and Pango scales the HarfBuzz font to that
+  integer, so every advance and offset is a whole 1/1024 px; we shape at the same scale (then pt = px * 0.75).
+- letter-spacing: WeasyPrint passes int(spacing in px * 1024) and Pango then (1) shapes with the ligatures off
+  (liga, clig, dlig = 0: "fi" stays two glyphs), (2) adds the spacing to every cluster that starts at a cursor
+  position (not at a mark), half before it and half after (left half = spacing / 2 truncated, rounded to a whole
+  1024 when the spacing is a whole pixel), (3) takes the half before the line's first cluster and the half after its
+  last one off again: the ink starts at the box's left edge. WeasyPrint's text box is then that line plus one
+  whole letter-spacing (the float, not the truncated units): Shaped.width is that box width.
+"""
+
+from __future__ import annotations
+
+import functools
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import uharfbuzz as hb
+from fontTools.ttLib import TTFont
+
+PANGO_SCALE = 1024
+PT_PER_PX = 0.75
+_PT_PER_UNIT = PT_PER_PX / PANGO_SCALE
+# Pango draws a selector or a joiner as an empty glyph of no width: we leave it out, its text joins its base
+_BUFFER_FLAGS = hb.BufferFlags.BOT | hb.BufferFlags.EOT | hb.BufferFlags.REMOVE_DEFAULT_IGNORABLES
+_NO_LIGATURES = {"liga": False, "clig": False, "dlig": False}
+_SELECTORS = frozenset(range(0xFE00, 0xFE10)) | frozenset(range(0xE0100, 0xE01F0))
+
+
+def pango_units(points: float) -> int:
+    """POINTS as Pango units (1/1024 CSS px), truncated as WeasyPrint does."""
+    return int(points / PT_PER_PX * PANGO_SCALE)
+
+
+@dataclass(frozen=True, eq=False)
+class Face:
+    """One font of a file (index into a .ttc), with what the PDF font descriptor needs, in font units."""
+
+    path: Path
+    index: int
+    hb_face: hb.Face = field(repr=False)
+    units_per_em: int
+    ascender: int
+    descender: int
+    cap_height: int
+    italic_angle: float
+    bbox: tuple[int, int, int, int]
+    postscript_name: str
+    is_cff: bool
+    serif: bool
+    fixed_pitch: bool
+    cids: tuple[int, ...] | None = field(repr=False)  # a CID-keyed CFF's CID of each glyph, None when CID = GID
+    _fonts: dict[int, hb.Font] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def load(cls, path: Path, index: int = 0) -> Face:
+        """The font INDEX of the file PATH, loaded once per process."""
+        return _load(Path(path).resolve(), index)
+
+    def font(self, scale: int) -> hb.Font:
+        """A HarfBuzz font of this face at SCALE units per em (cached: one per size)."""
+        font = self._fonts.get(scale)
+        if font is None:
+            font = self._fonts[scale] = hb.Font(self.hb_face)
+            font.scale = (scale, scale)
+        return font
+
+    def covers(self, text: str) -> bool:
+        """Whether every character of TEXT has a glyph, and every variation sequence is one the font knows."""
+        font = self.font(self.units_per_em)
+        previous = None
+        for char in text:
+            code = ord(char)
+            if code in _SELECTORS:
+                if previous is None or not font.get_variation_glyph(previous, code):
+                    return False
+            elif not font.get_nominal_glyph(code):
+                return False
+            previous = code
+        return True
+
+    def shape(self, text: str, size: float, letter_spacing: float = 0.0, lang: str | None = None) -> Shaped:
+        """TEXT shaped left to right at SIZE points, with LETTER_SPACING points added as CSS letter-spacing."""
+        return _shape(self, text, size, letter_spacing, lang)
+
+
+@dataclass(frozen=True)
+class Shaped:
+    """A shaped string: glyph IDs, the character index each cluster starts at, positions in points."""
+
+    face: Face
+    size: float
+    text: str
+    glyphs: tuple[int, ...]
+    clusters: tuple[int, ...]
+    x_advances: tuple[float, ...]
+    x_offsets: tuple[float, ...]
+    y_offsets: tuple[float, ...]
+    width: float
+
+
+@functools.cache
+def _load(path: Path, index: int) -> Face:
+    blob = hb.Blob.from_file_path(str(path))
+    hb_face = hb.Face(blob, index)
+    with TTFont(path, fontNumber=index, lazy=True) as tt:
+        head, os2, post = tt["head"], tt.get("OS/2"), tt["post"]
+        is_cff = "CFF " in tt or "CFF2" in tt
+        family = tt["name"].getDebugName(1) or ""
+        postscript = tt["name"].getDebugName(6) or path.stem
+        cids = _cff_cids(tt) if "CFF " in tt else None
+    extents = hb.Font(hb_face).get_font_extents("ltr")  # what Pango takes: hhea, or OS/2 typo with USE_TYPO_METRICS
+    return Face(
+        path=path, index=index, hb_face=hb_face, units_per_em=hb_face.upem,
+        ascender=extents.ascender, descender=extents.descender,
+        cap_height=getattr(os2, "sCapHeight", 0) or extents.ascender,
+        italic_angle=float(post.italicAngle),
+        bbox=(head.xMin, head.yMin, head.xMax, head.yMax),
+        postscript_name="".join(c for c in postscript if c.isascii() and c.isalnum() or c in "-_") or "Font",
+        is_cff=is_cff, serif=any(w in family for w in ("Serif", "Mincho", "明朝")),
+        fixed_pitch=bool(post.isFixedPitch), cids=cids,
+    )
+
+
+def _cff_cids(tt: TTFont) -> tuple[int, ...] | None:
+    # a PDF reader finds a CID-keyed CFF's glyph by CID through the charset, not by glyph ID (Noto CJK: the same)
+    top = tt["CFF "].cff.topDictIndex[0]
+    if not hasattr(top, "ROS"):
+        return None
+    cids = tuple(int(name[3:]) if name.startswith("cid") else 0 for name in top.charset)
+    return None if all(cid == gid for gid, cid in enumerate(cids)) else cids
+
+
+def _cursor_position(char: str) -> bool:
+    # Pango's grapheme boundaries, near enough for letters: no boundary before a mark or a joiner
+    return not (unicodedata.category(char) in ("Mn", "Mc", "Me") or char in "\u200c\u200d")
+
+
+@functools.lru_cache(maxsize=65536)
+def _shape(face: Face, text: str, size: float, letter_spacing: float, lang: str | None) -> Shaped:
+    buffer = hb.Buffer()
+    buffer.add_str(text)
+    buffer.guess_segment_properties()
+    buffer.direction = "ltr"
+    buffer.cluster_level = hb.BufferClusterLevel.MONOTONE_CHARACTERS  # as Pango: a mark is a cluster of its own
+    buffer.flags = _BUFFER_FLAGS
+    if lang:
+        buffer.language = lang
+    spacing = pango_units(letter_spacing)
+    hb.shape(face.font(pango_units(size)), buffer, _NO_LIGATURES if spacing else {})
+    infos, positions = buffer.glyph_infos, buffer.glyph_positions
+    advances = [p.x_advance for p in positions]
+    x_offsets = [p.x_offset for p in positions]
+    if spacing and infos:
+        left = int(spacing / 2)  # C division
+        if spacing % PANGO_SCALE == 0:
+            left = (left + PANGO_SCALE // 2) // PANGO_SCALE * PANGO_SCALE
+        right = spacing - left
+        starts = [i for i, info in enumerate(infos) if i == 0 or info.cluster != infos[i - 1].cluster]
+        ends = starts[1:] + [len(infos)]
+        for start, end in zip(starts, ends):
+            if not _cursor_position(text[infos[start].cluster]):
+                if advances[start] == 0:
+                    x_offsets[start] -= right
+                continue
+            if start > 0:
+                advances[start] += left
+                x_offsets[start] += left
+            if end < len(infos):
+                advances[end - 1] += right
+    scale = _PT_PER_UNIT
+    return Shaped(
+        face=face, size=size, text=text,
+        glyphs=tuple(info.codepoint for info in infos),
+        clusters=tuple(info.cluster for info in infos),
+        x_advances=tuple(a * scale for a in advances),
+        x_offsets=tuple(o * scale for o in x_offsets),
+        y_offsets=tuple(p.y_offset * scale for p in positions),
+        width=sum(advances) * scale + (letter_spacing if spacing else 0.0),
+    )
