@@ -8,6 +8,7 @@ import io
 import re
 import shutil
 import subprocess
+import unicodedata
 from pathlib import Path
 
 import numpy as np
@@ -28,7 +29,7 @@ CASES = [
     ("BIZ UDMincho", "髙﨑 太郎", "ja"),
     ("BIZ UDGothic", "タカサキ タロウ", "ja"),
     ("BIZ UDMincho", "令和8年1月23日 No.012345", "ja"),
-    ("IPAmjMincho", "𠮷野 葛\U000e0100城", "ja"),
+    ("IPAmjMincho", "𠮷野 葛\U000e0102城", "ja"),
     ("Noto Sans", "Nguyễn Thị Ánh", "vi"),
     ("Noto Serif", "Nguye\u0302\u0303n Thi\u0323 fi", "vi"),  # decomposed: the marks must land on their base
     ("Noto Sans Devanagari", "क्षत्रिय हिन्दी", "hi"),
@@ -83,6 +84,20 @@ def test_poppler_reads_back_every_string_exactly(tmp_path: Path) -> None:
     assert [line for line in out.replace("\f", "").split("\n") if line] == [text for _f, text, _l in CASES]
 
 
+def test_covers_follows_the_cmap_and_its_variation_sequences() -> None:
+    mincho, mj = face_of("BIZ UDMincho"), face_of("IPAmjMincho")
+    assert mincho.covers("髙﨑 タロウ 0123") and not mincho.covers("髙\ue000") and not mincho.covers("\U0010fffd")
+    assert mj.covers("𠮷") and mj.covers("葛\U000e0102") and not mj.covers("葛\U000e0100")
+    assert not mj.covers("\U000e0100")  # a selector with no base
+    with TTFont(mincho.path, lazy=True) as font:
+        sequences = {(base, selector) for table in font["cmap"].tables if table.format == 14
+                     for selector, pairs in table.uvsDict.items() for base, _glyph in pairs}
+    for base, selector in sorted(sequences)[:50]:
+        assert mincho.covers(chr(base) + chr(selector))
+    unknown = next(c for c in "山田太郎葛辻" if (ord(c), 0xE01EF) not in sequences)
+    assert mincho.covers(unknown) and not mincho.covers(unknown + "\U000e01ef")
+
+
 def test_a_glyph_drawn_for_two_texts_reads_back_as_each() -> None:
     face = face_of("BIZ UDMincho")
     assert face.shape("\U00029fce", 10).glyphs == face.shape("\U00029fd7", 10).glyphs  # one glyph, two characters
@@ -112,18 +127,27 @@ def test_fonts_are_embedded_as_subsets_keeping_glyph_ids() -> None:
             drawn = {n for n in font_file.getGlyphOrder() if font_file["glyf"][n].numberOfContours != 0}
             cid_to_gid = cid_font.CIDToGIDMap.read_bytes()
             used = {int.from_bytes(cid_to_gid[i:i + 2], "big") for i in range(0, len(cid_to_gid), 2)}
-            components = {c for n in drawn for c in font_file["glyf"][n].getComponentNames(font_file["glyf"])}
-            assert {font_file.getGlyphID(n) for n in drawn} <= used | {0} | {font_file.getGlyphID(c) for c in components}
-            assert len(program) < 0.2 * face_size(str(font.BaseFont)) or len(drawn) < 40
+            parts = {font_file.getGlyphID(c) for n in drawn for c in font_file["glyf"][n].getComponentNames(
+                font_file["glyf"])}
+            assert {font_file.getGlyphID(n) for n in drawn} <= used | {0} | parts
+            with TTFont(face_path(font), fontNumber=face_index(font)) as original:
+                for gid in sorted(used - {0})[:20]:  # each glyph still at its own ID
+                    ours, theirs = (f["glyf"][f.getGlyphOrder()[gid]] for f in (font_file, original))
+                    assert ours.getCoordinates(font_file["glyf"])[0] == theirs.getCoordinates(original["glyf"])[0]
         else:  # CID-keyed CFF kept by glyph ID: the code drawn is the CID, which must still be that glyph's
             order = font_file.getGlyphOrder()
             assert all(n == ".notdef" or n == f"cid{gid:05d}" for gid, n in enumerate(order))
+        assert len(program) < 0.15 * face_path(font).stat().st_size, name
 
 
-def face_size(base_font: str) -> int:
-    name = base_font.partition("+")[2]
-    faces = {face_of(family).postscript_name: face_of(family).path for family, _t, _l in CASES}
-    return faces[name].stat().st_size
+def face_path(font: pikepdf.Object) -> Path:
+    name = str(font.BaseFont).partition("+")[2]
+    return {face_of(family).postscript_name: face_of(family).path for family, _t, _l in CASES}[name]
+
+
+def face_index(font: pikepdf.Object) -> int:
+    name = str(font.BaseFont).partition("+")[2]
+    return {face_of(family).postscript_name: face_of(family).index for family, _t, _l in CASES}[name]
 
 
 def test_the_same_input_gives_the_same_bytes() -> None:
@@ -165,6 +189,7 @@ GEOMETRY = [(family, text, lang, size, spacing) for family, text, lang in CASES 
     ("BIZ UDMincho", "髙﨑 太郎", "ja", 14, 2), ("BIZ UDGothic", "〒999-0012 若葉町", "ja", 9, 0.5),
     ("Noto Sans", "Nguyễn Thị Ánh fi", "vi", 12, 0.3), ("Noto Sans Devanagari", "क्षत्रिय हिन्दी", "hi", 11, -0.4),
     ("Noto Sans CJK JP", "ヤマダ タロウ", "ja", 16, 1.25), ("IPAmjMincho", "𠮷野", "ja", 20, 0.75),
+    ("Noto Sans CJK JP", "山田 AVATAR Tokyo「東京」1-2-3", "ja", 10.5, 0),  # several scripts in one string
     *MARKS,
 ]
 
@@ -219,7 +244,7 @@ def test_show_draws_each_glyph_where_shaping_put_it() -> None:
         writer, singles, origin = TextWriter(), [], 0.0
         for glyph, advance, x_offset, y_offset in zip(shaped.glyphs, shaped.x_advances, shaped.x_offsets,
                                                       shaped.y_offsets):
-            single = Shaped(face, size, "x", (glyph,), (0,), (advance,), (0.0,), (0.0,), advance)
+            single = Shaped(face, size, "x", (glyph,), (0,), ("x",), (advance,), (0.0,), (0.0,), advance)
             singles.append((single, x + origin + x_offset, y + y_offset))
             origin += advance
         whole = pdfium.PdfDocument(one_page([(shaped, x, y)], writer))[0].render(scale=3).to_numpy()
@@ -258,9 +283,10 @@ def test_tounicode_round_trips_random_covered_text(data: st.DataObject) -> None:
     text = data.draw(st.text(st.sampled_from(alphabet(family)), min_size=1, max_size=12))
     data_ = one_page([(face_of(family).shape(text, 10), 72, 700)])
     assert cmap_text(data_) == text
-    # pdfium starts a new line at a mark that fallback positioning raised, and adds a space where a mark hangs left
-    # of its base (as it does in WeasyPrint's PDFs): its heuristics, not the map; the alphabet has no white space
-    assert "".join(pdfium_text(data_)).replace(" ", "") == text
+    # pdfium orders, breaks lines and adds spaces by where glyphs are: a mark that fallback positioning raised or
+    # that hangs beside its base confuses it (as in WeasyPrint's PDFs); the map itself is checked above
+    if not any(unicodedata.category(c).startswith("M") for c in text):
+        assert pdfium_text(data_) == [text]
 
 
 def cmap_text(data: bytes) -> str:

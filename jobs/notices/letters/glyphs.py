@@ -56,7 +56,7 @@ class Face:
     _fonts: dict[int, hb.Font] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def load(cls, path: Path, index: int = 0) -> Face:
+    def load(cls, path: Path | str, index: int = 0) -> Face:
         """The font INDEX of the file PATH, loaded once per process."""
         return _load(Path(path).resolve(), index)
 
@@ -89,13 +89,15 @@ class Face:
 
 @dataclass(frozen=True)
 class Shaped:
-    """A shaped string: glyph IDs, the character index each cluster starts at, positions in points."""
+    """A shaped string: glyph IDs, the character index each cluster starts at, the text each glyph stands for,
+    positions in points."""
 
     face: Face
     size: float
     text: str
     glyphs: tuple[int, ...]
     clusters: tuple[int, ...]
+    texts: tuple[str, ...]
     x_advances: tuple[float, ...]
     x_offsets: tuple[float, ...]
     y_offsets: tuple[float, ...]
@@ -172,12 +174,32 @@ def _shape(face: Face, text: str, size: float, letter_spacing: float, lang: str 
             if end < len(infos):
                 advances[end - 1] += right
     scale = _PT_PER_UNIT
+    clusters = tuple(info.cluster for info in infos)
     return Shaped(
         face=face, size=size, text=text,
         glyphs=tuple(info.codepoint for info in infos),
-        clusters=tuple(info.cluster for info in infos),
+        clusters=clusters, texts=_texts(text, clusters),
         x_advances=tuple(a * scale for a in advances),
         x_offsets=tuple(o * scale for o in x_offsets),
         y_offsets=tuple(p.y_offset * scale for p in positions),
         width=sum(advances) * scale + (letter_spacing if spacing else 0.0),
     )
+
+
+def _texts(text: str, clusters: tuple[int, ...]) -> tuple[str, ...]:
+    """The text each glyph stands for: a cluster's characters shared out in order, the last glyph taking the rest
+    (a reordered matra and its consonant read back in logical order; a glyph beyond the cluster's characters stands
+    for nothing)."""
+    if len(clusters) == len(text) and all(c == i for i, c in enumerate(clusters)):
+        return tuple(text)
+    texts: list[str] = []
+    start = 0
+    while start < len(clusters):
+        end = start
+        while end < len(clusters) and clusters[end] == clusters[start]:
+            end += 1
+        chars = text[clusters[start]:clusters[end] if end < len(clusters) else len(text)]
+        count = end - start
+        texts.extend(chars[k:k + 1] if k < count - 1 else chars[k:] for k in range(count))
+        start = end
+    return tuple(texts)

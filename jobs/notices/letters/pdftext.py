@@ -13,6 +13,7 @@ there a glyph keeps the first text it was drawn for.
 from __future__ import annotations
 
 import hashlib
+import zlib
 from dataclasses import dataclass, field
 
 import pikepdf
@@ -71,25 +72,24 @@ class TextWriter:
         self.resource_name(face)
         used = self._used[face]
         to_em = 1000 / size
-        parts = [f"BT {used.name} {_num(size)} Tf 0 Tc 100 Tz 0 Tr {_num(rgb[0])} {_num(rgb[1])} {_num(rgb[2])} rg "
-                 f"{_num(x)} {_num(y)} Td ["]
+        red, green, blue = (_num(c) for c in rgb)
+        parts = [f"BT {used.name} {_num(size)} Tf 0 Tc 100 Tz 0 Tr 0 Ts {red} {green} {blue} rg {_num(x)} {_num(y)} Td ["]
         pen = 0.0  # where the reader's pen is, and where the glyph goes, in 1/1000 em from x
         origin = 0.0
         rise = 0.0
+        codes, widths = used.codes, used.width
         for glyph, piece, advance, x_offset, y_offset in zip(
-                shaped.glyphs, _pieces(shaped), shaped.x_advances, shaped.x_offsets, shaped.y_offsets):
-            code = self._code(face, used, glyph, piece)
+                shaped.glyphs, shaped.texts, shaped.x_advances, shaped.x_offsets, shaped.y_offsets):
+            code = codes.get((glyph, piece)) or self._code(face, used, glyph, piece)
             target = (origin + x_offset) * to_em
             shift = round(target - pen, 3)
             if y_offset != rise:
                 parts.append(f"] TJ {_num(y_offset)} Ts [")
                 rise = y_offset
-            if shift:
-                parts.append(_num(-shift))
-            parts.append(f"<{code:04X}>")
-            pen += shift + used.width[code]
+            parts.append(f"{_num(-shift)}<{code:04X}>" if shift else f"<{code:04X}>")
+            pen += shift + widths[code]
             origin += advance
-        parts.append("] TJ 0 Ts ET\n" if rise else "] TJ ET\n")
+        parts.append("] TJ ET\n")
         return "".join(parts).encode("ascii")
 
     def embed(self, pdf: pikepdf.Pdf) -> dict[pikepdf.Name, pikepdf.Object]:
@@ -97,27 +97,14 @@ class TextWriter:
         return {used.name: _type0(pdf, face, used) for face, used in self._used.items()}
 
 
+def _stream(pdf: pikepdf.Pdf, data: bytes, **extra: object) -> pikepdf.Stream:
+    # compressed here, once per lot, so that the cost shows in embed and the bytes do not depend on save options
+    return pdf.make_stream(zlib.compress(data, 6), Filter=pikepdf.Name.FlateDecode, **extra)
+
+
 def _num(value: float) -> str:
     text = f"{value:.4f}".rstrip("0").rstrip(".")
     return "0" if text in ("", "-0") else text
-
-
-def _pieces(shaped: Shaped) -> list[str]:
-    """The text each glyph stands for: a cluster's characters shared out in order, the last glyph taking the rest."""
-    text, clusters = shaped.text, shaped.clusters
-    pieces: list[str] = []
-    start = 0
-    while start < len(clusters):
-        end = start
-        while end < len(clusters) and clusters[end] == clusters[start]:
-            end += 1
-        stop = clusters[end] if end < len(clusters) else len(text)
-        chars = text[clusters[start]:stop]
-        count = end - start
-        for k in range(count):
-            pieces.append(chars[k:k + 1] if k < count - 1 else chars[k:])
-        start = end
-    return pieces
 
 
 def _subset(face: Face, glyphs: set[int]) -> bytes:
@@ -182,18 +169,18 @@ def _type0(pdf: pikepdf.Pdf, face: Face, used: _Used) -> pikepdf.Object:
         W=_widths(used), DW=1000,
     )
     if face.is_cff:
-        descriptor.FontFile3 = pdf.make_stream(program, Subtype=pikepdf.Name.OpenType)
+        descriptor.FontFile3 = _stream(pdf, program, Subtype=pikepdf.Name.OpenType)
         cid_font.Subtype = pikepdf.Name.CIDFontType0
     else:
-        descriptor.FontFile2 = pdf.make_stream(program, Length1=len(program))
+        descriptor.FontFile2 = _stream(pdf, program, Length1=len(program))
         cid_font.Subtype = pikepdf.Name.CIDFontType2
         gids = bytearray(2 * (max(used.glyph, default=0) + 1))
         for code, glyph in used.glyph.items():
             gids[2 * code:2 * code + 2] = glyph.to_bytes(2, "big")
-        cid_font.CIDToGIDMap = pdf.make_stream(bytes(gids))
+        cid_font.CIDToGIDMap = _stream(pdf, bytes(gids))
     cid_font.FontDescriptor = pdf.make_indirect(descriptor)
     return pdf.make_indirect(pikepdf.Dictionary(
         Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type0, BaseFont=base_font,
         Encoding=pikepdf.Name("/Identity-H"), DescendantFonts=[pdf.make_indirect(cid_font)],
-        ToUnicode=pdf.make_stream(_to_unicode(used)),
+        ToUnicode=_stream(pdf, _to_unicode(used)),
     ))
