@@ -190,6 +190,7 @@ GEOMETRY = [(family, text, lang, size, spacing) for family, text, lang in CASES 
     ("Noto Sans", "Nguyễn Thị Ánh fi", "vi", 12, 0.3), ("Noto Sans Devanagari", "क्षत्रिय हिन्दी", "hi", 11, -0.4),
     ("Noto Sans CJK JP", "ヤマダ タロウ", "ja", 16, 1.25), ("IPAmjMincho", "𠮷野", "ja", 20, 0.75),
     ("Noto Sans CJK JP", "山田 AVATAR Tokyo「東京」1-2-3", "ja", 10.5, 0),  # several scripts in one string
+    ("BIZ UDGothic", "（山田）タロウ・ヤマダ ABC（12）ー", "ja", 10.5, 0.2),
     *MARKS,
 ]
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import uharfbuzz as hb
+from fontTools import unicodedata as ucd
 from fontTools.ttLib import TTFont
 
 PANGO_SCALE = 1024
@@ -27,6 +28,19 @@ _PT_PER_UNIT = PT_PER_PX / PANGO_SCALE
 # Pango draws a selector or a joiner as an empty glyph of no width: we leave it out, its text joins its base
 _BUFFER_FLAGS = hb.BufferFlags.BOT | hb.BufferFlags.EOT | hb.BufferFlags.REMOVE_DEFAULT_IGNORABLES
 _NO_LIGATURES = {"liga": False, "clig": False, "dlig": False}
+_COMMON = frozenset({"Zyyy", "Zinh", "Zzzz"})
+# Pango's paired punctuation (pango-script.c): each opening bracket and its closing one
+_PAIRS = {c: (i // 2, i % 2 == 0) for i, c in enumerate(
+    "()<>[]{}«»\u0f3a\u0f3b\u0f3c\u0f3d\u169b\u169c‘’“”‹›⁅⁆⁽⁾₍₎⟦⟧⟨⟩⟪⟫⦃⦄⦅⦆⦇⦈⦉⦊⦋⦌⦍⦎⦏⦐⦑⦒⦓⦔⦕⦖⦗⦘⧘⧙⧚⧛⧼⧽"
+    "〈〉《》「」『』【】〔〕〖〗〘〙〚〛﴾﴿﹙﹚﹛﹜﹝﹞（）［］｛｝｟｠｢｣")}
+_LATIN = frozenset({"Latn"})
+_LANG_SCRIPTS = {  # the scripts of the languages letters are written in (Pango's table has them all)
+    "ja": frozenset({"Hani", "Hira", "Kana"}), "zh": frozenset({"Hani", "Bopo"}), "ko": frozenset({"Hang", "Hani"}),
+    "hi": frozenset({"Deva"}), "ne": frozenset({"Deva"}), "mr": frozenset({"Deva"}), "th": frozenset({"Thai"}),
+    "ru": frozenset({"Cyrl"}), "uk": frozenset({"Cyrl"}), "mn": frozenset({"Cyrl"}), "ar": frozenset({"Arab"}),
+    **{lang: _LATIN for lang in ("en", "vi", "pt", "es", "fr", "de", "it", "id", "tl", "fil", "ms", "tr", "uz")},
+}
+_SAMPLE_LANGUAGE = {"Hira": "ja", "Kana": "ja", "Hang": "ko", "Deva": "hi", "Thai": "th", "Cyrl": "ru", "Arab": "ar"}
 _SELECTORS = frozenset(range(0xFE00, 0xFE10)) | frozenset(range(0xE0100, 0xE01F0))
 
 
@@ -136,6 +150,57 @@ def _cff_cids(tt: TTFont) -> tuple[int, ...] | None:
     return None if all(cid == gid for gid, cid in enumerate(cids)) else cids
 
 
+def _runs(text: str) -> list[tuple[int, int, str]]:
+    """TEXT cut where its script changes, as Pango itemizes it: common characters (digits, spaces, punctuation) and
+    marks go with the run they are in, a closing bracket with the run of its opening one."""
+    runs: list[tuple[int, int, str]] = []
+    stack: list[list] = []  # [opening bracket, script of the run it opened in]
+    start, current, unsure = 0, "Zyyy", 0  # unsure: stack entries pushed before the run knew its script
+    i = 0
+    while i < len(text):
+        char = text[i]
+        script = _script(char)
+        pair = _PAIRS.get(char)
+        if pair is not None and pair[1]:
+            stack.append([pair[0], current])
+        elif pair is not None:
+            while stack and stack[-1][0] != pair[0]:
+                stack.pop()
+            unsure = min(unsure, len(stack))
+            if stack:
+                script = stack[-1][1]
+        if script in _COMMON or current in _COMMON or script == current:
+            if current in _COMMON and script not in _COMMON:
+                current = script
+                for entry in stack[unsure:]:
+                    entry[1] = current
+            if pair is not None and not pair[1] and stack:
+                stack.pop()
+                unsure = min(unsure, len(stack))
+            i += 1
+        else:
+            runs.append((start, i, current))
+            start, current, unsure = i, "Zyyy", len(stack)
+    runs.append((start, len(text), current))
+    return runs
+
+
+def _language(lang: str | None, script: str) -> str | None:
+    # Pango keeps the document's language for a run only if that language is written in the run's script; else a
+    # sample language of the script, if it has one (a Latin run in a "ja" page is shaped with no language)
+    if not lang or script in _COMMON:
+        return lang
+    scripts = _LANG_SCRIPTS.get(lang.lower().replace("_", "-").split("-")[0])
+    if scripts is None or script in scripts:
+        return lang
+    return _SAMPLE_LANGUAGE.get(script)
+
+
+@functools.lru_cache(maxsize=8192)
+def _script(char: str) -> str:
+    return ucd.script(char)
+
+
 def _cursor_position(char: str) -> bool:
     # Pango's grapheme boundaries, near enough for letters: no boundary before a mark or a joiner
     return not (unicodedata.category(char) in ("Mn", "Mc", "Me") or char in "\u200c\u200d")
@@ -143,17 +208,22 @@ def _cursor_position(char: str) -> bool:
 
 @functools.lru_cache(maxsize=65536)
 def _shape(face: Face, text: str, size: float, letter_spacing: float, lang: str | None) -> Shaped:
-    buffer = hb.Buffer()
-    buffer.add_str(text)
-    buffer.guess_segment_properties()
-    buffer.direction = "ltr"
-    buffer.cluster_level = hb.BufferClusterLevel.MONOTONE_CHARACTERS  # as Pango: a mark is a cluster of its own
-    buffer.flags = _BUFFER_FLAGS
-    if lang:
-        buffer.language = lang
     spacing = pango_units(letter_spacing)
-    hb.shape(face.font(pango_units(size)), buffer, _NO_LIGATURES if spacing else {})
-    infos, positions = buffer.glyph_infos, buffer.glyph_positions
+    font = face.font(pango_units(size))
+    infos, positions = [], []
+    for start, end, script in _runs(text):  # as Pango's items: one script each, shaped apart
+        buffer = hb.Buffer()
+        buffer.add_str(text, start, end - start)  # the rest of the text as context, as Pango gives it
+        buffer.direction = "ltr"
+        buffer.script = script
+        language = _language(lang, script)
+        if language:
+            buffer.language = language
+        buffer.cluster_level = hb.BufferClusterLevel.MONOTONE_CHARACTERS  # as Pango: a mark is a cluster
+        buffer.flags = _BUFFER_FLAGS
+        hb.shape(font, buffer, _NO_LIGATURES if spacing else {})
+        infos.extend((info.codepoint, info.cluster) for info in buffer.glyph_infos)
+        positions.extend(buffer.glyph_positions)
     advances = [p.x_advance for p in positions]
     x_offsets = [p.x_offset for p in positions]
     if spacing and infos:
@@ -161,10 +231,10 @@ def _shape(face: Face, text: str, size: float, letter_spacing: float, lang: str 
         if spacing % PANGO_SCALE == 0:
             left = (left + PANGO_SCALE // 2) // PANGO_SCALE * PANGO_SCALE
         right = spacing - left
-        starts = [i for i, info in enumerate(infos) if i == 0 or info.cluster != infos[i - 1].cluster]
+        starts = [i for i, info in enumerate(infos) if i == 0 or info[1] != infos[i - 1][1]]
         ends = starts[1:] + [len(infos)]
         for start, end in zip(starts, ends):
-            if not _cursor_position(text[infos[start].cluster]):
+            if not _cursor_position(text[infos[start][1]]):
                 if advances[start] == 0:
                     x_offsets[start] -= right
                 continue
@@ -174,10 +244,10 @@ def _shape(face: Face, text: str, size: float, letter_spacing: float, lang: str 
             if end < len(infos):
                 advances[end - 1] += right
     scale = _PT_PER_UNIT
-    clusters = tuple(info.cluster for info in infos)
+    clusters = tuple(cluster for _glyph, cluster in infos)
     return Shaped(
         face=face, size=size, text=text,
-        glyphs=tuple(info.codepoint for info in infos),
+        glyphs=tuple(glyph for glyph, _cluster in infos),
         clusters=clusters, texts=_texts(text, clusters),
         x_advances=tuple(a * scale for a in advances),
         x_offsets=tuple(o * scale for o in x_offsets),
