@@ -1,4 +1,4 @@
-"""The fast path (backgrounds laid out once, values in an overlay) against the straightforward one."""
+"""The fast path (backgrounds laid out once, values drawn straight into the pages) against the straightforward one."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from collections import Counter
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pypdfium2 as pdfium
 import pytest
 import zxingcpp
@@ -66,7 +67,7 @@ def both(renderer: Renderer) -> tuple[list[Piece], RenderedLot, RenderedLot]:
     return pieces, renderer.render_lot(pieces, LETTER_DATE), renderer.render_lot(pieces, LETTER_DATE, fast=False)
 
 
-def _pages(lot: RenderedLot) -> list[tuple[Counter[str], list[str]]]:
+def _pages(lot: RenderedLot) -> list[tuple[Counter[str], list[str], bool]]:
     """Each page's printed characters (a multiset: the two paths place them alike, but may order
     them differently in the PDF) and the codes read off it at 200 dpi."""
     document = pdfium.PdfDocument(lot.pdf)
@@ -78,7 +79,9 @@ def _pages(lot: RenderedLot) -> list[tuple[Counter[str], list[str]]]:
             textpage.close()
             image = page.render(scale=200 / 72).to_pil().convert("L")
             codes = sorted(r.text for r in zxingcpp.read_barcodes(image))
-            pages.append((Counter(ch for ch in text if not ch.isspace()), codes))
+            # Devanagari's reordered clusters read back by each writer's ToUnicode map (WeasyPrint's, the fast
+            # path's), which pdfium puts together differently: such a page is compared by its pixels only.
+            pages.append((Counter(ch for ch in text if not ch.isspace()), codes, any("\u0900" <= ch <= "\u097f" for ch in text)))
     finally:
         document.close()
     return pages
@@ -89,12 +92,47 @@ def test_fast_pages_hold_the_same_text_and_codes_as_the_straightforward_ones(bot
     assert fast.placements == natural.placements and fast.page_count == natural.page_count
     fast_pages, natural_pages = _pages(fast), _pages(natural)
     for number, (got, want) in enumerate(zip(fast_pages, natural_pages, strict=True), start=1):
-        assert got[0] == want[0], f"page {number}: {sorted((got[0] - want[0]).items())} {sorted((want[0] - got[0]).items())}"
+        if not want[2]:  # a page in Devanagari is held to the pixels only (see _pages)
+            assert got[0] == want[0], f"page {number}: {sorted((got[0] - want[0]).items())} {sorted((want[0] - got[0]).items())}"
         assert got[1] == want[1], f"page {number}"
     # Every page carries its page code, and every form its QR code, in both.
-    codes = [c for _, page_codes in fast_pages for c in page_codes]
+    codes = [c for _, page_codes, _ in fast_pages for c in page_codes]
     assert sum(c.startswith("1/") for c in codes) == fast.page_count
     assert {p.qr_payload for p in pieces if p.qr_payload} <= set(codes)
+
+
+def _gray(pdf: bytes, dpi: int) -> list[np.ndarray]:
+    document = pdfium.PdfDocument(pdf)
+    try:
+        return [np.asarray(page.render(scale=dpi / 72).to_pil().convert("L"), dtype=np.int16) for page in document]
+    finally:
+        document.close()
+
+
+def test_fast_pages_look_like_the_straightforward_ones(both) -> None:
+    """Pixel for pixel at 100 dpi, as WeasyPrint's own tests compare documents: no glyph moved by as much as
+    half a pixel, no gap after a date, every value on its baseline. Sub-pixel differences remain (WeasyPrint
+    rounds its glyph offsets; the fast path draws HarfBuzz's), so a pixel may differ by less than half."""
+    pieces, fast, natural = both
+    for number, (got, want) in enumerate(zip(_gray(fast.pdf, 100), _gray(natural.pdf, 100), strict=True), start=1):
+        assert got.shape == want.shape
+        diff = np.abs(got - want)
+        assert int(diff.max()) < 128, f"page {number}: {int((diff >= 128).sum())} pixels differ"
+        assert (diff > 32).mean() < 0.003, f"page {number}: {int((diff > 32).sum())} pixels differ a little"
+
+
+def test_a_date_in_a_sentence_leaves_no_gap(renderer: Renderer) -> None:
+    """The sentence reads on straight after the date, whatever its width: 令和9年1月1日に… and 令和9年12月28日に…"""
+    for day in (date(2027, 1, 1), date(2027, 12, 28)):
+        piece = make_piece(Kind.CERT_RENEWAL, piece_id="G1", expires_on=day)
+        fast, natural = renderer.render_lot([piece], LETTER_DATE), renderer.render_lot([piece], LETTER_DATE, fast=False)
+        page = pdfium.PdfDocument(fast.pdf)[0]
+        textpage = page.get_textpage()
+        text = textpage.get_text_range()
+        wdate = f"{day.year}年{day.month}月{day.day}日"
+        at = "".join(text.split()).index(wdate + "に有効期限を迎えます")  # no blank between the date and the sentence
+        assert at > 0
+        assert np.abs(_gray(fast.pdf, 100)[0] - _gray(natural.pdf, 100)[0]).max() < 128
 
 
 def test_a_value_too_long_for_its_slot_takes_the_straightforward_path(renderer: Renderer, caplog) -> None:

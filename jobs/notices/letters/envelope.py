@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from . import barcode, pagecode
+from . import barcode
 from ..config import Config
 from ..models import Resident
 from .slots import Drawing, ems
@@ -117,7 +117,7 @@ def customer_barcode(resident: Resident) -> Drawing | None:
     if not code:
         return None
     width, height, bars = barcode.bars_mm(code)
-    return Drawing(pagecode.svg_image(barcode.svg(code), "barcode-img"), "barcode-img", width, height, tuple(bars))
+    return Drawing("barcode-img", width, height, tuple(bars), joined=False)
 
 
 def address_block(resident: Resident, config: Config, fit: bool = False) -> AddressBlock:

@@ -126,7 +126,9 @@ def _load(path: Path, index: int) -> Face:
         head, os2, post = tt["head"], tt.get("OS/2"), tt["post"]
         is_cff = "CFF " in tt or "CFF2" in tt
         family = tt["name"].getDebugName(1) or ""
-        postscript = tt["name"].getDebugName(6) or path.stem
+        # Named as WeasyPrint names the fonts it embeds (family, then Bold), so that a reader shows one family.
+        typographic = tt["name"].getDebugName(16) or family or path.stem
+        postscript = typographic.replace(" ", "-") + ("-Bold" if getattr(os2, "usWeightClass", 400) >= 600 else "")
         cids = _cff_cids(tt) if "CFF " in tt else None
     extents = hb.Font(hb_face).get_font_extents("ltr")  # what Pango takes: hhea, or OS/2 typo with USE_TYPO_METRICS
     return Face(

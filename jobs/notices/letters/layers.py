@@ -1,28 +1,27 @@
-"""The fast path's two layers: the background of a letter's shape, laid out once, and the overlay of
-the resident's values, laid out per piece into the background's empty slots and merged under it.
+"""The fast path's layers: the background of a letter's shape, laid out once, and over it what is the
+resident's, composed into the lot's PDF here.
 
 A background is a rendered WeasyPrint document of one piece in the split layer (slots.py): its
-slots are empty boxes, whose place and text style are read off the laid-out boxes here. The overlay
-is one HTML document a lot, a page for each background page, each value in an absolutely placed box
-with that style; pikepdf then puts each background page under its overlay page as a form XObject,
-embedded once a lot however many pieces use it (what print vendors ask of variable-data PDFs).
+slots are empty boxes, whose place and text style are read off the laid-out boxes here. Each page of
+the lot draws its background page as a form XObject, embedded once a lot however many pieces use it
+(what print vendors ask of variable-data PDFs), then its paragraphs (paragraphs.py, form XObjects too),
+its values (values.py, text drawn straight into the content stream) and its codes (rectangles).
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import pikepdf
-from markupsafe import Markup
+from jinja2 import Template
 from weasyprint.document import Document
 
 from .i18n import css_string
-from .slots import Field
+from .slots import Rect
 
 _GENERIC = frozenset({"serif", "sans-serif", "monospace", "cursive", "fantasy", "system-ui"})  # never quoted
-_TOLERANCE = 0.5  # CSS pixels a value may pass its box's edge by (rounding)
 _PT_PX, _PT_MM = 0.75, 72 / 25.4  # PDF points in a CSS pixel and in a millimetre
 
 
@@ -47,12 +46,14 @@ class Background:
     pdf: bytes
     page_count: int
     boxes: dict[int, Box]
+    problem: str = ""  # why it cannot be printed (a page runs over), if so: then its pdf is empty
 
 
-def _walk(box: object) -> Iterator[object]:
+def walk(box: object) -> Iterator[object]:
+    """BOX and every box inside it, in document order."""
     yield box
     for child in getattr(box, "children", ()):
-        yield from _walk(child)
+        yield from walk(child)
 
 
 def _length(value: object) -> str:
@@ -76,6 +77,8 @@ def _style_css(style: dict[str, object]) -> str:
         f"letter-spacing: {spacing if isinstance(spacing, str) else _length(spacing)}",
         f"text-align: {style['text_align_all']}", f"white-space: {style['white_space']}",
         f"overflow-wrap: {style['overflow_wrap']}", f"word-break: {style['word_break']}",
+        f"text-indent: {_length(style['text_indent'])}", f"word-spacing: {_length(style['word_spacing'])}",
+        f"hyphens: {style['hyphens']}", f"text-transform: {style['text_transform']}",
     ))  # fmt: skip
 
 
@@ -83,7 +86,7 @@ def slot_boxes(document: Document) -> dict[int, Box]:
     """Every slot of a laid-out background (elements with id="slot-N"), by number."""
     boxes: dict[int, Box] = {}
     for index, page in enumerate(document.pages):
-        for box in _walk(page._page_box):
+        for box in walk(page._page_box):
             element = getattr(box, "element", None)
             ident = element.get("id", "") if element is not None else ""
             if not ident.startswith("slot-") or box.element_tag in ("html", "body"):  # type: ignore[attr-defined]
@@ -99,98 +102,59 @@ def slot_boxes(document: Document) -> dict[int, Box]:
     return boxes
 
 
-@dataclass(frozen=True)
-class OverlayBox:
-    """One value placed for the overlay: its box, its content and the anchor that shows its extent."""
-
-    box: Box
-    field: Field
-    anchor: str
+Code = tuple[Box, tuple[Rect, ...], bool]  # a code's rectangles (mm from its box's top-left corner), joined
 
 
-def overlay_pages(backgrounds: Sequence[Background], fields: Sequence[Sequence[Field]]) -> list[list[OverlayBox]]:
-    """The overlay's pages, piece after piece: the values of each piece placed in its background's slots."""
-    pages: list[list[OverlayBox]] = []
-    for index, (background, values) in enumerate(zip(backgrounds, fields, strict=True)):
-        first = len(pages)
-        pages += [[] for _ in range(background.page_count)]
-        for field in values:
-            box = background.boxes.get(field.slot)
-            if box is None:
-                raise ValueError(f"slot {field.slot} is not laid out in the letter's background (hidden?)")
-            pages[first + box.page].append(OverlayBox(box, field, f"v{index}-{field.slot}"))
-    return pages
-
-
-def _extent(box: object) -> tuple[float, float]:
-    """How far right and down the content of a laid-out box reaches (its own size aside)."""
-    right = bottom = 0.0
-    for child in getattr(box, "children", ()):
-        if getattr(child, "width", None) is None:
-            continue
-        inner_right, inner_bottom = _extent(child)
-        right = max(right, child.position_x + child.margin_width(), inner_right)  # type: ignore[attr-defined]
-        bottom = max(bottom, child.position_y + child.margin_height(), inner_bottom)  # type: ignore[attr-defined]
-    return right, bottom
-
-
-def misfits(document: Document, pages: Sequence[Sequence[OverlayBox]]) -> set[str]:
-    """The anchors of the values that run out of their boxes in the laid-out overlay.
-
-    Read off the laid-out boxes rather than from markers after each value: a marker is one more
-    element to style and lay out for every value of every piece."""
-    if len(document.pages) != len(pages):
-        raise ValueError(f"the overlay has {len(document.pages)} pages for {len(pages)} background pages")
-    out = set()
-    for page, placed in zip(document.pages, pages):
-        wanted = {item.anchor: item for item in placed if not item.field.rects}  # codes have a fixed size
-        for laid in _walk(page._page_box):
-            element = getattr(laid, "element", None)
-            item = wanted.pop(element.get("id", ""), None) if element is not None else None
-            if item is None:
-                continue
-            right, bottom = _extent(laid)
-            box = item.box
-            if right > box.left + box.width + _TOLERANCE or bottom > box.top + box.height + _TOLERANCE:
-                out.add(item.anchor)
-        if wanted:
-            raise ValueError(f"values {sorted(wanted)} are missing from the laid-out overlay")
-    return out
-
-
-def _codes(placed: Sequence[OverlayBox], page_height_pt: float) -> bytes:
-    """A content stream that fills the codes' black rectangles, each a path of its own as in the
-    SVG drawing (PDF points, origin bottom-left)."""
+def _codes(codes: Sequence[Code], page_height_pt: float) -> bytes:
+    """A content stream that fills each code's black rectangles, as one path or a path each as its SVG image
+    does in the natural layer (so that both are rasterised alike), in PDF points, origin bottom-left."""
     ops = []
-    for item in placed:
-        left, top = item.box.left * _PT_PX, item.box.top * _PT_PX
-        for x, y, width, height in item.field.rects:
-            ops.append(f"{left + x * _PT_MM:.3f} {page_height_pt - top - (y + height) * _PT_MM:.3f} "
-                       f"{width * _PT_MM:.3f} {height * _PT_MM:.3f} re f")  # fmt: skip
+    for box, rects, joined in codes:
+        left, top = box.left * _PT_PX, box.top * _PT_PX
+        paths = [f"{left + x * _PT_MM:.3f} {page_height_pt - top - (y + height) * _PT_MM:.3f} "
+                 f"{width * _PT_MM:.3f} {height * _PT_MM:.3f} re" for x, y, width, height in rects]  # fmt: skip
+        ops.append(" ".join(paths) + " f" if joined else " f\n".join(paths) + " f")
     return ("q 0 g\n" + "\n".join(ops) + "\nQ\n").encode("ascii") if ops else b""
 
 
-def compose(overlay_pdf: bytes, plan: Sequence[tuple[Background, int]],
-            pages: Sequence[Sequence[OverlayBox]]) -> pikepdf.Pdf:  # fmt: skip
-    """The overlay with page `plan[i][1]` of background `plan[i][0]` under its page i, and the codes
-    of its values (`pages[i]`) drawn over it."""
-    out = open_pdf(overlay_pdf)
+@dataclass(frozen=True)
+class PageContent:
+    """What a page of a lot draws over its background: texts (content-stream operators) and codes."""
+
+    text: list[bytes]
+    codes: list[Code]
+
+
+def compose(base_pdf: bytes, plan: Sequence[tuple[Background, int]], contents: Sequence[PageContent],
+            fonts: Callable[[pikepdf.Pdf], dict[pikepdf.Name, pikepdf.Object]]) -> pikepdf.Pdf:  # fmt: skip
+    """A PDF of BASE_PDF's first page (blank: its boxes and the document's metadata) repeated for each page:
+    page `plan[i][1]` of background `plan[i][0]` as a form XObject (none for a background without a PDF),
+    then `contents[i]`; FONTS embeds the texts' fonts once and gives them by resource name."""
+    out = open_pdf(base_pdf)
+    blank = {key: value for key, value in out.pages[0].obj.items() if key not in ("/Contents", "/Resources", "/Parent")}
+    del out.pages[0]
     sources: dict[int, pikepdf.Pdf] = {}
     forms: dict[tuple[int, int], tuple[pikepdf.Name, pikepdf.Object]] = {}
-    for page, (background, number), placed in zip(out.pages, plan, pages, strict=True):
-        key = (id(background), number)
-        if key not in forms:
-            if id(background) not in sources:
-                sources[id(background)] = open_pdf(background.pdf)
-            form = out.copy_foreign(sources[id(background)].pages[number].as_form_xobject())
-            # Named by number, not by pikepdf's generated names, which differ each run; the pages
-            # may share one resource dictionary, so every background page needs a name of its own.
-            forms[key] = (pikepdf.Name(f"/NoticesBackground{len(forms) + 1}"), form)
-        name, form = forms[key]
-        page.add_resource(form, pikepdf.Name.XObject, name=name)
-        # The overlay's own content is wrapped in q…Q, so that the codes are drawn in default space.
-        page.contents_add(pikepdf.Stream(out, b"q " + name.unparse() + b" Do Q\nq\n"), prepend=True)
-        page.contents_add(pikepdf.Stream(out, b"Q\n" + _codes(placed, float(page.mediabox[3]))))
+    streams = []
+    for (background, number), content in zip(plan, contents, strict=True):
+        ops = []
+        if background.pdf:  # none: the piece is laid out whole (replace_pieces)
+            key = (id(background), number)
+            if key not in forms:
+                if id(background) not in sources:
+                    sources[id(background)] = open_pdf(background.pdf)
+                xobject = out.copy_foreign(sources[id(background)].pages[number].as_form_xobject())
+                # Named by number, not by pikepdf's generated names, which differ each run.
+                forms[key] = (pikepdf.Name(f"/NoticesBackground{len(forms) + 1}"), xobject)
+            ops.append(b"q " + forms[key][0].unparse() + b" Do Q\n")
+        streams.append(b"".join(ops) + b"".join(content.text) + _codes(content.codes, float(blank["/MediaBox"][3])))
+    resources = out.make_indirect(pikepdf.Dictionary(
+        Font=pikepdf.Dictionary({str(name): font for name, font in fonts(out).items()}),
+        XObject=pikepdf.Dictionary({str(name): xobject for name, xobject in forms.values()})))
+    for stream in streams:
+        page = pikepdf.Dictionary({**blank, "/Type": pikepdf.Name.Page, "/Resources": resources,
+                                   "/Contents": pikepdf.Stream(out, stream)})
+        out.pages.append(pikepdf.Page(page))
     return out
 
 
@@ -219,26 +183,18 @@ def save(pdf: pikepdf.Pdf) -> bytes:
     return buffer.getvalue()
 
 
-def overlay_styles(pages: Sequence[Sequence[OverlayBox]]) -> tuple[Markup, dict[Box, str]]:
-    """A CSS rule for each distinct slot box of the overlay, and the class name of each box: the
-    boxes of one background recur in every piece of its shape, and one rule costs less than many
-    style attributes."""
-    names: dict[Box, str] = {}
-    rules = []
-    for placed in pages:
-        for item in placed:
-            box = item.box
-            if box not in names:
-                names[box] = f"b{len(names) + 1}"
-                rules.append(f".{names[box]} {{ left: {box.left:.3f}px; top: {box.top:.3f}px; width: {box.width:.3f}px; "
-                             f"height: {box.height:.3f}px; {box.css} }}")  # fmt: skip
-    return Markup("\n".join(rules)), names
-
-
-def overlay_markup(item: OverlayBox, name: str) -> Markup:
-    """One placed value as HTML: an absolutely placed box of class NAME (its place and style)."""
-    box = item.box
-    lang = Markup(' lang="{}"').format(box.lang) if box.lang != "ja" else ""  # the overlay's own is ja
-    return Markup('<div class="ov {} {}" id="{}"{}>{}</div>').format(
-        name, box.classes, item.anchor, lang, item.field.html
-    )
+def alone(template: Template, document: Callable[[str], Document], context: dict[str, object],
+          items: Sequence[tuple[Box, str]], fixed: bool) -> tuple[Document, list[tuple[int, object]]]:  # fmt: skip
+    """ITEMS (a slot's box, its content) laid out by TEMPLATE, each alone on a page at its box's width (and
+    height, if FIXED): the document, and the page and laid-out box of each."""
+    laid_out = document(template.render(items=items, fixed=fixed, **context))
+    found: dict[str, tuple[int, object]] = {}
+    for index, page in enumerate(laid_out.pages):
+        for laid in walk(page._page_box):
+            element = getattr(laid, "element", None)
+            ident = element.get("id", "") if element is not None else ""
+            if ident.startswith("alone-") and ident not in found:
+                found[ident] = (index, laid)
+    if len(found) != len(items) or len(laid_out.pages) != len(items):
+        raise ValueError(f"{len(items)} slots laid out alone on {len(laid_out.pages)} pages ({len(found)} found)")
+    return laid_out, [found[f"alone-{n}"] for n in range(1, len(items) + 1)]

@@ -6,8 +6,6 @@ can check that the pages going into one envelope are pages 1..m of one piece, in
 
 from __future__ import annotations
 
-import base64
-
 import segno
 from markupsafe import Markup
 
@@ -37,20 +35,10 @@ def symbol(text: str) -> segno.QRCode:
     return segno.make_qr(text, error="m", boost_error=False)
 
 
-def svg_image(svg_text: str, cls: str = "") -> Markup:
-    """An SVG drawing as an <img>: drawn as vectors all the same, but WeasyPrint lays it out as one
-    box instead of styling each of its elements (a customer barcode has 70), which is much faster."""
-    data = base64.b64encode(svg_text.encode("utf-8")).decode("ascii")
-    return Markup('<img class="{}" alt="" src="data:image/svg+xml;base64,{}">').format(cls, data)
-
-
 def qr_drawing(code: segno.QRCode, module_mm: float, border: int, cls: str) -> Drawing:
-    """CODE with a quiet zone of BORDER modules of MODULE_MM, as an SVG image of class CLS and as
-    the rectangles of its dark modules (a rectangle for each run of them in a row)."""
+    """CODE with a quiet zone of BORDER modules of MODULE_MM, drawn as the rectangles of its dark modules
+    (a rectangle for each run of them in a row), of class CLS."""
     side = code.symbol_size(scale=1, border=border)[0] * module_mm
-    inline = code.svg_inline(scale=1, border=border, omitsize=True, svgclass=None, lineclass=None)
-    size = f"{side:.3f}".rstrip("0").rstrip(".")
-    sized = inline.replace("<svg ", f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}mm" height="{size}mm" ', 1)
     rects = []
     for y, row in enumerate(code.matrix):
         x = 0
@@ -62,7 +50,7 @@ def qr_drawing(code: segno.QRCode, module_mm: float, border: int, cls: str) -> D
                 rects.append(((start + border) * module_mm, (y + border) * module_mm, (x - start) * module_mm, module_mm))
             else:
                 x += 1
-    return Drawing(svg_image(sized, cls), cls, side, side, tuple(rects))
+    return Drawing(cls, side, side, tuple(rects))
 
 
 def markup(lot: int, piece_id: str, number: int, total: int) -> tuple[Drawing, Markup]:

@@ -68,7 +68,7 @@ class TextWriter:
 
     def show(self, shaped: Shaped, x: float, y: float, rgb: tuple[float, float, float] = (0.0, 0.0, 0.0)) -> bytes:
         """Operators drawing SHAPED with its baseline starting at (X, Y), in colour RGB (0–1 each)."""
-        face, size, text = shaped.face, shaped.size, shaped.text
+        face, size = shaped.face, shaped.size
         self.resource_name(face)
         used = self._used[face]
         to_em = 1000 / size

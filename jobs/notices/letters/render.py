@@ -1,14 +1,13 @@
-"""The letters: one lot of mail pieces laid out as one PDF with Jinja2 and WeasyPrint.
+"""The letters: one lot of mail pieces as one PDF, from Jinja2 templates laid out by WeasyPrint.
 
 Two paths give the same pages. The straightforward one lays out the whole lot as one document. The
-fast one (the default) lays out each shape of letter once, its resident's values left as empty slots
-(slots.py), keeps it as a background, and lays out per lot only the values, in an overlay merged over
-the backgrounds (layers.py). A piece whose values do not fit their slots takes the straightforward path.
+fast one (the default, fast.py) lays out each shape of letter once, its resident's values left as empty
+slots (slots.py), keeps it as a background, and draws the values straight into each lot's pages. A piece
+it cannot draw (a value too long for its slot, say) takes the straightforward path.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from markupsafe import Markup
 from weasyprint import HTML
 from weasyprint.document import Document, Page
 
-from . import appid, envelope, fit, fonts, i18n, layers, pagecode, variant
+from . import appid, envelope, fast, fit, fonts, i18n, layers, pagecode, variant
 from ..register import wareki
 from .fetcher import LocalFetcher
 from ..config import Config
@@ -35,7 +34,6 @@ log = logging.getLogger("notices")
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July",
            "August", "September", "October", "November", "December")
 QR_MM = 30.0  # the application form's QR code, quiet zone included
-_CACHE = 256  # backgrounds kept by a renderer; a run has a few dozen shapes of letter
 
 
 @dataclass(frozen=True)
@@ -122,14 +120,20 @@ class Renderer:
             css_string=css_string,
         )
         i18n.install(env)
-        env.globals["overlay_markup"] = layers.overlay_markup
         env.globals["fit_box"] = fit.CSS
         self._env = env
         self._lot = env.get_template("lot.html")
-        self._overlay = env.get_template("overlay.html")
-        self._backgrounds: dict[str, layers.Background] = {}
-        self.backgrounds_laid_out = 0  # shapes of letter laid out so far (a background each)
+        self._fast = fast.FastPath(env, config, self._document, self._alone_context, self._check_fit,
+                                   lambda piece: sheet_plan(piece)[2])  # fmt: skip
         self._widest: dict[tuple[str, str | None, int], str] = {}
+
+    @property
+    def backgrounds_laid_out(self) -> int:
+        """Shapes of letter laid out so far by the fast path (a background each)."""
+        return self._fast.backgrounds_laid_out
+
+    def _alone_context(self) -> dict[str, object]:
+        return {"cfg": self.config, "lot": 0, "geo": self._geometry, "margin": envelope.PAGE_MARGIN_MM, "fonts": self._fonts}
 
     def _jdate(self, day: date) -> str:
         return wareki.format_date(day, self.config.date_style, self.config.first_year)
@@ -237,52 +241,17 @@ class Renderer:
             data = variant.save(layers.open_pdf(data), self.config, variant.key(pieces, letter_date))
         return RenderedLot(pdf=data, placements=tuple(placements), page_count=len(pages))
 
-    def _background(self, piece: Piece, html: str) -> layers.Background:
-        """The background of the piece's shape of letter (its split-layer HTML), laid out once."""
-        key = hashlib.sha256(html.encode("utf-8")).hexdigest()
-        found = self._backgrounds.get(key)
-        if found is None:
-            document = self._document(html)
-            pages = list(document.pages)
-            self._check_fit(pages, 1, piece, 0, len(pages))
-            self.backgrounds_laid_out += 1
-            if len(self._backgrounds) >= _CACHE:
-                self._backgrounds.clear()
-            found = self._backgrounds[key] = layers.Background(document.write_pdf(), len(pages),
-                                                               layers.slot_boxes(document))  # fmt: skip
-        return found
-
     def _render_fast(self, pieces: Sequence[Piece], letter_date: date) -> RenderedLot:
-        """The fast path: backgrounds laid out once a run, the residents' values once a lot."""
-        html, all_slots = self._html(pieces, letter_date, SPLIT, lot=0)
-        start, end = html.index("<section "), html.rindex("</section>") + len("</section>")
-        sections = [section.strip() for section in html[start:end].split("</section>")[:-1]]
-        if len(sections) != len(pieces):
-            raise RenderError(f"lot {pieces[0].lot}: {len(sections)} sections of letters for {len(pieces)} pieces")
-        backgrounds = [self._background(piece, html[:start] + section + "</section>" + html[end:])
-                       for piece, section in zip(pieces, sections)]  # fmt: skip
-        fields = [slots.fields for slots in all_slots]
-        try:
-            pages = layers.overlay_pages(backgrounds, fields)
-        except ValueError as exc:
-            raise RenderError(f"lot {pieces[0].lot}: {exc}") from None
-        box_rules, box_names = layers.overlay_styles(pages)
-        overlay = self._document(self._overlay.render(
-            pages=pages, box_rules=box_rules, box_names=box_names, cfg=self.config, lot=pieces[0].lot,
-            geo=self._geometry, margin=envelope.PAGE_MARGIN_MM,
-            fonts=self._fonts))  # fmt: skip
-        over = layers.misfits(overlay, pages)
-        plan = [(background, number) for background in backgrounds for number in range(background.page_count)]
-        pdf = layers.compose(variant.write(overlay, self.config, letter_date), plan, pages)
-        misfit = [i for i, values in enumerate(fields) if any(f"v{i}-{f.slot}" in over for f in values)]
-        if misfit:  # too long for their slots: these pieces are laid out whole instead
+        """The fast path (fast.py); the pieces it cannot draw laid out whole by the straightforward one."""
+        pdf, page_counts, misfit = self._fast.compose(pieces, letter_date, *self._html(pieces, letter_date, SPLIT, lot=0))
+        if misfit:
             log.info("lot %d: %d pieces laid out whole (values longer than their slots)", pieces[0].lot, len(misfit))
             whole = self._render_natural([pieces[i] for i in misfit], letter_date).pdf
-            layers.replace_pieces(pdf, [b.page_count for b in backgrounds], misfit, whole)
+            layers.replace_pieces(pdf, page_counts, misfit, whole)
         placements, first = [], 1
-        for piece, background in zip(pieces, backgrounds):
-            placements.append(Placement(piece.piece_id, first, background.page_count))
-            first += background.page_count
+        for piece, count in zip(pieces, page_counts):
+            placements.append(Placement(piece.piece_id, first, count))
+            first += count
         data = variant.save(pdf, self.config, variant.key(pieces, letter_date))
         return RenderedLot(pdf=data, placements=tuple(placements), page_count=first - 1)
 

@@ -1,17 +1,21 @@
 """A piece's variable fields (slots): what the templates mark as the resident's, so that the rest of
 each page can be laid out once per run and reused as a background.
 
-A template marks every value that belongs to the resident: `{{ S.date(day, "wdate") }}` inside a
-sentence, `{% call S.block("class") %}…{% endcall %}` for a box. The same template is laid out
-in one of two layers:
+A template marks every value that belongs to the resident: `{% call S.para() %}…{% endcall %}` around
+the content of a paragraph (or table cell, list item, heading) that holds a date, `{{ S.date(day,
+"wdate") }}` for the date itself, `{% call S.block("class") %}…{% endcall %}` for a box. The same
+template is laid out in one of two layers:
 - natural: every slot in place, as an ordinary letter (the straightforward path);
-- split: every slot an empty box of fixed size, its content collected for the overlay instead.
+- split: every slot an empty box of fixed size, its content collected for the fast path instead:
+  a paragraph is laid out once per distinct content (its dates) and drawn as a form XObject, a box's
+  values are drawn straight into the page.
 The split layer's HTML is then the same for every resident whose letter has the same shape, which
 is what lets render.py lay it out once; a value left outside a slot only makes that cache miss.
 """
 
 from __future__ import annotations
 
+import base64
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,6 +24,7 @@ from datetime import date
 from markupsafe import Markup, escape
 
 NATURAL, SPLIT = "natural", "split"
+_SIZER_END = "<!--sizer-->"  # where a paragraph slot's sizer ends
 
 
 Rect = tuple[float, float, float, float]  # x, y, width, height in mm from a box's top-left corner
@@ -27,14 +32,25 @@ Rect = tuple[float, float, float, float]  # x, y, width, height in mm from a box
 
 @dataclass(frozen=True)
 class Drawing:
-    """A code (QR, barcode): an SVG image in the natural layer, black rectangles drawn straight into
+    """A code (QR, barcode): its black rectangles, an SVG image in the natural layer and drawn straight into
     the PDF in the split one, which is much faster than laying out and drawing an image."""
 
-    image: Markup  # <img class="CLS"> of its SVG, WIDTH_MM x HEIGHT_MM
     cls: str
     width_mm: float
     height_mm: float
     rects: tuple[Rect, ...]  # the black parts
+    joined: bool = True  # filled as one path (a QR code's touching modules), else a path each (a barcode's bars)
+
+    @property
+    def image(self) -> Markup:
+        """The rectangles as an <img> of class CLS, WIDTH_MM x HEIGHT_MM: an SVG in mm, drawn as vectors all
+        the same, but laid out as one box instead of styling each of its elements (a barcode has 70)."""
+        paths = [f"M{x:.4f} {y:.4f}h{w:.4f}v{h:.4f}h{-w:.4f}z" for x, y, w, h in self.rects]
+        drawn = "".join(f'<path d="{d}"/>' for d in (["".join(paths)] if self.joined else paths))
+        svg = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{self.width_mm:.4f}mm" height="{self.height_mm:.4f}mm" '
+               f'viewBox="0 0 {self.width_mm:.4f} {self.height_mm:.4f}"><g fill="#000">{drawn}</g></svg>')  # fmt: skip
+        data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+        return Markup('<img class="{}" alt="" src="data:image/svg+xml;base64,{}">').format(self.cls, data)
 
     def spacer(self) -> Markup:
         """An empty box of the image's class (whose rules make it a box) and size, standing in for it."""
@@ -49,8 +65,9 @@ class Field:
 
     slot: int  # the slot's number within the piece: its box in the background is id="slot-N"
     html: Markup
-    inline: bool  # a value inside a line of text (a date) rather than a box of its own
+    para: bool = False  # a paragraph holding a date (laid out whole) rather than a box of values
     rects: tuple[Rect, ...] = ()  # a code to draw at the box's top-left corner
+    joined: bool = True  # its rectangles filled as one path (Drawing.joined)
 
 
 def ems(text: str) -> float:
@@ -72,26 +89,45 @@ class Slots:
         self.blocks: dict[int, str] = {}  # the classes of every box slot, by number
         self._formats, self._widest = formats, widest
         self._count = 0
+        self._in_para = self._sizing = False
 
     def _next(self) -> int:
         self._count += 1
         return self._count
 
     def date(self, day: date, fmt: str, cls: str = "", lang: str | None = None) -> Markup:
-        """DAY formatted by the filter FMT (for language LANG), as a value inside a sentence."""
+        """DAY formatted by the filter FMT (for language LANG), inside the paragraph slot around it.
+
+        While the split layer sizes a paragraph, the widest date of the format stands in for it."""
         fmt_args = (lang,) if lang else ()
-        text = escape(self._formats[fmt](day, *fmt_args))
+        text = self._widest(fmt, lang) if self._sizing else self._formats[fmt](day, *fmt_args)
+        return Markup('<span class="{}">{}</span>').format(cls, text) if cls else Markup(escape(text))
+
+    def para(self, cls: str = "", caller: Callable[[], str] | None = None) -> Markup:
+        """The caller's content (a paragraph's, a cell's) as a slot of its own: in the split layer an
+        empty box as high as the content with the widest dates, the content laid out per distinct date."""
+        if caller is None or self._in_para:
+            raise ValueError("S.para needs content, and no paragraph slot may hold another")
         number = self._next()
-        if self.layer == NATURAL:
-            return Markup('<span class="slot {}">{}</span>').format(cls, text)
-        self.fields.append(Field(number, text, inline=True))
-        # The box is as wide as the widest date of its format: laid out hidden, never drawn.
-        return Markup('<span class="slot fixed {}" id="slot-{}"><span class="sizer">{}</span></span>').format(
-            cls, number, self._widest(fmt, lang)
+        self._in_para = True
+        try:
+            content = Markup(caller())
+            # Spans (made blocks by letters.css): a <div> would end the <p> it is in.
+            if self.layer == NATURAL:
+                return Markup('<span class="slot para {}">{}</span>').format(cls, content)
+            self._sizing = True
+            sizer = Markup(caller())
+        finally:
+            self._in_para = self._sizing = False
+        self.fields.append(Field(number, content, para=True))
+        return Markup('<span class="slot fixed para {}" id="slot-{}" {}><span class="sizer">{}{}</span></span>').format(
+            cls, number, Markup(height_mark(number)), sizer, Markup(_SIZER_END)
         )
 
     def block(self, cls: str = "", caller: Callable[[], str] | None = None) -> Markup:
         """A box of its own (the address window, a table cell, a code) with the caller's content."""
+        if self._in_para:
+            raise ValueError("a box slot cannot be inside a paragraph slot")
         content = Markup(caller()) if caller else Markup("")
         number = self._next()
         self.blocks[number] = cls
@@ -99,7 +135,7 @@ class Slots:
             return Markup('<div class="slot {}" id="box-{}-{}">{}<div class="slot-end" id="end-{}-{}"></div></div>').format(
                 cls, self.seq, number, content, self.seq, number
             )
-        self.fields.append(Field(number, content, inline=False))
+        self.fields.append(Field(number, content))
         return Markup('<div class="slot fixed {}" id="slot-{}"></div>').format(cls, number)
 
     def code(self, cls: str, drawing: Drawing, after: Markup | str = "") -> Markup:
@@ -108,8 +144,23 @@ class Slots:
             return self.block(cls, caller=lambda: drawing.image + after)
         markup = self.block(cls, caller=lambda: drawing.spacer() + after)
         last = self.fields[-1]
-        self.fields[-1] = Field(last.slot, last.html, last.inline, drawing.rects)
+        self.fields[-1] = Field(last.slot, last.html, rects=drawing.rects, joined=drawing.joined)
         return markup
+
+
+def height_mark(number: int) -> str:
+    """The attribute of paragraph slot NUMBER that with_heights replaces by its height."""
+    return f'data-height-of="{number}"'
+
+
+def with_heights(html: str, heights: dict[int, float]) -> str:
+    """HTML with each paragraph slot in HEIGHTS (number: CSS pixels) that height, its sizer left empty."""
+    for number, height in heights.items():
+        start = html.index(height_mark(number))
+        sizer = html.index('<span class="sizer">', start) + len('<span class="sizer">')
+        end = html.index(_SIZER_END, sizer)
+        html = html[:start] + f'style="height: {height:.6f}px"' + html[start + len(height_mark(number)):sizer] + html[end:]
+    return html
 
 
 def widest(fmt: Callable[..., str], years: range, lang: str | None = None,

@@ -1,0 +1,211 @@
+"""Text drawn straight into a page as WeasyPrint would draw it: the font Pango takes, the style of a laid-out
+text box, and the operators that draw a shaped text (glyphs.py, pdftext.py) in a slot's box.
+
+Pango draws each character with the first font of the list that has it (a space with the font around it);
+a text is drawn here only when that is one font for all of it, and when HarfBuzz gives it the width
+WeasyPrint gave its box: anything else is left to WeasyPrint (the piece is laid out whole, render.py).
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from weasyprint.formatting_structure.boxes import BlockContainerBox, InlineReplacedBox, LineBox, TextBox
+
+from .glyphs import PT_PER_PX, Face, Shaped
+from .layers import Box
+
+_SEQUENCE = re.compile("(?s).[\ufe00-\ufe0f\U000e0100-\U000e01ef]?")  # a variation sequence goes with its base
+WIDTH_TOLERANCE = 0.02  # CSS pixels between HarfBuzz's width and WeasyPrint's
+_PLACES = 6  # decimals of a CSS pixel a position keeps: the same bytes whichever layout it was read from
+
+
+@dataclass(frozen=True)
+class Style:
+    """How a text is drawn: its font (and the list it was taken from), size, letter-spacing, colour."""
+
+    face: Face
+    families: tuple[str, ...]
+    bold: bool
+    lang: str | None  # for the shaping (glyph forms differ by language in some fonts)
+    size: float  # points
+    spacing: float  # letter-spacing, points
+    rgb: tuple[float, float, float]
+
+    def shape(self, text: str) -> Shaped:
+        """TEXT shaped in this style."""
+        return self.face.shape(text, self.size, self.spacing, self.lang)
+
+
+@dataclass(frozen=True)
+class Drawn:
+    """A text placed: shaped, with its baseline's start in CSS pixels from the box's top-left corner."""
+
+    shaped: Shaped
+    x: float
+    baseline: float
+    rgb: tuple[float, float, float]
+
+
+def style_of(box: TextBox) -> Style | None:
+    """The style of a laid-out text box, or None when it is not drawn here (italic, translucent, several fonts)."""
+    style = box.style
+    if style["font_style"] != "normal" or style["color"].alpha != 1 or box.justification_spacing:
+        return None
+    bold, families = style["font_weight"] >= 600, tuple(style["font_family"])
+    face = face_for(families, bold, box.text)
+    if face is None:
+        return None
+    red, green, blue = style["color"].to("srgb").coordinates
+    spacing = 0.0 if style["letter_spacing"] == "normal" else float(style["letter_spacing"])
+    return Style(face, families, bold, style["lang"] or None, style["font_size"] * PT_PER_PX, spacing * PT_PER_PX,
+                 (red, green, blue))  # fmt: skip
+
+
+def as_laid(box: TextBox, style: Style) -> Shaped | None:
+    """The box's text shaped in STYLE, if as wide as WeasyPrint laid it out."""
+    shaped = style.shape(box.text)
+    return shaped if abs(shaped.width / PT_PER_PX - box.width) <= WIDTH_TOLERANCE else None
+
+
+def position(value: float) -> float:
+    """A position in CSS pixels, rounded so that float noise never changes the bytes."""
+    return round(value, _PLACES)
+
+
+def texts(box: object, line: LineBox | None = None,
+          block: BlockContainerBox | None = None) -> Iterator[tuple[TextBox, LineBox | None, BlockContainerBox | None]]:  # fmt: skip
+    """Each text box inside BOX with its line and the block that holds the line."""
+    box = getattr(box, "_box", box)  # an absolutely placed box is behind a placeholder
+    if isinstance(box, LineBox):
+        line = box
+    elif isinstance(box, BlockContainerBox):
+        block = box
+    if isinstance(box, TextBox):
+        yield box, line, block
+    for child in getattr(box, "children", ()):
+        yield from texts(child, line, block)
+
+
+def painted(box: object) -> bool:
+    """Whether anything inside BOX paints besides its texts: a background, a border, an image, a decoration."""
+    box = getattr(box, "_box", box)
+    style = getattr(box, "style", None)
+    if isinstance(box, InlineReplacedBox):
+        return True
+    if style is not None and not isinstance(box, TextBox):
+        if style["background_color"].alpha or any(image != ("none", None) for image in style["background_image"]):
+            return True
+        if any(getattr(box, f"border_{side}_width", 0) for side in ("top", "right", "bottom", "left")):
+            return True
+    if style is not None and style["text_decoration_line"] != "none":
+        return True
+    return any(painted(child) for child in getattr(box, "children", ()))
+
+
+def fixed(laid: object, origin: tuple[float, float]) -> tuple[Drawn, ...] | None:
+    """Every text of a laid-out box (its top-left corner at ORIGIN) as drawn here, or None if one cannot be.
+    A text in several fonts (a Japanese word in an English sentence) is drawn a font's run after another."""
+    if painted(laid):
+        return None
+    out = []
+    for box, _, _ in texts(laid):
+        if not box.text.strip(" "):
+            continue
+        style = box.style
+        if style["font_style"] != "normal" or style["color"].alpha != 1 or box.justification_spacing:
+            return None
+        bold, families = style["font_weight"] >= 600, tuple(style["font_family"])
+        runs = segments(families, bold, box.text)
+        spacing = 0.0 if style["letter_spacing"] == "normal" else float(style["letter_spacing"])
+        if runs is None or (spacing and len(runs) > 1):  # letter-spacing is taken off a line's ends, not a run's
+            return None
+        red, green, blue = style["color"].to("srgb").coordinates
+        x, baseline = box.position_x - origin[0], position(box.position_y + box.baseline - origin[1])
+        width = 0.0
+        for face, text in runs:
+            shaped = Style(face, families, bold, style["lang"] or None, style["font_size"] * PT_PER_PX,
+                           spacing * PT_PER_PX, (red, green, blue)).shape(text)  # fmt: skip
+            out.append(Drawn(shaped, position(x + width), baseline, (red, green, blue)))
+            width += shaped.width / PT_PER_PX
+        if abs(width - box.width) > WIDTH_TOLERANCE:
+            return None
+    return tuple(out)
+
+
+def segments(families: tuple[str, ...], bold: bool, text: str) -> list[tuple[Face, str]] | None:
+    """TEXT cut where Pango changes font (the first of FAMILIES that has each character; a space stays with
+    the run it is in), or None when a character is in none of them."""
+    faces = installed(families, bold)
+    runs: list[tuple[Face, str]] = []
+    pending = ""  # spaces before the first character
+    for char in _SEQUENCE.findall(text):
+        if char == " " and (runs or pending):
+            if runs and runs[-1][0].covers(" "):
+                runs[-1] = (runs[-1][0], runs[-1][1] + char)
+                continue
+        if char == " " and not runs:
+            pending += char
+            continue
+        face = next((face for face in faces if face.covers(char)), None)
+        if face is None:
+            return None
+        if runs and runs[-1][0] is face:
+            runs[-1] = (face, runs[-1][1] + char)
+        else:
+            runs.append((face, pending + char))
+            pending = ""
+    if pending and not runs:
+        return None
+    return runs
+
+
+def face_for(families: tuple[str, ...], bold: bool, text: str) -> Face | None:
+    """The font Pango draws all of TEXT with from FAMILIES, or None when that is not one font for every character."""
+    faces = installed(families, bold)
+    found = None
+    for char in _SEQUENCE.findall(text):
+        if char == " ":
+            continue  # Pango draws a space with the font around it
+        face = next((face for face in faces if face.covers(char)), None)
+        if face is None or (found is not None and face is not found):
+            return None
+        found = face
+    return found if found is not None and found.covers(" " if " " in text else "") else None
+
+
+@cache
+def installed(families: tuple[str, ...], bold: bool) -> tuple[Face, ...]:
+    """The installed fonts of FAMILIES, in order (bold: only real bold faces: Pango would embolden another)."""
+    faces = (_match(family, bold) for family in families)
+    return tuple(face for face in faces if face is not None)
+
+
+def _match(family: str, bold: bool) -> Face | None:
+    pattern = family + (":bold" if bold else "")
+    try:
+        result = subprocess.run(["fc-match", "--format=%{file}|%{index}|%{family}|%{weight}", pattern],
+                                capture_output=True, text=True, check=True, timeout=30)  # fmt: skip
+    except (OSError, subprocess.SubprocessError):
+        return None
+    path, index, names, weight = result.stdout.rsplit("|", 3)
+    if family.lower() not in (name.strip().lower() for name in names.split(",")):
+        return None  # not installed: fontconfig offers another
+    if bold and float(weight) < 180:  # fontconfig's bold is 200: Pango would embolden a regular face
+        return None
+    return Face.load(Path(path), int(index))
+
+
+def ops(drawn: Sequence[Drawn], box: Box, page_height: float, show: Callable[..., bytes]) -> bytes:
+    """The content-stream operators that draw DRAWN in BOX (a page PAGE_HEIGHT points high) with SHOW."""
+    out = []
+    for item in drawn:
+        x = (box.left + item.x) * PT_PER_PX
+        y = page_height - (box.top + item.baseline) * PT_PER_PX
+        out.append(show(item.shaped, x, y, item.rgb))
+    return b"".join(out)
