@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from notices import pipeline
+from notices.reports import planning
 from notices.cli import _summary_line
 from notices.config import load_config
 from notices.delivery.post import BusinessDays, PostSettings, arrival, is_late, promised_by
@@ -183,7 +184,7 @@ def test_a_run_states_its_arrival_and_flags_the_late_pieces(slow_post: Path, tmp
 
 
 def test_a_plan_states_the_arrival_of_a_run_sealed_before_the_cut_off(slow_post: Path, tmp_path: Path) -> None:
-    _, summary = pipeline.plan(MINI, D("2026-11-26"), load_config(slow_post), tmp_path / "l.sqlite3", tmp_path)
+    _, summary = planning.plan(MINI, D("2026-11-26"), load_config(slow_post), tmp_path / "l.sqlite3", tmp_path)
     assert summary.post is not None
     assert (summary.post.arrival.handed_off_on, summary.post.arrival.arrives_on) == (D("2026-11-26"), D("2026-12-08"))
     assert summary.post.late == 3 and "arrives=2026-12-08 late=3" in _summary_line(summary)

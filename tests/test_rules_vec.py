@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 from datetime import date, timedelta
 
 import numpy as np
@@ -210,3 +211,30 @@ def test_dates_beyond_the_look_up_tables(leap_day: str) -> None:
         spec.card_expiry_by_birthday(b, i, leap_day) for b, i in zip(births, issues, strict=True)]
     assert back(arrays.renewal_from(days(births))) == [spec.renewal_from(b) for b in births]
     assert back(arrays.grace_end(days(births))) == [spec.grace_end(b) for b in births]
+
+
+def test_the_rules_over_slices_of_a_table_give_what_they_give_over_the_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """sorting runs the engine over slices of chunked.ROWS rows: the same expiries and notices, row for row."""
+    from tools.bench import write_big_register
+    from notices.config import load_config
+    from notices.register.read import read_register
+    from notices.rules import chunked, sorting
+
+    register = tmp_path / "register.csv"
+    write_big_register(register, 3000, "utf-8")
+    config = load_config(Path(__file__).resolve().parents[1] / "config" / "municipality.toml")
+    whole = sorting.plan(read_register(register).table, date(2026, 11, 26), config)
+    monkeypatch.setattr(chunked, "ROWS", 250)
+    sliced = sorting.plan(read_register(register).table, date(2026, 11, 26), config)
+    for name in ("kind", "expires_on", "lapsing", "undecided"):
+        assert _same(getattr(whole.notices, name), getattr(sliced.notices, name))
+    for name in ("card", "cert", "stay_capped"):
+        assert _same(getattr(whole.expiries, name), getattr(sliced.expiries, name))
+    for name in ("low", "high", "span", "missing"):
+        assert _same(getattr(whole.expiries.card_computed, name), getattr(sliced.expiries.card_computed, name))
+        assert _same(getattr(whole.expiries.cert_computed, name), getattr(sliced.expiries.cert_computed, name))
+    assert whole.notices.kind.max() >= 0 and np.array_equal(whole.settle, sliced.settle)
+
+
+def _same(a: np.ndarray, b: np.ndarray) -> bool:
+    return bool(np.array_equal(a, b, equal_nan=a.dtype.kind in "mMf"))  # NaT where neither has a date

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from notices.register.wareki import format_date, parse_date
 
@@ -25,3 +27,17 @@ def test_format(day: date, style: str, first_year: str, text: str) -> None:
 def test_unreadable(text: str) -> None:
     with pytest.raises(ValueError):
         parse_date(text)
+
+
+@given(st.from_regex(r"[0-9]{4}[-/.][0-9]{2}[-/.][0-9]{2}|[0-9]{8}", fullmatch=True))
+def test_the_usual_forms_read_as_any_other(text: str) -> None:
+    """2026-11-26, 2026/11/26 and 20261126 are read at once, as the general reading (after a space) reads them."""
+    try:
+        expected: date | str = parse_date(" " + text)
+    except ValueError:
+        expected = "unreadable"
+    try:
+        found: date | str = parse_date(text)
+    except ValueError:
+        found = "unreadable"
+    assert found == expected

@@ -77,9 +77,10 @@ def measure(what: str, *args: str) -> dict[str, float]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def bench(work: Path, rows: int, due: int, large: int = 0, pieces: int = 1_000_000) -> dict[str, object]:
+def bench(work: Path, rows: int, due: int, large: int = 0, pieces: int = 1_000_000,
+          rendering: bool = True) -> dict[str, object]:  # fmt: skip
     """Every figure of the benchmark, measured in `work`; with LARGE, a run of LARGE due residents
-    too, to show whether memory grows with the number of pieces."""
+    too, to show whether memory grows with the number of pieces; without RENDERING, the selection's only."""
     work.mkdir(parents=True, exist_ok=True)
     figures: dict[str, object] = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
                                               "platform": platform.platform()}, "rows": rows, "due": due}  # fmt: skip
@@ -87,8 +88,11 @@ def bench(work: Path, rows: int, due: int, large: int = 0, pieces: int = 1_000_0
         register = work / f"big-{encoding}.csv"
         write_big_register(register, rows, encoding)
         figures[f"selection_{encoding}"] = measure("_selection", str(register))
+        figures[f"plan_{encoding}"] = measure("_plan", str(register), str(work / f"plans-{encoding}"))
     (work / "explain.sqlite3").unlink(missing_ok=True)
     figures["explain"] = measure("_explain", str(work / "big-utf-8.csv"), str(work / "explain.sqlite3"), str(pieces))
+    if not rendering:
+        return figures
     write_due_register(work / "due.csv", due)
     shutil.rmtree(work / "run", ignore_errors=True)  # a fresh ledger: every due resident is mailed
     figures["rendering"] = measure("_rendering", str(work / "due.csv"), str(work / "run"))
@@ -110,12 +114,13 @@ def command(
     due: Annotated[int, typer.Option(help="Due residents for the rendering figures.")] = 1000,
     large: Annotated[int, typer.Option(help="Due residents of a second, larger run, for memory growth (0: none).")] = 0,
     pieces: Annotated[int, typer.Option(help="Pieces in the ledger the look-ups are timed on.")] = 1_000_000,
+    rendering: Annotated[bool, typer.Option(help="Measure the rendering and the baseline too (slow).")] = True,
     work: Annotated[Path, typer.Option(help="Scratch folder for the synthetic registers and runs.")] = Path("output/bench"),
     out: Annotated[Path, typer.Option(help="Where the figures go (JSON).")] = Path("output/bench.json"),
 ) -> None:
     """Measure selection and rendering, and the naive one-document-per-letter baseline; print the figures."""
     with errors_to_exit_codes():
-        figures = bench(work, rows, due, large, pieces)
+        figures = bench(work, rows, due, large, pieces, rendering)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
     table = Table(title=f"notices bench ({figures['machine']['cpus']} CPUs, Python {figures['machine']['python']})")  # type: ignore[index]
@@ -125,10 +130,18 @@ def command(
         f = figures[f"selection_{encoding}"]
         table.add_row(f"selection, {rows:,} rows, {encoding}", f"{f['seconds']:.1f}", f"{f['rows'] / f['seconds']:,.0f} rows/s",
                       f"{f['peak_mib']:.0f}", f"{f['due']} due")  # type: ignore[index]  # fmt: skip
+        p = figures[f"plan_{encoding}"]
+        table.add_row(f"notices plan, {rows:,} rows, {encoding} (whole command)", f"{p['seconds']:.1f}",
+                      f"{p['rows'] / p['seconds']:,.0f} rows/s", f"{p['peak_mib']:.0f}", "")  # type: ignore[index]  # fmt: skip
     e = figures["explain"]
     table.add_row(f"explain, {rows:,} rows; ledger look-ups, {pieces:,} pieces", f"{e['explain_seconds']:.2f}",
                   f"piece {e['piece_ms_max']:.1f} ms, ID {e['application_id_ms_max']:.1f} ms, history "
                   f"{e['history_ms_max']:.1f} ms (max)", f"{e['peak_mib']:.0f}", "")  # type: ignore[index]  # fmt: skip
+    out_console = Console(width=140)
+    if not rendering:
+        out_console.print(table)
+        out_console.print(f"figures: {out}")
+        return
     b = figures["baseline"]
     for key, count in (("rendering", due), ("rendering_large", large)):
         if key in figures:
@@ -138,7 +151,6 @@ def command(
                           f"{r['pages_per_s']:.1f} pages/s, {r['bytes_per_packet'] / 1000:.1f} KB/packet")  # type: ignore[index]  # fmt: skip
     table.add_row("baseline, one document per packet", f"{b['seconds']:.1f}", f"{b['packets_per_s']:.1f} packets/s",
                   f"{b['peak_mib']:.0f}", "")  # type: ignore[index]  # fmt: skip
-    out_console = Console(width=140)
     out_console.print(table)
     out_console.print(f"rendering / baseline: {figures['ratio']:.2f}x   figures: {out}")
 

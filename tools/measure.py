@@ -83,6 +83,22 @@ def _selection(register: str) -> dict[str, float]:
             "peak_mib": _peak_mib()}  # fmt: skip
 
 
+def _plan(register: str, out: str) -> dict[str, float]:
+    """`notices plan` on REGISTER, the whole command from a cold start (a process of its own): seconds and peak."""
+    import subprocess
+
+    command = [sys.executable, "-m", "notices", "plan", "--register", register, "--as-of", AS_OF.isoformat(),
+               "--out", out, "--ledger", str(Path(out) / "none.sqlite3"), "--config",
+               str(ROOT / "config" / "municipality.toml")]  # fmt: skip
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "jobs")}
+    start = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, env=env, check=True, timeout=3600)
+    seconds = time.perf_counter() - start
+    rows = int(done.stdout.split(" rows=", 1)[1].split()[0])  # the summary line: "summary: run=plan … rows=N …"
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # the command is this one's only child
+    return {"seconds": seconds, "rows": rows, "peak_mib": peak}
+
+
 def _rendering(register: str, work: str) -> dict[str, float]:
     from notices.config import load_config
     from notices.delivery.executors import Local
@@ -178,7 +194,8 @@ def _explain(register: str, ledger_path: str, pieces: str) -> dict[str, float]:
             **{f"{what}_ms_mean": sum(t) / len(t) * 1000 for what, t in timings.items()}, "peak_mib": _peak_mib()}  # fmt: skip
 
 
-MEASUREMENTS = {"_selection": _selection, "_rendering": _rendering, "_baseline": _baseline, "_explain": _explain}
+MEASUREMENTS = {"_selection": _selection, "_plan": _plan, "_rendering": _rendering, "_baseline": _baseline,
+                "_explain": _explain}  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import secrets
 from collections.abc import Callable
@@ -21,7 +20,7 @@ from .config import Config
 from .delivery.crashpoints import crash_point
 from .errors import NotFoundError, OutputError, PreflightError
 from .delivery.executors import Executor, LotJob, RenderLots, Serial
-from .delivery.handoff import RunFolder, clear_unfinished, csv_bytes, settle, write_private
+from .delivery.handoff import RunFolder, clear_unfinished, settle, write_private
 from .kinds import FORM_INSERTS
 from .delivery.ledger import Ledger, NoticeRecord, address_hash
 from .models import Due, Kind, Piece, lot_file
@@ -235,29 +234,6 @@ def run(register: Path, as_of: date, config: Config, out_dir: Path, ledger_path:
         ledger.complete_run(run_id)
     log.info("run %d sealed: %s", run_id, sealed)
     return RunResult(sealed, summary)
-
-
-PLAN_COLUMNS = ("line", "resident_id", "outcome", "kind", "expires_on", "reason")
-
-
-def plan(register: Path, as_of: date, config: Config, ledger_path: Path, out_dir: Path,
-         encoding: str | None = None) -> tuple[list[Path], RunSummary]:  # fmt: skip
-    """The run's selection for a date, as a CSV and a summary: nothing rendered, nothing recorded. Its arrival
-    is that of a run sealed before the vendor's cut-off, as the nightly run at 02:30 is."""
-    with Ledger.read(ledger_path, empty_if_missing=True) as ledger:
-        read = read_register(register, encoding, resident_id_pattern=config.resident_id_pattern, gaiji=config.gaiji)
-        sel = select(read, as_of, config, ledger)
-    estimate = post_estimate(as_of, time.min, config.post, sel.mail)
-    summary = summarise(read, sel, as_of, None, sel.mail, 0, 0, None, estimate)
-    rows = sorted([*sel.outcomes, *((j.line, j.resident_id, "rejected", "", "", j.reason)
-                                    for j in (*read.rejects, *sel.rejects))])  # fmt: skip
-    paths = [out_dir / f"plan-{as_of.isoformat()}.csv", out_dir / f"plan-{as_of.isoformat()}.json"]
-    try:
-        write_private(paths[0], csv_bytes(PLAN_COLUMNS, rows))
-        write_private(paths[1], (json.dumps(summary.as_json(), ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
-    except OSError as exc:
-        raise OutputError(f"{out_dir}: cannot write the plan: {exc.strerror}") from None
-    return paths, summary
 
 
 def preview(register: Path, resident_id: str, as_of: date, config: Config, out_dir: Path, templates_dir: Path,

@@ -191,9 +191,9 @@ def plan(
     """
     run_date = as_date(as_of)
     with errors_to_exit_codes():
-        from .. import pipeline
+        from ..reports import planning  # imported where used, and not the pipeline: none of the rendering
 
-        paths, s = pipeline.plan(register, run_date, load_config(config), ledger, out, encoding)
+        paths, s = planning.plan(register, run_date, load_config(config), ledger, out, encoding)
         typer.echo(_summary_line(s))
         for path in paths:
             typer.echo(str(path))

@@ -34,6 +34,7 @@ def bulk_memory() -> Iterator[None]:
         yield
     finally:
         pa.set_memory_pool(previous)
+        pool.release_unused()  # what the block let go of goes back to the kernel now, not while the next one grows
         if _set_madvise_hugepage and huge_pages is not None:
             _set_madvise_hugepage(huge_pages)
 

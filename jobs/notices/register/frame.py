@@ -1,4 +1,4 @@
-"""The plain lines of a register read all at once: pandas with the pyarrow engine, cells normalised column by column.
+"""The plain lines of a register read all at once: pyarrow's CSV reader, cells normalised column by column.
 
 Each cell gets exactly what read._parse_row gives it: the same function of cells.py, run
 once per distinct value of a column (dates, codes, flags), or a vectorised operation equal to it
@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pcsv
 
 from . import cells
 from .csvfile import Record
@@ -32,6 +32,7 @@ TEXTS = ("resident_id", "household_id", "name", "name_kana", "address", "address
 PER_VALUE = ("status", "card_state", "sex", "postal_code", "nationality", "residence_status", "support_measure",
              "application_id", "language")  # fmt: skip
 RESIDENT, ACTIVE = Status.RESIDENT, CardState.ACTIVE
+BLOCK_BYTES = 1 << 24  # what each of the reader's threads parses at a time: fewer, larger chunks read faster
 
 
 @dataclass(frozen=True)
@@ -56,35 +57,40 @@ class Bulk:
         return Counter({v: n for v, n in counts.items() if n > 1})
 
 
-def read_plain(scan: Scan, columns: dict[str, int]) -> pd.DataFrame | None:
+def read_plain(scan: Scan, columns: dict[str, int]) -> pa.Table | None:
     """The plain lines as text, one column for each register column used (never the My Number).
 
-    None when pandas did not read one row per plain line: the lines must be sorted one by one after all.
+    None when pyarrow did not read one row per plain line: the lines must be sorted one by one after all.
     """
     used = {index: name for name, index in columns.items() if name != "my_number"}
     if scan.body.size == 0:
-        return pd.DataFrame({name: pd.Series([], dtype=pd.ArrowDtype(pa.string())) for name in used.values()})
+        return pa.table({name: pa.array([], pa.string()) for name in used.values()})
     invalid: list[object] = []
+    width = len(scan.header)
     try:
-        frame = pd.read_csv(pa.BufferReader(scan.body), engine="pyarrow", header=None, usecols=sorted(used),
-                            dtype=pd.ArrowDtype(pa.string()), keep_default_na=False, na_values=[],
-                            on_bad_lines=lambda row: invalid.append(row) or "skip", dtype_backend="pyarrow",
-                            skip_blank_lines=False, encoding=scan.codec)  # fmt: skip
-    except (pa.ArrowException, pd.errors.EmptyDataError, pd.errors.ParserError, ValueError):
+        table = pcsv.read_csv(
+            pa.BufferReader(scan.body),
+            read_options=pcsv.ReadOptions(autogenerate_column_names=True, encoding=scan.codec, block_size=BLOCK_BYTES),
+            parse_options=pcsv.ParseOptions(ignore_empty_lines=False,
+                                            invalid_row_handler=lambda row: invalid.append(row) or "skip"),
+            # The body is UTF-8 already checked, or decoded by the reader: only lines in the encoding are plain.
+            convert_options=pcsv.ConvertOptions(
+                column_types={f"f{index}": pa.string() for index in range(width)}, null_values=[], check_utf8=False,
+                strings_can_be_null=False, include_columns=[f"f{index}" for index in sorted(used)]))  # fmt: skip
+    except (pa.ArrowException, ValueError):
         # A line not in the encoding (UnicodeDecodeError is a ValueError), or a first line with too few
-        # fields: pandas cannot even count the columns.
+        # fields: the reader cannot even count the columns.
         return None
-    if invalid or len(frame) != len(scan.lines):
+    if invalid or table.num_rows != len(scan.lines):
         return None
-    frame.columns = [used[index] for index in sorted(used)]  # pandas numbers the columns read 0, 1, …
-    return frame
+    return table.rename_columns([used[index] for index in sorted(used)])
 
 
-def _text(frame: pd.DataFrame, column: str) -> pa.ChunkedArray:
+def _text(frame: pa.Table, column: str) -> pa.ChunkedArray:
     """A text column trimmed as str.strip() trims ("" for every row when the register lacks the column)."""
-    if column not in frame:
-        return pa.chunked_array([pa.array(np.full(len(frame), ""), pa.string())])
-    raw = frame[column].array.__arrow_array__()
+    if column not in frame.column_names:
+        return pa.chunked_array([pa.array(np.full(frame.num_rows, ""), pa.string())])
+    raw = frame.column(column)
     trimmed = pc.utf8_trim(raw, characters=WHITESPACE)
     # Trimming only ever shortens: the same length is the same text, and the column read is kept instead of a copy.
     return raw if _text_bytes(trimmed) == _text_bytes(raw) else trimmed
@@ -100,21 +106,33 @@ def _text_bytes(array: pa.ChunkedArray) -> int:
     return total
 
 
+def encode(column: pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
+    """The code of each row's value, and the distinct values: dictionary_encode chunk by chunk (no copy of the
+    column made whole), whose chunks share the one dictionary it builds."""
+    encoded = pc.dictionary_encode(column)
+    if not encoded.num_chunks:
+        return np.empty(0, np.int32), pa.array([], column.type)
+    shared = {chunk.dictionary.buffers()[-1].address for chunk in encoded.chunks if chunk.dictionary.buffers()[-1]}
+    if len(shared) > 1:  # pyarrow gives every chunk the one dictionary; should a version not, they are made to share
+        encoded = encoded.unify_dictionaries()
+    return np.concatenate([chunk.indices.to_numpy() for chunk in encoded.chunks]), encoded.chunk(0).dictionary
+
+
 class _Values:
     """The distinct values of some of the frame's columns, each found once (cells stripped), by a thread pool."""
 
-    def __init__(self, frame: pd.DataFrame, columns: Sequence[str], pool: ThreadPoolExecutor) -> None:
+    def __init__(self, frame: pa.Table, columns: Sequence[str], pool: ThreadPoolExecutor) -> None:
         self.frame = frame
-        self.found = {column: pool.submit(self._encode, column) for column in columns if column in frame}
+        self.found = {column: pool.submit(self._encode, column) for column in columns if column in frame.column_names}
 
     def _encode(self, column: str) -> tuple[np.ndarray, list[str]]:
-        encoded = pc.dictionary_encode(self.frame[column].array.__arrow_array__().combine_chunks())
-        return encoded.indices.to_numpy(), [v.strip() for v in encoded.dictionary.to_pylist()]
+        codes, dictionary = encode(self.frame.column(column))
+        return codes, [v.strip() for v in dictionary.to_pylist()]
 
     def of(self, column: str, function: Callable[[str], Any]) -> tuple[np.ndarray, list[Any]]:
         """(code of each row, function(cell) of each distinct cell): the function runs once per distinct value."""
         if column not in self.found:
-            return np.zeros(len(self.frame), np.intp), [function("")]
+            return np.zeros(self.frame.num_rows, np.intp), [function("")]
         codes, values = self.found[column].result()
         return codes, [function(value) for value in values]
 
@@ -145,7 +163,7 @@ class _Text:
     closer: pa.ChunkedArray | None  # rows whose value a Python function may change; None: no row
 
 
-def _texts(frame: pd.DataFrame, column: str) -> _Text:
+def _texts(frame: pa.Table, column: str) -> _Text:
     values = _text(frame, column)
     empty = pc.equal(values, "").to_numpy(zero_copy_only=False)
     closer = None
@@ -177,9 +195,9 @@ def _read_date(cell: str) -> tuple[int, Any]:
         return _UNREADABLE, "NaT"
 
 
-def normalise(frame: pd.DataFrame, lines: np.ndarray, shapes: cells.Shapes) -> Bulk:
+def normalise(frame: pa.Table, lines: np.ndarray, shapes: cells.Shapes) -> Bulk:
     """Every plain row as the per-row code reads it; the rows it would reject or must see are left to it."""
-    if not len(frame):
+    if not frame.num_rows:
         empty = pa.chunked_array([], pa.string())
         return Bulk(ResidentTable.empty(), frozenset(), np.empty(0, np.int64), [], empty, {})
     with ThreadPoolExecutor(max_workers=2) as pool:  # pyarrow's compute functions let go of the GIL: two at a time
@@ -202,9 +220,11 @@ def normalise(frame: pd.DataFrame, lines: np.ndarray, shapes: cells.Shapes) -> B
 
 
 def _repeated(resident_ids: pa.ChunkedArray) -> dict[str, int]:
-    found = pc.value_counts(resident_ids)
-    found = pc.filter(found, pc.and_(pc.greater(found.field("counts"), 1), pc.not_equal(found.field("values"), "")))
-    return dict(zip(found.field("values").to_pylist(), found.field("counts").to_pylist(), strict=True))
+    codes, values = encode(resident_ids)  # quicker than pc.value_counts, which counts in a hash table of its own
+    counts = np.bincount(codes, minlength=len(values))
+    twice = np.flatnonzero(counts > 1)
+    found = zip(values.take(pa.array(twice)).to_pylist(), counts[twice].tolist(), strict=True)
+    return {value: int(n) for value, n in found if value}
 
 
 def _bulk(values: _Values, texts: dict[str, _Text], ids: dict[str, pa.ChunkedArray], fits: dict[str, np.ndarray],
@@ -246,15 +266,15 @@ def _code(value: Any, kind: Any) -> int:
     return -1 if value is None else list(kind).index(value)
 
 
-def row_records(scan: Scan, frame: pd.DataFrame, positions: np.ndarray, lines: np.ndarray,
+def row_records(scan: Scan, frame: pa.Table, positions: np.ndarray, lines: np.ndarray,
                 columns: dict[str, int]) -> list[Record]:  # fmt: skip
-    """The records of some plain lines, for the per-row code: their cells as pandas read them.
+    """The records of some plain lines, for the per-row code: their cells as the bulk reader read them.
 
     A row whose cells read are all blank is read from the file again: only its other cells
-    (the My Number's, one pandas never reads) tell a blank line from a row without a resident ID.
+    (the My Number's, one the bulk reader never reads) tell a blank line from a row without a resident ID.
     """
     width = len(scan.header)
-    read = [(columns[c], take_list(frame[c].array.__arrow_array__(), positions)) for c in frame.columns]
+    read = [(columns[c], take_list(frame.column(c), positions)) for c in frame.column_names]
     found: list[Record] = []
     for i, line in enumerate(lines[positions].tolist()):
         row = [""] * width

@@ -154,6 +154,12 @@ class ResidentTable:
         """A text column for some usable residents (positions among them)."""
         return self._pick(column, self.rows[np.asarray(positions, np.int64)])  # type: ignore[return-value]
 
+    def text_array(self, column: str, positions: np.ndarray) -> pa.Array:
+        """A text column for some usable residents (positions among them), as one Arrow array."""
+        values = self.columns[column]
+        assert isinstance(values, pa.ChunkedArray)
+        return values.take(pa.array(self.rows[positions])).combine_chunks()
+
     def holders(self) -> Holders:
         """The columns the expiry rules read, for every row read in bulk (usable or not: index them by `rows`)."""
         nationality, residence_status = self.columns["nationality"], self.columns["residence_status"]

@@ -1,7 +1,7 @@
 """The register's bytes sorted for reading in bulk: the encoding, the plain lines, and the records left to csvfile.
 
 A plain line is one CSV record by itself: valid in the file's encoding, quotes well formed, exactly
-as many fields as the header, no NUL, at most MAX_LINE_BYTES long. pandas reads those, all at once.
+as many fields as the header, no NUL, at most MAX_LINE_BYTES long. pyarrow's CSV reader reads those, all at once.
 Every other line is read by csvfile's record reader from that line on, exactly as for a file read
 row by row, until it stands at a plain line again; so a broken quote or a bad byte spoils what it
 spoils there too.
@@ -28,10 +28,10 @@ _FIELD = r'(?:[^",\r\n\x00]*|"(?:[^"\x00]|"")*")'
 
 @dataclass(frozen=True)
 class Scan:
-    """The register split for reading: header, plain lines for pandas (UTF-8), the other records."""
+    """The register split for reading: header, plain lines for the bulk reader, the other records."""
 
     encoding: str  # as reported: the one given, or the one detected
-    codec: str  # what the body is in: "utf-8", or "cp932" for pandas to decode
+    codec: str  # what the body is in: "utf-8", or "cp932" for the bulk reader to decode
     header: list[str]
     body: pa.Buffer  # the plain lines, one record each
     lines: np.ndarray  # the physical line number of each plain line
@@ -84,10 +84,10 @@ def scan(decoded: Decoded, plain: bool) -> Scan | None:
     """
     data, header = decoded.data, decoded.header
     end = data.find(b"\n") + 1 or len(data)
-    # Plain throughout, as far as a glance shows: no bad byte (known of in UTF-8; pandas decodes CP932 and
-    # fails on one), quote or NUL, no BOM pandas might drop, as many fields on the first line as in the header
-    # (pandas counts the columns there). Another number of fields, a blank line or a lone CR (a line break to
-    # pandas and to csvfile, not one that a count of LFs sees) make pandas complain or read another number of
+    # Plain throughout, as far as a glance shows: no bad byte (known of in UTF-8; pyarrow decodes CP932 and
+    # fails on one), quote or NUL, no BOM pyarrow might drop, as many fields on the first line as in the header
+    # (pyarrow counts the columns there). Another number of fields, a blank line or a lone CR (a line break to
+    # pyarrow and to csvfile, not one that a count of LFs sees) make pyarrow complain or read another number of
     # rows than counted here: read_plain checks. (These bytes are the same in CP932: no second byte is ASCII.)
     first = data[end : (data.find(b"\n", end) + 1 or len(data))]
     known_good = decoded.errors == [] if decoded.codec == "utf-8" else decoded.errors is None
@@ -134,7 +134,7 @@ def _sorted(data: bytes, utf8: bytes, used: str, header: list[str], errors: list
     plain &= np.diff(raw_ends, prepend=0) <= MAX_LINE_BYTES  # a longer line is a malformed row: csvfile says so
     plain[np.searchsorted(raw_ends, np.array(errors, np.int64), side="right")] = False
     at = utf8.find(BOM)
-    while at >= 0:  # pandas would drop a BOM at the start of what it reads: such a line is left to csvfile
+    while at >= 0:  # pyarrow would drop a BOM at the start of what it reads: such a line is left to csvfile
         line = int(np.searchsorted(offsets, at, side="right")) - 1
         plain[line] &= offsets[line] != at
         at = utf8.find(BOM, at + 1)
@@ -147,7 +147,7 @@ def _sorted(data: bytes, utf8: bytes, used: str, header: list[str], errors: list
 
 
 def _ended(body: bytes) -> bytes:
-    """The lines with a line break after the last (pandas reads no lone line without one)."""
+    """The lines with a line break after the last (pyarrow reads no lone line without one)."""
     return body if not body or body.endswith(b"\n") else body + b"\n"
 
 

@@ -119,7 +119,8 @@ def post_estimate(as_of: date, sealed_at: time, settings: PostSettings, mailed: 
     """When the letters of a run sealed at SEALED_AT on AS_OF arrive, with the pieces that arrive late counted (only
     notices sent before expiry promise a date)."""
     arrival = post.arrival(as_of, sealed_at, settings)
-    late = {k.value: sum(d.kind is k and arrival.is_late(d.expires_on) for d in mailed)
+    pieces = Counter((d.kind, d.expires_on) for d in mailed)  # few expiries, many pieces: each expiry asked once
+    late = {k.value: sum(n for (kind, expires_on), n in pieces.items() if kind is k and arrival.is_late(expires_on))
             for k in kinds.every() if k.spec.before_expiry}  # fmt: skip
     return PostEstimate(settings, arrival, late)
 

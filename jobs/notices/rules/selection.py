@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -21,6 +22,7 @@ from ..delivery.ledger import Ledger, address_hash
 from ..models import Decision, Due, QualityNote, Reject, Resident, Review
 from ..privacy import mask
 from ..register.read import RegisterRead
+from ..register.residents import Coded
 
 NOT_MAILED_REASONS = sorting.NOT_MAILED_REASONS
 Outcome = tuple[int, str, str, str, str, str]  # (line, resident_id, outcome, kind, expires_on, reason)
@@ -58,35 +60,50 @@ class Selection:
 
 
 def _read_fonts(stacks: list[tuple[str, ...]]) -> None:
-    with contextlib.suppress(Exception):  # raised again where it belongs, at the first check
-        fonts.missing_in_stacks("", stacks)
+    for stack in stacks:
+        with contextlib.suppress(Exception):  # raised again where it belongs, at the first check
+            fonts.missing_in_stacks("", [stack])
 
 
-def glyph_check(config: Config) -> review.GlyphCheck:
-    """fonts.missing_in_stacks over the letters' font lists, skipping texts made only of characters already found
-    drawable on their own."""
-    # Register text is printed in the mincho or the gothic, each followed by the fallback (letters.css); on a
-    # page in a foreign resident's language, in that language's fonts, then the gothic and the fallback.
-    japanese = [(config.mincho_font, config.fallback_font), (config.gothic_font, config.fallback_font)]
-    drawable: set[str] = set()
-    # Reading the fonts' character maps takes a while: begun now, it runs while numpy sorts the residents.
-    # (A font that cannot be read raises where it did, at the first check: only then is it cached.)
-    preload = threading.Thread(target=_read_fonts, args=(japanese,), daemon=True)
-    preload.start()
+class Glyphs:
+    """fonts.missing_in_stacks over the letters' font lists (a review.GlyphCheck), skipping texts made only of
+    characters already found drawable on their own."""
 
-    def check(text: str, language: str | None) -> list[str]:
-        if drawable.issuperset(text):
+    def __init__(self, config: Config, languages: Iterable[str] = ()) -> None:
+        # Register text is printed in the mincho or the gothic, each followed by the fallback (letters.css); on a
+        # page in a foreign resident's language, in that language's fonts, then the gothic and the fallback.
+        self.config = config
+        self.japanese = [(config.mincho_font, config.fallback_font), (config.gothic_font, config.fallback_font)]
+        self.drawable: set[str] = set()
+        # Reading the fonts' character maps takes a while: begun now, it runs while numpy sorts the residents,
+        # those of the LANGUAGES the register names after. (A font that cannot be read raises where it did, at
+        # the first check: only then is it cached.)
+        own = [self._own(language) for language in sorted(set(languages) - {""})]
+        self.preload = threading.Thread(target=_read_fonts, args=([*self.japanese, *own],), daemon=True)
+        self.preload.start()
+
+    def __call__(self, text: str, language: str | None) -> list[str]:
+        if self.drawable.issuperset(text):
             return []
-        preload.join()
+        self.preload.join()
         # A character drawable alone is drawable anywhere (a variation selector never is alone): every
         # language's list ends with the gothic and the fallback.
-        drawable.update(c for c in set(text) - drawable if not fonts.missing_in_stacks(c, japanese))
+        self.drawable.update(c for c in set(text) - self.drawable if not fonts.missing_in_stacks(c, self.japanese))
         if language is None:
-            return fonts.missing_in_stacks(text, japanese)
-        own = i18n.families(language, config.gothic_font, config.fallback_font)
-        return fonts.missing_in_stacks(text, [*japanese, own])
+            return fonts.missing_in_stacks(text, self.japanese)
+        return fonts.missing_in_stacks(text, [*self.japanese, self._own(language)])
 
-    return check
+    def _own(self, language: str) -> tuple[str, ...]:
+        return i18n.families(language, self.config.gothic_font, self.config.fallback_font)
+
+    def all_drawn(self, *texts: str) -> bool:
+        """True when every character of the texts is known to be drawable: no check would find one missing."""
+        return all(map(self.drawable.issuperset, texts))
+
+
+def glyph_check(config: Config, languages: Iterable[str] = ()) -> Glyphs:
+    """The glyph check of a run's letters (Glyphs), for a register that names these languages."""
+    return Glyphs(config, languages)
 
 
 @dataclass(frozen=True)
@@ -97,7 +114,7 @@ class Context:
     config: Config
     ledger: Ledger
     protected: frozenset[str]
-    glyph_check: review.GlyphCheck
+    glyph_check: Glyphs
     supplied: Counter[str]
     postal_check: postal.PostalCheck
 
@@ -105,7 +122,9 @@ class Context:
 def context(read: RegisterRead, as_of: date, config: Config, ledger: Ledger) -> Context:
     """What settling a resident needs besides the resident: the run, the ledger, the register's households."""
     supplied = read.table.repeated("application_id")
-    return Context(as_of, config, ledger, read.protected_households, glyph_check(config), supplied,
+    languages = read.table.columns["language"]
+    assert isinstance(languages, Coded)
+    return Context(as_of, config, ledger, read.protected_households, glyph_check(config, languages.values), supplied,
                    postal.checker(config.local_postal_codes))
 
 
@@ -136,9 +155,11 @@ def settle(r: Resident, due: Due | None, notes: list[QualityNote], run: Context,
         out.already_notified += 1
         out.settled.append((r.line, r.resident_id, "already_notified", kind, expires_on, ""))
         return
-    here = address_hash(r.postal_code, r.address, r.address_extra)
-    found = holds(r, due, here, run)
-    verdict = decisions.verdict(found, run.ledger.decisions(r.resident_id), here, run.as_of) if found else None
+    found = holds(r, due, run)
+    verdict = None
+    if found:
+        here = address_hash(r.postal_code, r.address, r.address_extra)
+        verdict = decisions.verdict(found, run.ledger.decisions(r.resident_id), here, run.as_of)
     if verdict is None:
         out.mail.append(due)
         outcome, why = "mail", ""
@@ -163,15 +184,18 @@ def _unprintable(due: Due, run: Context) -> bool:
     return due.fit and bool(fit.misfits(due, run.config))
 
 
-def holds(r: Resident, due: Due, here: str, run: Context) -> list[Review]:
+def holds(r: Resident, due: Due, run: Context) -> list[Review]:
     """Every reason to hold a due resident for a person to look at (review.py), in the report's order."""
     owner = run.ledger.application_id_owner(r.application_id) if r.application_id else None
     returned = run.ledger.returned_addresses(r.resident_id)
+    # Most residents have had no mail back and only characters already found drawable: those checks find nothing.
+    here = address_hash(r.postal_code, r.address, r.address_extra) if returned else ""
+    came_back = review.returned(due, returned, here) if returned else []
+    drawn = run.glyph_check.all_drawn(r.name, r.name_kana, r.address, r.address_extra)
     return (review.support_measure(due, run.protected) + review.expiry_unknown(due)
             + review.address(due, run.postal_check) + review.layout(due, lambda d: fit.misfits(d, run.config))
-            + review.glyphs(due, run.glyph_check)
-            + review.application_id(due, owner, run.supplied[r.application_id] > 1)
-            + review.returned(due, returned, here))  # fmt: skip
+            + ([] if drawn else review.glyphs(due, run.glyph_check))
+            + review.application_id(due, owner, run.supplied[r.application_id] > 1) + came_back)  # fmt: skip
 
 
 LAPSED_COLUMNS = ("resident_id", "household_id", "lapsed", "expires_on", "grace_end", "notified_on", "reminded_on")

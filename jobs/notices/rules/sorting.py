@@ -15,8 +15,9 @@ from datetime import date, timedelta
 from dateutil.relativedelta import relativedelta
 
 import numpy as np
+import pyarrow as pa
 
-from . import arrays, dates, engine
+from . import arrays, chunked, dates, engine
 from .possible import UNDECIDED, Possible, Possibles
 from ..config import Config
 from ..models import CardState, Due, Kind, QualityNote, Resident, Status
@@ -40,7 +41,7 @@ def expiries(table: ResidentTable, leap_day: str) -> engine.Expiries:
     """The effective expiries of every row of the table's columns (index them by table.rows), once per table and policy."""
     key = ("expiries", leap_day)
     if key not in table.cache:
-        table.cache[key] = engine.expiries(holders(table), leap_day)
+        table.cache[key] = chunked.by_chunks(engine.expiries, len(table.columns["line"]), holders(table), leap_day)
     return table.cache[key]  # type: ignore[no-any-return]
 
 
@@ -56,6 +57,10 @@ class NotMailed:
         """How many for each reason (reasons with none left out)."""
         found = np.bincount(self.reasons, minlength=len(NOT_MAILED_REASONS))
         return {reason: int(n) for reason, n in zip(NOT_MAILED_REASONS, found, strict=True) if n}
+
+    def columns(self) -> tuple[np.ndarray, pa.Array, np.ndarray]:
+        """Their lines, resident IDs and reasons (index into NOT_MAILED_REASONS), as columns in line order."""
+        return self.table.lines()[self.positions], self.table.text_array("resident_id", self.positions), self.reasons
 
     def outcomes(self) -> list[tuple[int, str, str, str, str, str]]:
         """Their rows for `notices plan`, in line order."""
@@ -126,8 +131,8 @@ def plan(table: ResidentTable, as_of: date, config: Config) -> Plan:
                       np.where(state < 0, NOT_MAILED_REASONS.index("no_card"),
                                np.where(state != _ACTIVE, NOT_MAILED_REASONS.index("card_inactive"), -1)))  # fmt: skip
     e = expiries(table, config.leap_day)
-    notices = engine.due(engine.Facts(holders(table), e, as_of,
-                                    config.reminder_days if config.reminder_enabled else None))
+    notices = chunked.by_chunks(engine.due, len(status), engine.Facts(
+        holders(table), e, as_of, config.reminder_days if config.reminder_enabled else None))
     notes = (engine.differs(table.columns["card_expires_on"], e.card_computed),  # type: ignore[arg-type]
              engine.differs(table.columns["cert_expires_on"], e.cert_computed))  # type: ignore[arg-type]
     mailable = reason < 0
