@@ -21,10 +21,12 @@ notices: setup
 test: setup
 	$(VENV)/bin/python -m pytest -q -n 2
 
-# Figures for selection (1,000,000 rows) and rendering (1,000 letters) against the naive baseline
-# (a tool of the project, tools/bench.py, not part of the installed package).
+# Figures for selection (1,000,000 rows) and rendering (1,000 and 10,000 letters) against the naive baseline, and
+# the run process's peak memory at 1,000 against FLAT pieces (a tool of the project, tools/bench.py, not part of
+# the installed package). `make bench FLAT=100000` for the 100,000-piece run (over an hour at today's speed).
+FLAT     ?= 10000
 bench: setup
-	$(VENV)/bin/python -m tools.bench --large 5000 --out output/bench.json
+	$(VENV)/bin/python -m tools.bench --large 10000 --flat $(FLAT) --out output/bench.json
 
 setup: system-deps $(VENV)/.installed
 

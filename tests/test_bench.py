@@ -12,7 +12,7 @@ from tools.bench import app
 
 def test_bench_reports_every_figure(tmp_path: Path) -> None:
     out = tmp_path / "bench.json"
-    result = CliRunner().invoke(app, ["--rows", "400", "--due", "4", "--large", "6", "--pieces", "250", "--work", str(tmp_path / "w"), "--out", str(out)])
+    result = CliRunner().invoke(app, ["--rows", "400", "--due", "4", "--large", "6", "--flat", "6", "--pieces", "250", "--work", str(tmp_path / "w"), "--out", str(out)])
     assert result.exit_code == 0, result.output
     figures = json.loads(out.read_text(encoding="utf-8"))
     for encoding in ("utf-8", "cp932"):
@@ -23,6 +23,9 @@ def test_bench_reports_every_figure(tmp_path: Path) -> None:
     assert figures["rendering_large"]["packets"] == 6 and figures["rendering"]["worker_peak_mib"] >= 0
     assert figures["explain"]["found"] is True and figures["explain"]["explain_seconds"] > 0
     assert figures["explain"]["piece_ms_max"] > 0 and figures["explain"]["history_ms_max"] > 0
+    flat = figures["flat"]  # the --large run itself: the run process's peak at 4 pieces against 6
+    assert flat["small_packets"] == 4 and flat["large_packets"] == 6 and flat["peak_ratio"] > 0
+    assert figures["rendering"]["lots_peak_mib"] > 0 and figures["rendering"]["before_lots_peak_mib"] > 0
     assert "rendering / baseline" in result.output
 
 

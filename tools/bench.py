@@ -1,8 +1,10 @@
 """The benchmark: figures for selection and rendering, and the naive baseline, measured side by side.
 
-Each measurement runs in a fresh process (measure.py), so that its peak memory (ru_maxrss) is its own.
+Each measurement runs in a fresh process (measure.py), so that its peak memory (ru_maxrss) is its own; a run's
+is also told apart before its lots (read, selection) and from its first lot on (`--flat N`: a run of N pieces
+against the run of `--due`).
 Figures, not pass/fail: machines are noisy. `make bench` writes them to output/bench.json; from the
-project's folder, `.venv/bin/python -m tools.bench --rows N --due N --large N` (`--help` for the rest).
+project's folder, `.venv/bin/python -m tools.bench --rows N --due N --large N --flat N` (`--help` for the rest).
 """
 
 from __future__ import annotations
@@ -77,10 +79,20 @@ def measure(what: str, *args: str) -> dict[str, float]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def bench(work: Path, rows: int, due: int, large: int = 0, pieces: int = 1_000_000,
+def flatness(small: dict[str, float], large: dict[str, float]) -> dict[str, float]:
+    """The run process's peak memory at two sizes of run, overall and from its first lot on, and their ratios."""
+    return {"small_packets": small["packets"], "large_packets": large["packets"],
+            "small_peak_mib": small["peak_mib"], "large_peak_mib": large["peak_mib"],
+            "peak_ratio": large["peak_mib"] / small["peak_mib"],
+            "small_lots_peak_mib": small["lots_peak_mib"], "large_lots_peak_mib": large["lots_peak_mib"],
+            "lots_peak_ratio": large["lots_peak_mib"] / max(small["lots_peak_mib"], 1.0)}  # fmt: skip
+
+
+def bench(work: Path, rows: int, due: int, large: int = 0, pieces: int = 1_000_000, flat: int = 0,
           rendering: bool = True) -> dict[str, object]:  # fmt: skip
-    """Every figure of the benchmark, measured in `work`; with LARGE, a run of LARGE due residents
-    too, to show whether memory grows with the number of pieces; without RENDERING, the selection's only."""
+    """Every figure of the benchmark, measured in `work`; with LARGE, a run of LARGE due residents too; with FLAT,
+    the run process's peak memory for a run of FLAT due residents against the run of DUE (the same run as LARGE's
+    when FLAT is LARGE), to show whether it grows with the number of pieces; without RENDERING, the selection's only."""
     work.mkdir(parents=True, exist_ok=True)
     figures: dict[str, object] = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
                                               "platform": platform.platform()}, "rows": rows, "due": due}  # fmt: skip
@@ -102,6 +114,13 @@ def bench(work: Path, rows: int, due: int, large: int = 0, pieces: int = 1_000_0
         write_due_register(work / "due-large.csv", large)
         shutil.rmtree(work / "run-large", ignore_errors=True)
         figures["rendering_large"] = measure("_rendering", str(work / "due-large.csv"), str(work / "run-large"))
+    if flat and flat == large:
+        figures["flat"] = flatness(figures["rendering"], figures["rendering_large"])  # type: ignore[arg-type]
+    elif flat:
+        write_due_register(work / "due-flat.csv", flat)
+        shutil.rmtree(work / "run-flat", ignore_errors=True)
+        figures["flat"] = flatness(figures["rendering"], measure("_rendering", str(work / "due-flat.csv"),  # type: ignore[arg-type]
+                                                                 str(work / "run-flat")))  # fmt: skip
     return figures
 
 
@@ -112,7 +131,9 @@ app = typer.Typer(add_completion=False)
 def command(
     rows: Annotated[int, typer.Option(help="Residents in the register for the selection figures.")] = 1_000_000,
     due: Annotated[int, typer.Option(help="Due residents for the rendering figures.")] = 1000,
-    large: Annotated[int, typer.Option(help="Due residents of a second, larger run, for memory growth (0: none).")] = 0,
+    large: Annotated[int, typer.Option(help="Due residents of a second, larger run (0: none).")] = 0,
+    flat: Annotated[int, typer.Option(help="Due residents of a run whose peak memory is set against the run of "
+                                           "--due's (0: none; the --large run itself if the same).")] = 0,
     pieces: Annotated[int, typer.Option(help="Pieces in the ledger the look-ups are timed on.")] = 1_000_000,
     rendering: Annotated[bool, typer.Option(help="Measure the rendering and the baseline too (slow).")] = True,
     work: Annotated[Path, typer.Option(help="Scratch folder for the synthetic registers and runs.")] = Path("output/bench"),
@@ -120,7 +141,7 @@ def command(
 ) -> None:
     """Measure selection and rendering, and the naive one-document-per-letter baseline; print the figures."""
     with errors_to_exit_codes():
-        figures = bench(work, rows, due, large, pieces, rendering)
+        figures = bench(work, rows, due, large, pieces, flat, rendering)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
     table = Table(title=f"notices bench ({figures['machine']['cpus']} CPUs, Python {figures['machine']['python']})")  # type: ignore[index]
@@ -151,6 +172,12 @@ def command(
                           f"{r['pages_per_s']:.1f} pages/s, {r['bytes_per_packet'] / 1000:.1f} KB/packet")  # type: ignore[index]  # fmt: skip
     table.add_row("baseline, one document per packet", f"{b['seconds']:.1f}", f"{b['packets_per_s']:.1f} packets/s",
                   f"{b['peak_mib']:.0f}", "")  # type: ignore[index]  # fmt: skip
+    if "flat" in figures:
+        f = figures["flat"]
+        table.add_row(f"memory of the run process, {f['small_packets']:,} vs {f['large_packets']:,} due", "",
+                      f"peak x{f['peak_ratio']:.2f}, from the first lot x{f['lots_peak_ratio']:.2f}",
+                      f"{f['small_peak_mib']:.0f} vs {f['large_peak_mib']:.0f}",
+                      f"from the first lot {f['small_lots_peak_mib']:.0f} vs {f['large_lots_peak_mib']:.0f} MiB")  # type: ignore[index]  # fmt: skip
     out_console.print(table)
     out_console.print(f"rendering / baseline: {figures['ratio']:.2f}x   figures: {out}")
 

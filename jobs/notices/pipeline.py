@@ -5,28 +5,26 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Callable
-from contextlib import closing, suppress
-from itertools import groupby
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from .delivery import journal, preflight
+from .delivery import journal, lots
 from .letters import appid, fonts
 from .reports import acks, posting, proofs
 from .rules import dates
 from .config import Config
 from .delivery.crashpoints import crash_point
-from .errors import NotFoundError, OutputError, PreflightError
-from .delivery.executors import Executor, LotJob, RenderLots, Serial
+from .errors import NotFoundError, OutputError
+from .delivery.executors import Executor, Serial
 from .delivery.handoff import RunFolder, clear_unfinished, settle, write_private
-from .kinds import FORM_INSERTS
-from .delivery.ledger import Ledger, NoticeRecord, address_hash
-from .models import Due, Kind, Piece, lot_file
+from .delivery.ledger import Ledger
+from .models import Kind, Piece
 from .register.read import RegisterRead, read_register
-from .letters.render import RenderedLot, Renderer
-from .reports.report import read_rows, render_report
+from .letters.render import Renderer
+from .reports.report import report_parts
 from .rules.selection import LAPSED_COLUMNS, Selection, lapsed, select
 from .reports.decide import (APPLIED_COLUMNS, DECIDED, REVIEW_COLUMNS, WITHHELD_COLUMNS, applied_rows, held_rows,
                              withheld_rows)
@@ -34,9 +32,7 @@ from .reports.summary import RunSummary, post_estimate, summarise
 
 log = logging.getLogger("notices")
 
-MANIFEST_COLUMNS = ("piece_id", "resident_id", "kind", "expires_on", "application_id", "postal_code", "pdf",
-                    "first_page", "page_count", "lot", "seq_in_lot", "sheets", "inserts")  # fmt: skip
-LOT_COLUMNS = ("lot", "pdf", "pieces", "pages", "sheets", "first_piece", "last_piece")
+MANIFEST_COLUMNS, LOT_COLUMNS = lots.MANIFEST_COLUMNS, lots.LOT_COLUMNS
 
 
 @dataclass(frozen=True)
@@ -45,84 +41,6 @@ class RunResult:
 
     folder: Path
     summary: RunSummary
-
-
-def _postal_order(due: Due) -> tuple[str, str, str, str]:
-    r = due.addressee
-    return (r.postal_code, r.address, r.address_extra, r.resident_id)
-
-
-def _pieces(mail: list[Due], run_id: int, config: Config, ledger: Ledger,
-            randbelow: Callable[[int], int]) -> list[Piece]:  # fmt: skip
-    pieces = []
-    for seq, due in enumerate(sorted(mail, key=_postal_order), start=1):
-        app_id = qr = ""
-        if due.has_form:
-            app_id = due.resident.application_id
-            if app_id:
-                ledger.claim_application_id(app_id, due.resident.resident_id, run_id, supplied=True)
-            else:
-                app_id = appid.new_id(config.local_government_code, randbelow)
-                while not ledger.claim_application_id(app_id, due.resident.resident_id, run_id, supplied=False):
-                    app_id = appid.new_id(config.local_government_code, randbelow)  # never issue an ID twice
-            qr = config.qr_payload(app_id)
-        lot = (seq - 1) // config.lot_size + 1
-        pieces.append(Piece(f"{run_id:05d}-{seq:06d}", lot, due, app_id, qr))
-    return pieces
-
-
-def _write_lots(folder: RunFolder, lot_jobs: list[LotJob], render_lots: RenderLots,
-                progress: Callable[[int, int], None] | None) -> int:  # fmt: skip
-    """Render the lots (wherever the executor does) and write them here in lot order, with manifest.csv,
-    lots.csv, a proof of each kind and one of each piece mailed on a layout decision; the page count."""
-    manifest: list[tuple[object, ...]] = []
-    lot_rows: list[tuple[object, ...]] = []
-    proofs_done: set[Kind] = set()
-    pages = 0
-    with closing(render_lots(lot_jobs)) as rendered_lots:  # closed on an error: stops the workers at once
-        for done, (job, rendered) in enumerate(zip(lot_jobs, rendered_lots, strict=True), start=1):
-            lot = job.pieces[0].lot
-            _refuse_if_failed(lot, rendered)
-            _write_lot(folder, job.pieces, rendered, manifest, lot_rows, proofs_done)
-            pages += rendered.page_count
-            crash_point("lot", lot)
-            log.info("lot %d of %d: %d pieces, %d pages", done, len(lot_jobs), len(job.pieces), rendered.page_count)
-            if progress:
-                progress(done, len(lot_jobs))
-    folder.write_csv("manifest.csv", MANIFEST_COLUMNS, manifest)
-    folder.write_csv("lots.csv", LOT_COLUMNS, lot_rows)
-    return pages
-
-
-def _refuse_if_failed(lot: int, rendered: RenderedLot) -> None:
-    """Raise PreflightError if the lot failed its preflight: the run then seals nothing and records nothing."""
-    if not rendered.problems:
-        return
-    for problem in rendered.problems:
-        log.error("preflight: %s", problem)
-    raise PreflightError(f"{lot_file(lot)} fails the preflight, so nothing of this run is handed off or counted as "
-                         f"mailed:\n" + preflight.summary(rendered.problems))  # fmt: skip
-
-
-def _write_lot(folder: RunFolder, lot_pieces: tuple[Piece, ...], rendered: RenderedLot,
-               manifest: list[tuple[object, ...]], lot_rows: list[tuple[object, ...]], proofs_done: set[Kind]) -> None:  # fmt: skip
-    """Write one rendered lot's PDF, its proofs not yet made, and add its rows to the manifest and lots.csv."""
-    lot = lot_pieces[0].lot
-    pdf = lot_file(lot)
-    folder.write(pdf, rendered.pdf)
-    lot_rows.append((lot, pdf, len(lot_pieces), rendered.page_count, rendered.page_count // 2,
-                     lot_pieces[0].piece_id, lot_pieces[-1].piece_id))  # fmt: skip
-    for seq, (piece, place) in enumerate(zip(lot_pieces, rendered.placements, strict=True), start=1):
-        due = piece.due
-        manifest.append((piece.piece_id, due.resident.resident_id, due.kind.value, due.expires_on.isoformat(),
-                         piece.application_id, due.addressee.postal_code, pdf, place.first_page, place.page_count,
-                         lot, seq, place.page_count // 2, " ".join(FORM_INSERTS) if due.has_form else ""))  # fmt: skip
-        if due.kind not in proofs_done:  # the operator's proof: first page of one piece of each kind
-            proofs_done.add(due.kind)
-            folder.write(f"proofs/{due.kind.value}.png", proofs.page_png(rendered.pdf, place.first_page - 1))
-        if due.fit:  # mailed on a layout decision: the operator checks the smaller name before the hand-off
-            folder.write(f"proofs/{proofs.LAYOUT_PREFIX}{piece.piece_id}.png",
-                         proofs.page_png(rendered.pdf, place.first_page - 1, proofs.LAYOUT_DPI))
 
 
 def _write_reports(folder: RunFolder, read: RegisterRead, sel: Selection, lapsed: list[tuple[str, ...]]) -> None:
@@ -188,31 +106,22 @@ def run(register: Path, as_of: date, config: Config, out_dir: Path, ledger_path:
         folder = None
         try:
             folder = RunFolder(final)
-            pieces = _pieces(sel.mail, run_id, config, ledger, randbelow)
-            crash_point("ids")
-            lot_jobs = [LotJob(config, templates_dir.resolve(), tuple(lot), as_of)
-                        for _, lot in groupby(pieces, key=lambda p: p.lot)]  # pieces come in lot order
-            pages = _write_lots(folder, lot_jobs, render_lots, progress)
+            # Lot by lot from here: the pieces of a lot are made when the executor takes it, and written when back.
+            jobs = lots.LotJobs(sorted(sel.mail, key=lots.postal_order), run_id, config, ledger, templates_dir.resolve(),
+                                as_of, randbelow)  # fmt: skip
+            written = lots.write_lots(folder, ledger, jobs, render_lots, progress)
             lapsed_rows = lapsed(read, as_of, config, ledger)
             _write_reports(folder, read, sel, lapsed_rows)
-            mailed = [p.due for p in pieces]
-            estimate = post_estimate(as_of, _time_in_tokyo() if sealed_at is None else sealed_at, config.post, mailed)
-            summary = summarise(read, sel, as_of, run_id, mailed, pages, len({p.lot for p in pieces}), len(lapsed_rows),
-                                estimate)  # fmt: skip
+            # sel.mail holds the pieces' notices, in another order: counts and arrivals do not depend on it.
+            estimate = post_estimate(as_of, _time_in_tokyo() if sealed_at is None else sealed_at, config.post, sel.mail)
+            summary = summarise(read, sel, as_of, run_id, sel.mail, written.pages, len(jobs), len(lapsed_rows), estimate)
             folder.write_json("summary.json", summary.as_json())
-            manifest = read_rows(folder.path / "manifest.csv")
-            posted = posting.posting_summary(manifest)
-            folder.write_csv("posting.csv", posting.POSTING_COLUMNS, posting.posting_rows(posted))
+            folder.write_csv("posting.csv", posting.POSTING_COLUMNS, posting.posting_rows(written.posting.summary()))
             window = (config.window_left_mm, config.window_top_mm, config.window_width_mm, config.window_height_mm)
             earlier = acks.overdue(ledger, config.ack_hours)  # the earlier folders the vendor has not acknowledged
-            folder.write("report.html", render_report(folder.path, templates_dir, window, earlier).encode("utf-8"))
+            folder.write("report.html", (part.encode("utf-8") for part in report_parts(folder.path, templates_dir, window,
+                                                                                       earlier)))  # fmt: skip
             crash_point("reports")
-            placed = {m["piece_id"]: (m["pdf"], int(m["first_page"])) for m in manifest}
-            ledger.record_notices(run_id, [
-                NoticeRecord(p.due.resident.resident_id, p.due.kind.value, p.due.expires_on, p.piece_id, p.application_id,
-                             address_hash(p.due.addressee.postal_code, p.due.addressee.address, p.due.addressee.address_extra),
-                             *placed[p.piece_id])
-                for p in pieces])  # fmt: skip
             ledger.record_held(run_id, held_rows(sel))
             crash_point("recorded")
             sums = folder.write_sums()

@@ -1,9 +1,9 @@
 """Where lots are rendered: in this process, in a pool of local worker processes, or on a Dask cluster.
 
-Each executor takes the run's lots in lot order and yields their RenderedLots in that same order; the
-run's own process is the only writer. Rendering a lot is a pure function of its LotJob (no ledger, no
-file written, same job → same bytes), so a lot rendered twice, as when Dask reruns the task of a lost
-worker, is the very same lot, and the hand-off folder does not depend on the executor.
+Each executor draws the run's lots in lot order as it can send them (a few a worker in flight: each lot is made
+as drawn) and yields their RenderedLots in that order; the run's own process is the only writer. Rendering a lot
+is a pure function of its LotJob (no ledger, no file written, same job → same bytes), so a lot rendered twice, as
+when Dask reruns the task of a lost worker, is the very same lot: the hand-off folder does not depend on the executor.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import threading
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from ..config import Config
 from ..errors import ConfigError, NoticesError
@@ -55,8 +55,15 @@ class LotJob:
     letter_date: date
 
 
+class Jobs(Protocol):
+    """The lots of a run in lot order, counted up front and made as they are iterated (a list will do)."""
+
+    def __len__(self) -> int: ...
+    def __iter__(self) -> Iterator[LotJob]: ...
+
+
 Task = Callable[[LotJob], Any]  # render_job, or a test's stand-in
-RenderLots = Callable[[Sequence[LotJob]], Iterator[RenderedLot]]
+RenderLots = Callable[[Jobs], Iterator[RenderedLot]]
 _renderer: tuple[Config, Path, Renderer] | None = None  # this process's Renderer, kept between lots
 
 
@@ -74,7 +81,7 @@ def cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def _in_order(submit: Callable[[LotJob], Any], jobs: Sequence[LotJob], window: int) -> Iterator[Any]:
+def _in_order(submit: Callable[[LotJob], Any], jobs: Iterable[LotJob], window: int) -> Iterator[Any]:
     """Each job's result in job order, with at most WINDOW jobs submitted and not yet yielded."""
     pending: deque[Any] = deque()
     for job in jobs:
@@ -165,7 +172,7 @@ class Serial:
         """A renderer of lots in this process."""
         yield self._render
 
-    def _render(self, jobs: Sequence[LotJob]) -> Iterator[RenderedLot]:
+    def _render(self, jobs: Jobs) -> Iterator[RenderedLot]:
         yield from map(self.task, jobs)
 
 
@@ -190,7 +197,7 @@ class Local:
         """A renderer of lots in local worker processes (started on the first lot; one lot renders here)."""
         yield self._render
 
-    def _render(self, jobs: Sequence[LotJob]) -> Iterator[RenderedLot]:
+    def _render(self, jobs: Jobs) -> Iterator[RenderedLot]:
         if len(jobs) < 2:  # a pool would only add its start-up
             yield from Serial(self.task)._render(jobs)
             return
@@ -252,7 +259,7 @@ class Dask:
         finally:
             client.close()
 
-    def _render(self, client: Any, jobs: Sequence[LotJob]) -> Iterator[RenderedLot]:
+    def _render(self, client: Any, jobs: Jobs) -> Iterator[RenderedLot]:
         from distributed import KilledWorker
 
         threads = sum(client.nthreads().values())

@@ -11,8 +11,9 @@ import os
 import re
 import shutil
 from collections.abc import Iterable, Sequence
+from contextlib import suppress
 from pathlib import Path
-from typing import NamedTuple
+from typing import IO, NamedTuple
 
 from .crashpoints import crash_point
 from ..errors import OutputError
@@ -52,14 +53,26 @@ def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
     return buffer.getvalue().encode("utf-8-sig")
 
 
-def write_private(target: Path, data: bytes) -> None:
-    """Write a file readable by its owner only, durably (its folder is created owner-only)."""
+def _open_private(target: Path) -> IO[bytes]:
     target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as out:
-        out.write(data)
+    return os.fdopen(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb")
+
+
+def write_private(target: Path, data: bytes | Iterable[bytes]) -> None:
+    """Write a file readable by its owner only, durably (its folder is created owner-only); DATA may come in parts."""
+    with _open_private(target) as out:
+        if isinstance(data, bytes):
+            out.write(data)
+        else:
+            out.writelines(data)
         out.flush()
         os.fsync(out.fileno())
+
+
+def sha256_of(path: Path) -> str:
+    """The SHA-256 of a file, read in blocks (a manifest of many pieces is never read whole)."""
+    with path.open("rb") as data:
+        return hashlib.file_digest(data, "sha256").hexdigest()
 
 
 def _fsync_dir(path: Path) -> None:
@@ -70,12 +83,52 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def write_atomic(target: Path, data: bytes) -> None:
+def write_atomic(target: Path, data: bytes | Iterable[bytes]) -> None:
     """Replace a file whole (owner-only, durably): a crash leaves the old one or the new one, never a part."""
     temporary = target.with_name(f".{target.name}.tmp")
     write_private(temporary, data)
     os.replace(temporary, target)
     _fsync_dir(target.parent)
+
+
+class CsvStream:
+    """A CSV file of a run folder written as its rows come (see RunFolder.open_csv)."""
+
+    def __init__(self, path: Path, header: Sequence[str]) -> None:
+        self.path = path
+        try:
+            self.out = _open_private(path)
+        except OSError as exc:
+            raise OutputError(f"{path}: cannot write: {exc.strerror}") from None
+        self.text = io.TextIOWrapper(self.out, encoding="utf-8-sig", newline="")
+        self.writer = csv.writer(self.text, lineterminator="\r\n")
+        self.write_rows([header])
+
+    def write_rows(self, rows: Iterable[Sequence[object]]) -> None:
+        """Append rows, formulas neutralised."""
+        try:
+            self.writer.writerows([neutralise(cell) for cell in row] for row in rows)
+        except OSError as exc:
+            raise OutputError(f"{self.path}: cannot write: {exc.strerror}") from None
+
+    def close(self) -> None:
+        """Write the file out durably and close it (once; closing again does nothing)."""
+        if self.text.closed:
+            return
+        try:
+            self.text.flush()
+            os.fsync(self.out.fileno())
+        except OSError as exc:
+            raise OutputError(f"{self.path}: cannot write: {exc.strerror}") from None
+        finally:
+            with suppress(OSError):  # a failed flush fails closing too: the error above is the one to tell
+                self.text.close()
+
+
+    def abort(self) -> None:
+        """Close the file without making it durable: the run stopped, and its folder is discarded."""
+        with suppress(OSError):
+            self.text.close()
 
 
 class RunFolder:
@@ -96,8 +149,8 @@ class RunFolder:
         self.files: list[str] = []
         self.renamed = False  # True once the folder is in place: from then on it counts as handed off
 
-    def write(self, name: str, data: bytes) -> Path:
-        """Write one file (owner-only), durably."""
+    def write(self, name: str, data: bytes | Iterable[bytes]) -> Path:
+        """Write one file (owner-only), durably; DATA may come in parts."""
         target = self.path / name
         try:
             write_private(target, data)
@@ -110,14 +163,19 @@ class RunFolder:
         """Write a CSV file for spreadsheets (see csv_bytes)."""
         return self.write(name, csv_bytes(header, rows))
 
+    def open_csv(self, name: str, header: Sequence[str]) -> CsvStream:
+        """A CSV file written row by row as the run goes (the same bytes as write_csv); close() makes it durable."""
+        stream = CsvStream(self.path / name, header)
+        self.files.append(name)
+        return stream
+
     def write_json(self, name: str, value: object) -> Path:
         """Write a JSON file, UTF-8, keys in a stable order."""
         return self.write(name, (json.dumps(value, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
 
     def write_sums(self) -> str:
         """Write SHA256SUMS of every file written, and return its text (the ledger records it before publish())."""
-        sums = "".join(f"{hashlib.sha256((self.path / name).read_bytes()).hexdigest()}  {name}\n"
-                       for name in sorted(self.files))  # fmt: skip
+        sums = "".join(f"{sha256_of(self.path / name)}  {name}\n" for name in sorted(self.files))
         self.write("SHA256SUMS", sums.encode("ascii"))
         crash_point("sums")
         return sums
@@ -178,7 +236,7 @@ def verify(folder: Path, sums: str | None = None) -> list[str]:
     for line in sums.splitlines():
         digest, name = line.split("  ", 1)
         path = folder / name
-        if not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() != digest:
+        if not path.is_file() or sha256_of(path) != digest:
             bad.append(name)
     return bad
 

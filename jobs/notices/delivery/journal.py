@@ -16,6 +16,7 @@ import csv
 import io
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,13 +28,29 @@ from .receipts import RecalledPiece
 JOURNAL = ".journal"
 MARKER = ".ledger-id"
 RUN_FOLDER = re.compile(r"\d{4}-\d{2}-\d{2}_run(\d{5,})")
+BULKY = ("notices", "application_ids")  # a run's rows in its entry: read only to recover the run
+
+
+def _json(entry: dict[str, Any]) -> Iterator[bytes]:
+    """json.dumps(entry, ensure_ascii=False) and a newline, in parts: a value that is an iterator (the rows of a run
+    with very many pieces) is written a row at a time, never held whole."""
+    for n, (key, value) in enumerate(entry.items()):
+        yield (("{" if n == 0 else ", ") + json.dumps(key, ensure_ascii=False) + ": ").encode("utf-8")
+        if not isinstance(value, Iterator):
+            yield json.dumps(value, ensure_ascii=False).encode("utf-8")
+            continue
+        yield b"["
+        for i, item in enumerate(value):
+            yield (", " if i else "").encode("ascii") + json.dumps(item, ensure_ascii=False).encode("utf-8")
+        yield b"]"
+    yield b"}\n" if entry else b"{}\n"
 
 
 def write_entry(out_dir: Path, entry: dict[str, Any]) -> None:
     """Keep a sealed run's record in the output folder (durably, owner-only, replaced whole)."""
     target = out_dir / JOURNAL / f"run-{entry['run_id']:05d}.json"
     try:
-        write_atomic(target, (json.dumps(entry, ensure_ascii=False) + "\n").encode("utf-8"))
+        write_atomic(target, _json(entry))
     except OSError as exc:
         raise OutputError(f"{target}: cannot write the run's journal entry: {exc.strerror}") from None
 
@@ -46,13 +63,23 @@ def remove_entry(out_dir: Path, run_id: int) -> None:
         raise OutputError(f"{out_dir / JOURNAL}: cannot remove run {run_id}'s journal entry: {exc.strerror}") from None
 
 
+def _entry(path: Path) -> dict[str, Any]:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+    except (OSError, ValueError):
+        raise LedgerError(f"{path}: the journal entry cannot be read: restore it from the backup of "
+                          f"{path.parent.parent}") from None  # fmt: skip
+
+
 def _entries(out_dir: Path) -> dict[int, dict[str, Any]]:
+    """Every entry of the journal, by run, without its notices and IDs (read again by `recover` where needed): a
+    run compares the journal with the ledger first thing, and the journal keeps every run ever sealed."""
     found: dict[int, dict[str, Any]] = {}
     for path in sorted((out_dir / JOURNAL).glob("run-*.json")):
+        entry = _entry(path)
         try:
-            entry = json.loads(path.read_text(encoding="utf-8"))
-            found[int(entry["run_id"])] = entry
-        except (OSError, ValueError, KeyError, TypeError):
+            found[int(entry["run_id"])] = {k: v for k, v in entry.items() if k not in BULKY} | {"path": path}
+        except (KeyError, TypeError, ValueError):
             raise LedgerError(f"{path}: the journal entry cannot be read: restore it from the backup of {out_dir}") from None
     return found
 
@@ -177,7 +204,8 @@ def recover(ledger: Ledger, out_dir: Path) -> tuple[list[tuple[int, int, int]], 
         if run_id in known and known[run_id][0] != name and known[run_id][1] in ("sealing", "complete"):
             raise LedgerError(f"run {run_id} is {known[run_id][0]} in {ledger.path} but {name} in {out_dir}: two runs "
                               "share a number; nothing was recovered")  # fmt: skip
-    entries = {**{run_id: _from_folder(folder, run_id) for run_id, folder in unrecorded.items()}, **behind}
+    entries = {**{run_id: _from_folder(folder, run_id) for run_id, folder in unrecorded.items()},
+               **{run_id: _entry(e["path"]) for run_id, e in behind.items()}}  # fmt: skip
     done, recalled = [], []
     for run_id in sorted({*entries, *recalls}):  # in run order: a recall before the run that mailed its residents again
         pieces = list(recalls.get(run_id, {}).values())

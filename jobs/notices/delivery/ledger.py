@@ -148,17 +148,18 @@ class Ledger(Records, Receipts):
         return {run_id: (Path(folder).name, state) for run_id, folder, state in rows}
 
     def sealed_run(self, run_id: int) -> dict[str, object]:
-        """What a sealed run handed off, as the output folder's journal keeps it (see journal.py)."""
+        """What a sealed run handed off, as the output folder's journal keeps it (see journal.py); its notices and
+        application IDs as rows read as they are iterated, once (a run may have very many)."""
         as_of, folder, sums, summary = self.db.execute(
             "SELECT as_of, folder, sums, summary FROM runs WHERE run_id = ?", (run_id,)).fetchone()  # fmt: skip
         notices = self.db.execute(
             "SELECT resident_id, kind, expires_on, piece_id, application_id, address_hash FROM notices"
-            " WHERE run_id = ? ORDER BY piece_id", (run_id,)).fetchall()  # fmt: skip
+            " WHERE run_id = ? ORDER BY piece_id", (run_id,))  # fmt: skip
         ids = self.db.execute("SELECT application_id, resident_id, supplied FROM application_ids WHERE run_id = ?"
-                              " ORDER BY application_id", (run_id,)).fetchall()  # fmt: skip
+                              " ORDER BY application_id", (run_id,))  # fmt: skip
         return {"ledger_id": self.ledger_id, "run_id": run_id, "as_of": as_of, "folder": Path(folder).name,
-                "sums": sums, "summary": json.loads(summary or "{}"), "notices": [list(n) for n in notices],
-                "application_ids": [list(i) for i in ids], "recalled": [list(p) for _, p in self.recalled(run_id)]}
+                "sums": sums, "summary": json.loads(summary or "{}"), "notices": map(list, notices),
+                "application_ids": map(list, ids), "recalled": [list(p) for _, p in self.recalled(run_id)]}
 
     def restore_run(self, entry: dict[str, object], folder: Path) -> tuple[int, int]:
         """Record a sealed run the ledger lacks (from the journal or the folder): (notices, IDs) added.

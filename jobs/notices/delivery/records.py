@@ -6,7 +6,7 @@ Mixed into Ledger (ledger.py), whose connection and transactions these use; all 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from contextlib import AbstractContextManager
 from datetime import date
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Iterable
 
 from ..letters.barcode import gets_barcode
 
@@ -72,29 +73,48 @@ def _advice(pieces: int, barcoded: int, barcode_ok: bool, sorted_ok: bool) -> st
             f"{SORTED_THRESHOLD:,}通）。毎日差し出してください。")  # fmt: skip
 
 
-def posting_summary(manifest_rows: list[dict[str, str]]) -> dict[str, object]:
-    """Pieces per lot and per 郵便区番号, barcoded pieces, and the discount thresholds reached."""
-    by_lot = Counter(row["pdf"] for row in manifest_rows)
-    by_zone = Counter(zone(row["postal_code"]) for row in manifest_rows)
-    pieces = len(manifest_rows)
-    barcoded = sum(has_barcode(row["postal_code"]) for row in manifest_rows)
-    barcode_ok = barcoded >= BARCODE_THRESHOLD
-    sorted_ok = pieces >= SORTED_THRESHOLD
-    return {
-        "pieces": pieces,
-        "barcoded": barcoded,
-        "no_barcode": pieces - barcoded,
-        "by_lot": dict(sorted(by_lot.items())),
-        "by_zone": dict(sorted(by_zone.items(), key=lambda item: (item[0] == UNKNOWN_ZONE, item[0]))),
-        "zones": len(by_zone),
-        "barcode_discount": {"threshold": BARCODE_THRESHOLD, "count": barcoded, "reached": barcode_ok,
-                             "short": max(0, BARCODE_THRESHOLD - barcoded),
-                             "days": _days_to_reach(BARCODE_THRESHOLD, barcoded)},  # fmt: skip
-        "sorted_discount": {"threshold": SORTED_THRESHOLD, "count": pieces, "reached": sorted_ok,
-                            "short": max(0, SORTED_THRESHOLD - pieces),
-                            "days": _days_to_reach(SORTED_THRESHOLD, pieces)},  # fmt: skip
-        "advice": _advice(pieces, barcoded, barcode_ok, sorted_ok),
-    }
+class Tally:
+    """The posting summary's counts, taken a piece at a time (as lots are written, or manifest.csv is read)."""
+
+    def __init__(self) -> None:
+        self.by_lot: Counter[str] = Counter()
+        self.by_zone: Counter[str] = Counter()
+        self.barcoded = 0
+
+    def add(self, pdf: str, postal_code: str) -> None:
+        """Count one piece of lot file PDF, to POSTAL_CODE."""
+        self.by_lot[pdf] += 1
+        self.by_zone[zone(postal_code)] += 1
+        self.barcoded += has_barcode(postal_code)
+
+    def summary(self) -> dict[str, object]:
+        """Pieces per lot and per 郵便区番号, barcoded pieces, and the discount thresholds reached."""
+        pieces, barcoded = sum(self.by_lot.values()), self.barcoded
+        barcode_ok = barcoded >= BARCODE_THRESHOLD
+        sorted_ok = pieces >= SORTED_THRESHOLD
+        return {
+            "pieces": pieces,
+            "barcoded": barcoded,
+            "no_barcode": pieces - barcoded,
+            "by_lot": dict(sorted(self.by_lot.items())),
+            "by_zone": dict(sorted(self.by_zone.items(), key=lambda item: (item[0] == UNKNOWN_ZONE, item[0]))),
+            "zones": len(self.by_zone),
+            "barcode_discount": {"threshold": BARCODE_THRESHOLD, "count": barcoded, "reached": barcode_ok,
+                                 "short": max(0, BARCODE_THRESHOLD - barcoded),
+                                 "days": _days_to_reach(BARCODE_THRESHOLD, barcoded)},  # fmt: skip
+            "sorted_discount": {"threshold": SORTED_THRESHOLD, "count": pieces, "reached": sorted_ok,
+                                "short": max(0, SORTED_THRESHOLD - pieces),
+                                "days": _days_to_reach(SORTED_THRESHOLD, pieces)},  # fmt: skip
+            "advice": _advice(pieces, barcoded, barcode_ok, sorted_ok),
+        }
+
+
+def posting_summary(manifest_rows: Iterable[dict[str, str]]) -> dict[str, object]:
+    """Pieces per lot and per 郵便区番号, barcoded pieces, and the discount thresholds reached (see Tally)."""
+    tally = Tally()
+    for row in manifest_rows:
+        tally.add(row["pdf"], row["postal_code"])
+    return tally.summary()
 
 
 def posting_rows(summary: dict[str, object]) -> list[tuple[str, int]]:

@@ -16,9 +16,11 @@ import io
 import json
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import NamedTuple
 
 import jinja2
 from PIL import Image, ImageDraw
@@ -87,12 +89,11 @@ def _proof(path: Path, window_mm: Sequence[float] | None) -> dict[str, object]:
     }
 
 
-def _layout_proofs(folder: Path, manifest: list[dict[str, str]]) -> list[dict[str, str]]:
+def _layout_proofs(paths: list[Path], pieces: dict[str, dict[str, str]]) -> list[dict[str, str]]:
     """The proofs of the pieces mailed on a layout decision (proofs/layout-<piece_id>.png), with their manifest rows:
     listed, not shown, since what the operator checks there (the smaller name) is in the address window."""
-    pieces = {row["piece_id"]: row for row in manifest}
     found = []
-    for path in sorted((folder / "proofs").glob(f"{LAYOUT_PREFIX}*.png")):
+    for path in paths:
         row = pieces.get(path.stem.removeprefix(LAYOUT_PREFIX), {})
         found.append({"file": f"proofs/{path.name}", "piece_id": path.stem.removeprefix(LAYOUT_PREFIX),
                       "resident_id": row.get("resident_id", ""), "kind": row.get("kind", ""),
@@ -115,9 +116,8 @@ def _kind_chart(by_kind: dict[str, int]) -> dict[str, object]:
     return {"rows": rows, "height": 16 + 30 * len(rows)}
 
 
-def _date_chart(manifest: list[dict[str, str]], kinds: Sequence[str]) -> dict[str, object]:
-    """Vertical bars, one an expiry date, stacked by kind."""
-    counts = Counter((row["expires_on"], row["kind"]) for row in manifest)
+def _date_chart(counts: Counter[tuple[str, str]], kinds: Sequence[str]) -> dict[str, object]:
+    """Vertical bars, one an expiry date, stacked by kind (COUNTS: pieces by expiry date and kind)."""
     days = sorted({day for day, _ in counts})
     totals = {day: sum(counts[day, k] for k in kinds) for day in days}
     step = _nice_step(max(totals.values(), default=1))
@@ -144,14 +144,14 @@ def _date_chart(manifest: list[dict[str, str]], kinds: Sequence[str]) -> dict[st
             "table": [[counts[day, k] for k in kinds] for day in days]}  # fmt: skip
 
 
-def _checks(summary: dict[str, object], files: dict[str, list[dict[str, str]]]) -> list[dict[str, object]]:
+def _checks(summary: dict[str, object], files: dict[str, list[dict[str, str]]], pieces: int) -> list[dict[str, object]]:
     """Each count of summary.json set against the file that lists the same residents."""
     lots_pieces = sum(int(row["pieces"]) for row in files["lots"] if row.get("pieces", "").isdigit())
     outcomes = sum(int(summary.get(k, 0)) for k in ("mailed", "held_for_review", "withheld", "already_notified",  # type: ignore[call-overload]
                                                      "not_mailed", "rejected"))  # fmt: skip
     pairs = [
         ("送付＋保留＋送らない判断＋送付済み＋対象外＋不備 ＝ 読み込んだ行数", summary["rows_read"], outcomes),
-        ("送付 ＝ manifest.csv の行数", summary["mailed"], len(files["manifest"])),
+        ("送付 ＝ manifest.csv の行数", summary["mailed"], pieces),
         ("送付 ＝ lots.csv の通数の合計", summary["mailed"], lots_pieces),
         ("保留 ＝ review.csv の住民番号の数", summary["held_for_review"], len({r["resident_id"] for r in files["review"]})),
         ("送らない判断 ＝ withheld.csv の住民番号の数", summary.get("withheld", 0), len({r["resident_id"] for r in files["withheld"]})),
@@ -161,19 +161,59 @@ def _checks(summary: dict[str, object], files: dict[str, list[dict[str, str]]]) 
     return [{"label": label, "expected": a, "found": b, "ok": a == b} for label, a, b in pairs]
 
 
-def _late(summary: dict[str, object], manifest: list[dict[str, str]]) -> dict[str, object]:
-    """The pieces that arrive later than 2 months before their expiry (summary.json's post.arrives_on), each
-    listed and counted by expiry date: only the kinds summary.json counts in post.late_by_kind promise a date."""
+class LatePiece(NamedTuple):
+    """A piece that arrives later than the leaflet promises, as the report lists it."""
+
+    piece_id: str
+    resident_id: str
+    kind: str
+    expires_on: str
+    pdf: str
+    first_page: str
+    promised_by: str
+
+
+@dataclass
+class Manifest:
+    """What the report takes from manifest.csv, read a row at a time: counts, the late pieces, the layout ones."""
+
+    pieces: int = 0
+    by_day: Counter[tuple[str, str]] = field(default_factory=Counter)  # pieces by expiry date and kind
+    posting: posting.Tally = field(default_factory=posting.Tally)
+    late: list[LatePiece] = field(default_factory=list)
+    layout: dict[str, dict[str, str]] = field(default_factory=dict)  # the rows of the pieces with a layout proof
+
+
+def read_manifest(path: Path, summary: dict[str, object], layout_ids: set[str]) -> Manifest:
+    """manifest.csv's counts, its late pieces (summary.json's post.arrives_on; only the kinds counted in
+    post.late_by_kind promise a date) and the rows of LAYOUT_IDS, without holding the other rows."""
+    found, post = Manifest(), summary.get("post")
+    arrives, late = (date.fromisoformat(post["arrives_on"]), post["late_by_kind"]) if isinstance(post, dict) else (None, {})
+    if not path.is_file():
+        return found
+    with path.open(encoding="utf-8-sig", newline="") as rows:
+        for row in csv.DictReader(rows):
+            found.pieces += 1
+            found.by_day[row["expires_on"], row["kind"]] += 1
+            found.posting.add(row["pdf"], row["postal_code"])
+            expires = date.fromisoformat(row["expires_on"])
+            if arrives and row["kind"] in late and is_late(arrives, expires):
+                found.late.append(LatePiece(row["piece_id"], row["resident_id"], row["kind"], row["expires_on"],
+                                            row["pdf"], row["first_page"], promised_by(expires).isoformat()))  # fmt: skip
+            if row["piece_id"] in layout_ids:
+                found.layout[row["piece_id"]] = row
+    return found
+
+
+def _late(summary: dict[str, object], late: list[LatePiece]) -> dict[str, object]:
+    """The pieces that arrive late, each listed and counted by expiry date."""
     found: dict[str, object] = {"pieces": [], "by_expiry": []}
     post = summary.get("post")
     if not isinstance(post, dict):
         return found
     arrives = date.fromisoformat(post["arrives_on"])
-    pieces = [dict(row, promised_by=promised_by(date.fromisoformat(row["expires_on"])).isoformat())
-              for row in manifest
-              if row["kind"] in post["late_by_kind"] and is_late(arrives, date.fromisoformat(row["expires_on"]))]  # fmt: skip
-    counts = Counter((p["expires_on"], p["promised_by"]) for p in pieces)
-    found["pieces"] = sorted(pieces, key=lambda p: (p["expires_on"], p["piece_id"]))
+    counts = Counter((p.expires_on, p.promised_by) for p in late)
+    found["pieces"] = sorted(late, key=lambda p: (p.expires_on, p.piece_id))
     found["by_expiry"] = [{"expires_on": e, "promised_by": by, "days": (arrives - date.fromisoformat(by)).days,
                            "count": n} for (e, by), n in sorted(counts.items())]  # fmt: skip
     return found
@@ -203,7 +243,9 @@ def report_context(folder: Path, window_mm: Sequence[float] | None = None,
     """Everything report.html shows, read from the run folder, with the earlier folders not acknowledged."""
     summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
     files = {name: read_rows(folder / f"{name}.csv") if (folder / f"{name}.csv").exists() else []
-             for name in ("manifest", "review", "withheld", "decisions", "rejects", "lapsed", "lots")}  # fmt: skip
+             for name in ("review", "withheld", "decisions", "rejects", "lapsed", "lots")}  # fmt: skip
+    layout = sorted((folder / "proofs").glob(f"{LAYOUT_PREFIX}*.png"))
+    manifest = read_manifest(folder / "manifest.csv", summary, {p.stem.removeprefix(LAYOUT_PREFIX) for p in layout})
     by_kind: dict[str, int] = summary["mailed_by_kind"]
     order = {kind: i for i, kind in enumerate(by_kind)}
     proof_paths = sorted((p for p in (folder / "proofs").glob("*.png") if not p.name.startswith(LAYOUT_PREFIX)),
@@ -215,9 +257,9 @@ def report_context(folder: Path, window_mm: Sequence[float] | None = None,
         "kinds": list(by_kind),
         "not_mailed_labels": wording.NOT_MAILED_LABELS,
         "lapsed_labels": wording.LAPSED_LABELS,
-        "checks": _checks(summary, files),
+        "checks": _checks(summary, files, manifest.pieces),
         "kind_chart": _kind_chart(by_kind),
-        "date_chart": _date_chart(files["manifest"], list(by_kind)),
+        "date_chart": _date_chart(manifest.by_day, list(by_kind)),
         "review_groups": _review_groups(files["review"]),
         "multi_reason": sum(1 for n in held_ids.values() if n > 1),
         "withheld": files["withheld"],
@@ -226,18 +268,19 @@ def report_context(folder: Path, window_mm: Sequence[float] | None = None,
         "reject_reasons": _reject_reasons(summary["rejected_by_reason"]),
         "lapsed_by": dict(Counter(r["lapsed"] for r in files["lapsed"])),
         "lots": files["lots"],
-        "posting": posting.posting_summary(files["manifest"]),
-        "late": _late(summary, files["manifest"]),
+        "posting": manifest.posting.summary(),
+        "late": _late(summary, manifest.late),
         "proofs": [_proof(p, window_mm) for p in proof_paths],
-        "layout_proofs": _layout_proofs(folder, files["manifest"]),
+        "layout_proofs": _layout_proofs(layout, manifest.layout),
         "unacknowledged": [{"run_id": p.run_id, "folder": p.folder, "sealed_at": p.sealed_at[:16].replace("T", " "),
                             "lots": len(p.lots), "missing": ", ".join(p.missing)} for p in unacknowledged],  # fmt: skip
     }
 
 
-def render_report(folder: Path, templates_dir: Path, window_mm: Sequence[float] | None = None,
-                  unacknowledged: Sequence[Pending] = ()) -> str:  # fmt: skip
-    """report.html for the run folder FOLDER, from templates_dir/report.html.
+def report_parts(folder: Path, templates_dir: Path, window_mm: Sequence[float] | None = None,
+                 unacknowledged: Sequence[Pending] = ()) -> Iterator[str]:  # fmt: skip
+    """report.html for the run folder FOLDER, from templates_dir/report.html, in the parts Jinja renders (to be
+    written as they come: the list of late pieces may be long).
 
     WINDOW_MM is the envelope's address window (left, top, width, height in mm, as configured);
     without it the whole area where a window may be is painted over in the proofs. UNACKNOWLEDGED: the
@@ -247,4 +290,10 @@ def render_report(folder: Path, templates_dir: Path, window_mm: Sequence[float] 
                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True)  # fmt: skip
     env.filters.update(num=lambda n: f"{int(n):,}", jdate=jdate, kind=kind_label, kind_colour=kind_colour,
                        review_label=wording.review_label, reject_label=wording.reject_label)  # fmt: skip
-    return env.get_template("report.html").render(report_context(folder, window_mm, unacknowledged))
+    return env.get_template("report.html").generate(report_context(folder, window_mm, unacknowledged))
+
+
+def render_report(folder: Path, templates_dir: Path, window_mm: Sequence[float] | None = None,
+                  unacknowledged: Sequence[Pending] = ()) -> str:  # fmt: skip
+    """report.html for the run folder FOLDER, whole (see report_parts)."""
+    return "".join(report_parts(folder, templates_dir, window_mm, unacknowledged))

@@ -162,8 +162,7 @@ def first_due(table: ResidentTable, position: int, after: date, config: Config) 
     """The first run date after AFTER on which the engine finds the resident at POSITION due, with the notice
     (as `plan` on that date finds it, before the ledger and the holds): tried on the few dates an expiry can
     enter the window or the reminder days."""
-    row, e, h = int(table.rows[position]), expiries(table, config.leap_day), holders(table)
-    reminder = config.reminder_days if config.reminder_enabled else None
+    row, e = int(table.rows[position]), expiries(table, config.leap_day)
     candidates = {after + timedelta(days=1)}  # an expiry the register leaves open may be due any night
     for column in (e.card, e.cert, e.card_computed.low, e.card_computed.high, e.cert_computed.low, e.cert_computed.high):
         if not np.isnat(column[row]):
