@@ -16,7 +16,6 @@ from pathlib import Path
 
 import jinja2
 from PIL import ImageFont
-import segno
 from markupsafe import Markup
 from weasyprint import HTML
 from weasyprint.document import Document, Page
@@ -75,8 +74,8 @@ def sheet_plan(piece: Piece) -> tuple[int, int, int]:
 
 def qr_drawing(payload: str) -> Drawing:
     """The QR code of PAYLOAD (error correction M, quiet zone 4), QR_MM square."""
-    code = segno.make_qr(payload, error="m", boost_error=False)
-    return pagecode.qr_drawing(code, QR_MM / code.symbol_size(scale=1, border=4)[0], 4, "qrcode")
+    code = pagecode.encode(payload, micro=False)
+    return pagecode.qr_drawing(code, QR_MM / (len(code.modules) + 8), 4, "qrcode")
 
 
 class _Codes:
