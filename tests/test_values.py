@@ -21,10 +21,10 @@ LETTER_DATE = date(2026, 11, 26)
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 
 
-def _laid(markup: str, width: float = 300, align: str = "left") -> object:
+def _laid(markup: str, width: float = 300, align: str = "left", style: str = STYLE) -> object:
     """MARKUP laid out by WeasyPrint in a box WIDTH px wide at the page's top-left corner: the box."""
     html = f'<html lang="ja"><style>@page {{ margin: 0 }} body {{ margin: 0 }}</style><div id="box" style="width: {width}px; ' \
-           f'text-align: {align}; {STYLE}">{markup}</div></html>'
+           f'text-align: {align}; {style}">{markup}</div></html>'
     page = HTML(string=html).render().pages[0]
     return next(box for box in _walk(page._page_box) if getattr(box, "element", None) is not None
                 and box.element.get("id") == "box")  # fmt: skip
@@ -58,6 +58,23 @@ def test_a_value_is_placed_where_weasyprint_lays_it_out(name: str, align: str) -
     assert [(d.shaped.text, pytest.approx(d.x, abs=0.01), pytest.approx(d.baseline, abs=0.01)) for d in placed] == want
     widths = [d.shaped.width / PT_PER_PX for d in placed]
     assert widths[0] > 0 and widths[1] > 0
+
+
+def test_a_value_in_two_fonts_is_drawn_a_font_after_the_other() -> None:
+    """A Japanese name with digits on a page whose font list starts with a Latin font (a foreign resident's
+    letter): the kanji in BIZ UDGothic, the digits in Noto Sans, one after the other as Pango draws them."""
+    style = "font-family: 'Noto Sans', 'BIZ UDGothic', sans-serif; font-size: 11pt"
+    markup = "若葉 太郎12<span style=\"margin-left: 0.6em\">様</span>"
+    shape = values.learn(_laid(values.learning_markup(markup), style=style), (0.0, 0.0), markup)
+    assert shape is not None
+    placed = values.place(shape, "長谷川 花子345<span style=\"margin-left: 0.6em\">様</span>")
+    assert placed is not None and [d.shaped.text for d in placed] == ["長谷川 花子", "345", "様"]
+    assert placed[0].shaped.face is not placed[1].shaped.face
+    want = [(box.text, box.position_x, box.width) for box, _, _ in
+            drawn.texts(_laid("長谷川 花子345<span style=\"margin-left: 0.6em\">様</span>", style=style))]  # fmt: skip
+    assert placed[0].x == pytest.approx(want[0][1], abs=0.01)
+    assert placed[1].x + placed[1].shaped.width / PT_PER_PX == pytest.approx(want[0][1] + want[0][2], abs=0.01)
+    assert placed[2].x == pytest.approx(want[1][1], abs=0.01)
 
 
 def test_a_value_too_long_for_its_line_is_not_placed() -> None:

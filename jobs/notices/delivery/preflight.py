@@ -24,7 +24,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import numpy as np
 import pikepdf
 import pypdfium2 as pdfium
 
@@ -131,13 +130,12 @@ class _Found:
 def _check_raster(found: _Found, page: pdfium.PdfPage, number: int, config: Config) -> None:
     """The page as printed: ink within the margins, its page code, and on a piece's pages the window and the QR."""
     piece = found.owner.get(number)
-    ink_raster = raster.render(page, INK_DPI)
-    ink = ink_raster.ink()
     m = config.print_margin_mm
-    outside = ink.copy()
-    outside[ink_raster.box(m, m, A4_MM[0] - m, A4_MM[1] - m)] = False
-    if outside.any():
-        left, top, right, bottom = ink_raster.extent_mm(outside)
+    outside = [extent for extent in map(_ink_extent, (raster.render(page, INK_DPI, strip) for strip in _margins(m)))
+               if extent is not None]  # only the margins are rasterised: a fraction of the page's pixels
+    if outside:
+        left, top = min(e[0] for e in outside), min(e[1] for e in outside)
+        right, bottom = max(e[2] for e in outside), max(e[3] for e in outside)
         found.add(number, f"ink outside the printable area ([print] margin_mm = {m:g}), within {left:.1f}-{right:.1f} mm "
                   f"from the left edge and {top:.1f}-{bottom:.1f} mm from the top")  # fmt: skip
     if piece is None:
@@ -147,12 +145,23 @@ def _check_raster(found: _Found, page: pdfium.PdfPage, number: int, config: Conf
     if read != [want]:
         found.add(number, f"the page code does not read {want} at {PRINT_DPI} dpi (read: {', '.join(read) or 'nothing'})")
     if number == piece.first_page:
-        _check_window(found, page, number, piece, ink_raster, config)
+        _check_window(found, page, number, piece, config)
     if piece.qr_payload and number == piece.first_page + Kind(piece.kind).spec.sheets:
-        read = raster.qr_codes(page, ink_raster, PRINT_DPI)
+        read = raster.qr_codes(page, raster.render(page, INK_DPI), PRINT_DPI)
         if read != [piece.qr_payload]:
             found.add(number, f"the application form's QR code does not read {piece.qr_payload} at {PRINT_DPI} dpi "
                       f"(read: {', '.join(read) or 'nothing'})")  # fmt: skip
+
+
+def _margins(m: float) -> tuple[tuple[float, float, float, float], ...]:
+    """The four strips of the sheet outside the printable area, M mm wide (left, top, right, bottom in mm)."""
+    width, height = A4_MM
+    return ((0.0, 0.0, width, m), (0.0, height - m, width, height), (0.0, m, m, height - m), (width - m, m, width, height - m))
+
+
+def _ink_extent(strip: raster.Raster) -> tuple[float, float, float, float] | None:
+    ink = strip.ink()
+    return strip.extent_mm(ink) if ink.any() else None
 
 
 def _window(config: Config) -> tuple[float, float, float, float]:
@@ -161,23 +170,24 @@ def _window(config: Config) -> tuple[float, float, float, float]:
             config.window_top_mm + config.window_height_mm)  # fmt: skip
 
 
-def _check_window(found: _Found, page: pdfium.PdfPage, number: int, piece: Expected, ink_raster: raster.Raster,
-                  config: Config) -> None:  # fmt: skip
+def _check_window(found: _Found, page: pdfium.PdfPage, number: int, piece: Expected, config: Config) -> None:
     """The address block lies inside the envelope window, and its customer barcode reads as the piece's."""
     left, top, right, bottom = window = _window(config)
     m = config.print_margin_mm
+    around = (max(m, left - AROUND_MM[0]), max(m, top - AROUND_MM[1]), right + AROUND_MM[2], bottom + AROUND_MM[3])
+    ink_raster = raster.render(page, INK_DPI, around)
     ink = ink_raster.ink()
     if not ink[ink_raster.box(*window)].any():
         found.add(number, "nothing printed in the envelope window")
-    around = (max(m, left - AROUND_MM[0]), max(m, top - AROUND_MM[1]), right + AROUND_MM[2], bottom + AROUND_MM[3])
-    spilt = np.zeros_like(ink)
-    spilt[ink_raster.box(*around)] = ink[ink_raster.box(*around)]
+    spilt = ink.copy()  # the raster is the window and what is around it, up to the sender block and the letter
     spilt[ink_raster.box(*window)] = False
     if spilt.any():
         x0, y0, x1, y1 = ink_raster.extent_mm(spilt)
         found.add(number, f"the address block runs outside the envelope window ({left:g}-{right:g} x {top:g}-{bottom:g} mm"
                   f" from the left and top edges): ink at {x0:.1f}-{x1:.1f} x {y0:.1f}-{y1:.1f} mm")  # fmt: skip
-    bars = raster.read_bars(raster.render(page, PRINT_DPI, window))
+    # Read where the letter places it, the bottom of the window (envelope.py): a fifth of the window's pixels.
+    band = (left, bottom - envelope.BARCODE_BOTTOM_MM - envelope.BARCODE_H_MM - 1.0, right, bottom)
+    bars = raster.read_bars(raster.render(page, PRINT_DPI, band))
     if piece.bars is not None:
         if bars != piece.bars:
             found.add(number, f"the customer barcode reads {raster.describe(bars)}, not {raster.describe(piece.bars)}")

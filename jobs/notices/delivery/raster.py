@@ -141,12 +141,12 @@ def read_bars(raster: Raster) -> str:
     wide = np.nonzero(edges == -1)[1] - starts  # runs come row by row, so starts and ends pair up
     bar_wide = rows[(wide >= BAR_WIDTH_MM[0] * px_mm) & (wide <= BAR_WIDTH_MM[1] * px_mm)]
     counts = np.bincount(bar_wide, minlength=ink.shape[0])
-    candidates = counts >= max(10, counts.max(initial=0) * 0.8)  # the rows that may cross the most bars
-    across = [_bars_across(row, px_mm) if candidate else [] for row, candidate in zip(ink, candidates)]
-    most = max((len(bars) for bars in across), default=0)
+    candidates = np.nonzero(counts >= max(10, counts.max(initial=0) * 0.8))[0]  # the rows that may cross the most bars
+    across = {int(y): _bars_across(ink[y], px_mm) for y in candidates}
+    most = max((len(bars) for bars in across.values()), default=0)
     if most < 10:
         return ""
-    band = [y for y, bars in enumerate(across) if len(bars) == most]
+    band = [y for y, bars in across.items() if len(bars) == most]
     middle = band[len(band) // 2]  # the timing zone's middle row
     reach = int(np.ceil(ASCENT_MM * px_mm))
     columns = [(start + end) // 2 for start, end in across[middle]]

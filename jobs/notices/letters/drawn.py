@@ -27,9 +27,8 @@ _PLACES = 6  # decimals of a CSS pixel a position keeps: the same bytes whicheve
 
 @dataclass(frozen=True)
 class Style:
-    """How a text is drawn: its font (and the list it was taken from), size, letter-spacing, colour."""
+    """How a text is drawn: the font list it takes its fonts from, size, letter-spacing, colour."""
 
-    face: Face
     families: tuple[str, ...]
     bold: bool
     lang: str | None  # for the shaping (glyph forms differ by language in some fonts)
@@ -37,9 +36,13 @@ class Style:
     spacing: float  # letter-spacing, points
     rgb: tuple[float, float, float]
 
-    def shape(self, text: str) -> Shaped:
-        """TEXT shaped in this style."""
-        return self.face.shape(text, self.size, self.spacing, self.lang)
+    def shape(self, text: str) -> list[Shaped] | None:
+        """TEXT shaped a font's run after another, as Pango cuts it (segments), or None if it cannot be drawn
+        here: a character in no font, or letter-spacing over several runs (Pango takes it off a line's ends)."""
+        runs = segments(self.families, self.bold, text)
+        if runs is None or (self.spacing and len(runs) > 1):
+            return None
+        return [face.shape(part, self.size, self.spacing, self.lang) for face, part in runs]
 
 
 @dataclass(frozen=True)
@@ -53,24 +56,34 @@ class Drawn:
 
 
 def style_of(box: TextBox) -> Style | None:
-    """The style of a laid-out text box, or None when it is not drawn here (italic, translucent, several fonts)."""
+    """The style of a laid-out text box, or None when it is not drawn here (italic, translucent, justified)."""
     style = box.style
     if style["font_style"] != "normal" or style["color"].alpha != 1 or box.justification_spacing:
         return None
-    bold, families = style["font_weight"] >= 600, tuple(style["font_family"])
-    face = face_for(families, bold, box.text)
-    if face is None:
-        return None
     red, green, blue = style["color"].to("srgb").coordinates
     spacing = 0.0 if style["letter_spacing"] == "normal" else float(style["letter_spacing"])
-    return Style(face, families, bold, style["lang"] or None, style["font_size"] * PT_PER_PX, spacing * PT_PER_PX,
-                 (red, green, blue))  # fmt: skip
+    return Style(tuple(style["font_family"]), style["font_weight"] >= 600, style["lang"] or None,
+                 style["font_size"] * PT_PER_PX, spacing * PT_PER_PX, (red, green, blue))  # fmt: skip
 
 
-def as_laid(box: TextBox, style: Style) -> Shaped | None:
+def width(shaped: Sequence[Shaped]) -> float:
+    """How wide the runs of a text are together, in CSS pixels."""
+    return sum(run.width for run in shaped) / PT_PER_PX
+
+
+def as_laid(box: TextBox, style: Style) -> list[Shaped] | None:
     """The box's text shaped in STYLE, if as wide as WeasyPrint laid it out."""
     shaped = style.shape(box.text)
-    return shaped if abs(shaped.width / PT_PER_PX - box.width) <= WIDTH_TOLERANCE else None
+    return shaped if shaped is not None and abs(width(shaped) - box.width) <= WIDTH_TOLERANCE else None
+
+
+def placed(shaped: Sequence[Shaped], x: float, baseline: float, rgb: tuple[float, float, float]) -> list[Drawn]:
+    """The runs of a text placed one after another from X on BASELINE."""
+    out, at = [], x
+    for run in shaped:
+        out.append(Drawn(run, position(at), baseline, rgb))
+        at += run.width / PT_PER_PX
+    return out
 
 
 def position(value: float) -> float:
@@ -113,28 +126,15 @@ def fixed(laid: object, origin: tuple[float, float]) -> tuple[Drawn, ...] | None
     A text in several fonts (a Japanese word in an English sentence) is drawn a font's run after another."""
     if painted(laid):
         return None
-    out = []
+    out: list[Drawn] = []
     for box, _, _ in texts(laid):
         if not box.text.strip(" "):
             continue
-        style = box.style
-        if style["font_style"] != "normal" or style["color"].alpha != 1 or box.justification_spacing:
+        style = style_of(box)
+        shaped = as_laid(box, style) if style is not None else None
+        if style is None or shaped is None:
             return None
-        bold, families = style["font_weight"] >= 600, tuple(style["font_family"])
-        runs = segments(families, bold, box.text)
-        spacing = 0.0 if style["letter_spacing"] == "normal" else float(style["letter_spacing"])
-        if runs is None or (spacing and len(runs) > 1):  # letter-spacing is taken off a line's ends, not a run's
-            return None
-        red, green, blue = style["color"].to("srgb").coordinates
-        x, baseline = box.position_x - origin[0], position(box.position_y + box.baseline - origin[1])
-        width = 0.0
-        for face, text in runs:
-            shaped = Style(face, families, bold, style["lang"] or None, style["font_size"] * PT_PER_PX,
-                           spacing * PT_PER_PX, (red, green, blue)).shape(text)  # fmt: skip
-            out.append(Drawn(shaped, position(x + width), baseline, (red, green, blue)))
-            width += shaped.width / PT_PER_PX
-        if abs(width - box.width) > WIDTH_TOLERANCE:
-            return None
+        out += placed(shaped, box.position_x - origin[0], position(box.position_y + box.baseline - origin[1]), style.rgb)
     return tuple(out)
 
 
@@ -163,20 +163,6 @@ def segments(families: tuple[str, ...], bold: bool, text: str) -> list[tuple[Fac
     if pending and not runs:
         return None
     return runs
-
-
-def face_for(families: tuple[str, ...], bold: bool, text: str) -> Face | None:
-    """The font Pango draws all of TEXT with from FAMILIES, or None when that is not one font for every character."""
-    faces = installed(families, bold)
-    found = None
-    for char in _SEQUENCE.findall(text):
-        if char == " ":
-            continue  # Pango draws a space with the font around it
-        face = next((face for face in faces if face.covers(char)), None)
-        if face is None or (found is not None and face is not found):
-            return None
-        found = face
-    return found if found is not None and found.covers(" " if " " in text else "") else None
 
 
 @cache

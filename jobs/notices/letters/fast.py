@@ -120,15 +120,19 @@ class FastPath:
         shapes = iter(self.shapes.shapes(boxes))
         contents: list[layers.PageContent] = []
         misfit = []
+        para_ops: dict[tuple[int, layers.Box], bytes] = {}
         for i, (background, piece_fields, placed) in enumerate(zip(backgrounds, fields, paras, strict=True)):
             first = len(contents)
             contents += [layers.PageContent([], []) for _ in range(background.page_count)]
             if background.problem:
                 misfit.append(i)
                 continue
-            for f, lay in placed:
+            for f, lay in placed:  # the same paragraph in the same place draws the same operators all through the lot
                 box = background.boxes[f.slot]
-                contents[first + box.page].text.append(drawn.ops(lay.texts or (), box, _A4_HEIGHT_PT, writer.show))
+                ops = para_ops.get((id(lay), box))
+                if ops is None:
+                    ops = para_ops[(id(lay), box)] = drawn.ops(lay.texts or (), box, _A4_HEIGHT_PT, writer.show)
+                contents[first + box.page].text.append(ops)
             fits = True
             for f in piece_fields:
                 if f.para:

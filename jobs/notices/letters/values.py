@@ -23,8 +23,8 @@ from weasyprint.document import Document
 from weasyprint.formatting_structure.boxes import BlockContainerBox, LineBox, TextBox
 
 from . import drawn
-from .drawn import Drawn, Style, as_laid, position, style_of
-from .glyphs import PT_PER_PX, Shaped
+from .drawn import Drawn, Style, as_laid, position, style_of, width
+from .glyphs import Face, Shaped
 from .layers import Box, alone
 from .slots import Field
 
@@ -46,6 +46,7 @@ class Run:
     baseline: float
     width: float  # as learnt
     style: Style
+    faces: frozenset[Face]  # the fonts it was drawn in as learnt: others could change the line's height
     strip: str  # the blanks WeasyPrint dropped from the text's ends: "", "l", "r" or "lr"
 
 
@@ -135,41 +136,43 @@ def _run(token: int, line: int, box: TextBox, text: str, before: float, origin: 
     how wide the texts before it on its line are."""
     strip = next((how for how in ("", "l", "r", "lr") if _strip(text, how) == box.text), None)
     style = style_of(box) if strip is not None else None
-    if style is None or as_laid(box, style) is None:
+    shaped = as_laid(box, style) if style is not None else None
+    if style is None or shaped is None:
         return None
     return Run(token, line, position(box.position_x - origin[0] - before),
-               position(box.position_y + box.baseline - origin[1]), box.width, style, strip)  # fmt: skip
+               position(box.position_y + box.baseline - origin[1]), box.width, style,
+               frozenset(run.face for run in shaped), strip)  # fmt: skip
 
 
 def place(shape: Shape, markup: str) -> list[Drawn] | None:
     """MARKUP's texts placed by SHAPE (same signature), or None when one is not in its run's font or a
     line no longer fits its box."""
     texts = tokens(markup)[1]
-    shaped: list[Shaped] = []
+    shaped: list[list[Shaped]] = []
     for run in shape.runs:
-        text = _strip(texts[run.token], run.strip)
-        if drawn.face_for(run.style.families, run.style.bold, text) is not run.style.face:
+        out = run.style.shape(_strip(texts[run.token], run.strip))
+        if out is None or any(part.face not in run.faces for part in out):
             return None
-        shaped.append(run.style.shape(text))
+        shaped.append(out)
     before = [0.0] * len(shape.lines)  # how wide the texts before each run on its line are
     starts = []
     for run, out in zip(shape.runs, shaped):
         starts.append(run.x + before[run.line])
-        before[run.line] += out.width / PT_PER_PX
-    grown = [sum(out.width / PT_PER_PX - run.width for run, out in zip(shape.runs, shaped) if run.line == n)
+        before[run.line] += width(out)
+    grown = [sum(width(out) - run.width for run, out in zip(shape.runs, shaped) if run.line == n)
              for n in range(len(shape.lines))]  # fmt: skip
-    placed = []
+    result: list[Drawn] = []
     right = [0.0] * len(shape.lines)
     for run, out, x in zip(shape.runs, shaped, starts):
         line = shape.lines[run.line]
         x -= grown[run.line] * (0.5 if line.align == "center" else 1.0 if line.align in ("right", "end") else 0.0)
         if x < line.left - _FIT_TOLERANCE:
             return None
-        right[run.line] = max(right[run.line], x + out.width / PT_PER_PX)
-        placed.append(Drawn(out, position(x), run.baseline, run.style.rgb))
+        right[run.line] = max(right[run.line], x + width(out))
+        result += drawn.placed(out, x, run.baseline, run.style.rgb)
     if any(r > line.right + _FIT_TOLERANCE for r, line in zip(right, shape.lines)):
         return None
-    return placed
+    return result
 
 
 class Shapes:
