@@ -33,6 +33,8 @@ PER_VALUE = ("status", "card_state", "sex", "postal_code", "nationality", "resid
              "application_id", "language")  # fmt: skip
 RESIDENT, ACTIVE = Status.RESIDENT, CardState.ACTIVE
 BLOCK_BYTES = 1 << 24  # what each of the reader's threads parses at a time: fewer, larger chunks read faster
+CODED = frozenset((*PER_VALUE, *cells.DATE_COLUMNS))  # the columns of few values: functions run once per value
+_CODES = pa.dictionary(pa.int32(), pa.string())
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,7 @@ def read_plain(scan: Scan, columns: dict[str, int]) -> pa.Table | None:
     """
     used = {index: name for name, index in columns.items() if name != "my_number"}
     if scan.body.size == 0:
-        return pa.table({name: pa.array([], pa.string()) for name in used.values()})
+        return pa.table({name: pa.array([], _CODES if name in CODED else pa.string()) for name in used.values()})
     invalid: list[object] = []
     width = len(scan.header)
     try:
@@ -74,9 +76,12 @@ def read_plain(scan: Scan, columns: dict[str, int]) -> pa.Table | None:
             parse_options=pcsv.ParseOptions(ignore_empty_lines=False,
                                             invalid_row_handler=lambda row: invalid.append(row) or "skip"),
             # The body is UTF-8 already checked, or decoded by the reader: only lines in the encoding are plain.
+            # A column of codes or dates is read as codes at once: the codes are what is used of it, in a
+            # fraction of the memory.
             convert_options=pcsv.ConvertOptions(
-                column_types={f"f{index}": pa.string() for index in range(width)}, null_values=[], check_utf8=False,
-                strings_can_be_null=False, include_columns=[f"f{index}" for index in sorted(used)]))  # fmt: skip
+                column_types={f"f{index}": _CODES if used.get(index) in CODED else pa.string() for index in range(width)},
+                null_values=[], check_utf8=False, strings_can_be_null=False,
+                include_columns=[f"f{index}" for index in sorted(used)]))  # fmt: skip
     except (pa.ArrowException, ValueError):
         # A line not in the encoding (UnicodeDecodeError is a ValueError), or a first line with too few
         # fields: the reader cannot even count the columns.
@@ -109,11 +114,11 @@ def _text_bytes(array: pa.ChunkedArray) -> int:
 def encode(column: pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
     """The code of each row's value, and the distinct values: dictionary_encode chunk by chunk (no copy of the
     column made whole), whose chunks share the one dictionary it builds."""
-    encoded = pc.dictionary_encode(column)
+    encoded = pc.dictionary_encode(column)  # as it is when read as codes, each chunk with a dictionary of its own
     if not encoded.num_chunks:
-        return np.empty(0, np.int32), pa.array([], column.type)
-    shared = {chunk.dictionary.buffers()[-1].address for chunk in encoded.chunks if chunk.dictionary.buffers()[-1]}
-    if len(shared) > 1:  # pyarrow gives every chunk the one dictionary; should a version not, they are made to share
+        return np.empty(0, np.int32), pa.array([], pa.string())
+    dictionaries = {tuple(b.address if b else 0 for b in chunk.dictionary.buffers()) for chunk in encoded.chunks}
+    if len(dictionaries) > 1:  # read as codes (dictionary_encode gives every chunk the one it builds)
         encoded = encoded.unify_dictionaries()
     return np.concatenate([chunk.indices.to_numpy() for chunk in encoded.chunks]), encoded.chunk(0).dictionary
 
