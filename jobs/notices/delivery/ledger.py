@@ -228,13 +228,14 @@ class Ledger(Records, Receipts):
         return row[0] if row else None
 
     def claim_application_id(self, application_id: str, resident_id: str, run_id: int, supplied: bool) -> bool:
-        """Record an ID as issued; False if it already was (to anyone). IDs are never released."""
-        try:
+        """Record an ID as issued; False if it already was (to anyone). IDs are never released. Inside a
+        transaction (a lot's IDs, lots.py) it is part of it, else a transaction of its own."""
+        if not self.db.in_transaction:
             with self.transaction():
-                self.db.execute(
-                    "INSERT INTO application_ids VALUES (?, ?, ?, ?)",
-                    (application_id, resident_id, run_id, int(supplied)),
-                )
+                return self.claim_application_id(application_id, resident_id, run_id, supplied)
+        try:  # a failed INSERT undoes itself only: the transaction around it goes on
+            self.db.execute("INSERT INTO application_ids VALUES (?, ?, ?, ?)",
+                            (application_id, resident_id, run_id, int(supplied)))  # fmt: skip
         except sqlite3.IntegrityError:
             return False
         return True

@@ -58,9 +58,9 @@ class LotJobs:
         size = self.config.lot_size
         for lot, first in enumerate(range(0, len(self.mail), size), start=1):
             dues = self.mail[first:first + size]
-            job = LotJob(self.config, self.templates_dir,
-                         tuple(self._piece(seq, lot, due) for seq, due in enumerate(dues, start=first + 1)),
-                         self.letter_date)  # fmt: skip
+            with self.ledger.transaction():  # the lot's application IDs committed at once: one disk flush a lot
+                pieces = tuple(self._piece(seq, lot, due) for seq, due in enumerate(dues, start=first + 1))
+            job = LotJob(self.config, self.templates_dir, pieces, self.letter_date)
             crash_point("ids", lot)
             self.issued.append(job)
             yield job

@@ -59,17 +59,12 @@ def qr_drawing(code: Symbol, module_mm: float, border: int, cls: str) -> Drawing
     """CODE with a quiet zone of BORDER modules of MODULE_MM, drawn as the rectangles of its dark modules
     (a rectangle for each run of them in a row), of class CLS."""
     side = (len(code.modules) + 2 * border) * module_mm
-    rects = []
-    for y, row in enumerate(code.modules.tolist()):
-        x = 0
-        while x < len(row):
-            if row[x]:
-                start = x
-                while x < len(row) and row[x]:
-                    x += 1
-                rects.append(((start + border) * module_mm, (y + border) * module_mm, (x - start) * module_mm, module_mm))
-            else:
-                x += 1
+    # The runs of dark modules, row by row: where each starts and ends (exclusive), found at once for all rows.
+    edges = np.diff(np.pad(code.modules.astype(np.int8), ((0, 0), (1, 1))), axis=1)
+    rows, starts = np.nonzero(edges == 1)
+    ends = np.nonzero(edges == -1)[1]
+    rects = [((start + border) * module_mm, (y + border) * module_mm, (end - start) * module_mm, module_mm)
+             for y, start, end in zip(rows.tolist(), starts.tolist(), ends.tolist())]  # fmt: skip
     return Drawing(cls, side, side, tuple(rects))
 
 
