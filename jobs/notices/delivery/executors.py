@@ -38,7 +38,7 @@ log = logging.getLogger("notices")
 # What the forkserver imports once for every worker: the slow part of starting one (~0.6 s; a worker
 # then starts in ~0.1 s). Not this package: the forkserver of Python 3.11 ignores the run's sys.path.
 PRELOAD = ["weasyprint", "jinja2", "zxingcpp", "fontTools.ttLib", "pikepdf", "uharfbuzz"]
-LOTS_PER_WORKER = 20  # a worker grows ~2 MiB a lot, then flat (~385 MiB); a fresh one costs ~1.5 s, <1 % of 20 lots
+LOTS_PER_WORKER = 100  # a worker grows little a lot (its caches are bounded); a fresh one lays out its backgrounds again
 
 
 class WorkerLostError(NoticesError):

@@ -44,8 +44,8 @@ class FastPath:
         raises RenderError for a piece whose sheets do not keep to their pages; PAGES gives a piece's page count."""
         self.config, self._document, self._context, self._check_fit, self._pages = config, document, context, check_fit, pages
         alone = env.get_template("slots.html")
-        self.paragraphs = paragraphs.Paragraphs(alone, document, context)
-        self.shapes = values.Shapes(alone, document, context)
+        self.paragraphs = paragraphs.paragraphs(alone, document, context)
+        self.shapes = values.shapes(alone, document, context)
         self._blank_template = env.from_string('<!DOCTYPE html><html lang="ja"><head>{% include "_head.html" %}</head>'
                                                "<body></body></html>")  # fmt: skip
         self._blank: dict[tuple[int, date], bytes] = {}
@@ -64,7 +64,7 @@ class FastPath:
         fields = [slots.fields for slots in all_slots]
         backgrounds = [self.background(piece, section) for piece, section in zip(pieces, sections)]
         try:
-            laid = self.paragraphs.lay_out([(background.boxes[f.slot], f) for background, piece_fields in
+            laid = self.paragraphs.get([(background.boxes[f.slot], f) for background, piece_fields in
                                             zip(backgrounds, fields) for f in piece_fields if f.para])  # fmt: skip
         except (KeyError, ValueError) as exc:
             raise RenderError(f"lot {pieces[0].lot}: paragraph slots: {exc}") from None
@@ -117,7 +117,7 @@ class FastPath:
         """What each page of the lot draws over its background, and the pieces whose values do not fit."""
         boxes = [(background.boxes[f.slot], f) for background, piece_fields in zip(backgrounds, fields)
                  if not background.problem for f in piece_fields if not f.para]  # fmt: skip
-        shapes = iter(self.shapes.shapes(boxes))
+        shapes = iter(self.shapes.get(boxes))
         contents: list[layers.PageContent] = []
         misfit = []
         para_ops: dict[tuple[int, layers.Box], bytes] = {}

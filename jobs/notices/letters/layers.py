@@ -11,15 +11,16 @@ its values (values.py, text drawn straight into the content stream) and its code
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 import pikepdf
 from jinja2 import Template
 from weasyprint.document import Document
 
 from .i18n import css_string
-from .slots import Rect
+from .slots import Field, Rect
 
 _GENERIC = frozenset({"serif", "sans-serif", "monospace", "cursive", "fantasy", "system-ui"})  # never quoted
 _PT_PX, _PT_MM = 0.75, 72 / 25.4  # PDF points in a CSS pixel and in a millimetre
@@ -102,6 +103,8 @@ def slot_boxes(document: Document) -> dict[int, Box]:
     return boxes
 
 
+T = TypeVar("T")
+_ALONE_CACHE = 4096  # slots kept by a renderer: a night has about 31 distinct dates a kind
 Code = tuple[Box, tuple[Rect, ...], bool]  # a code's rectangles (mm from its box's top-left corner), joined
 
 
@@ -198,3 +201,36 @@ def alone(template: Template, document: Callable[[str], Document], context: dict
     if len(found) != len(items) or len(laid_out.pages) != len(items):
         raise ValueError(f"{len(items)} slots laid out alone on {len(laid_out.pages)} pages ({len(found)} found)")
     return laid_out, [found[f"alone-{n}"] for n in range(1, len(items) + 1)]
+
+
+class Alone(Generic[T]):
+    """Slots laid out alone, each distinct one once a renderer (the new ones of a lot in one document by TEMPLATE),
+    and what MAKE makes of each: MAKE(laid-out box, its top-left corner, slot box, field), kept by KEY(box, field)."""
+
+    def __init__(self, template: Template, document: Callable[[str], Document], context: Callable[[], dict[str, object]],
+                 key: Callable[[Box, Field], Hashable], markup: Callable[[Field], str], fixed: bool,
+                 make: Callable[[object, tuple[float, float], Box, Field], T]) -> None:  # fmt: skip
+        """DOCUMENT lays out HTML; CONTEXT gives what TEMPLATE needs besides the slots; MARKUP is a field's content
+        as laid out; FIXED: at the slot's height too (a box), else as high as its content (a paragraph)."""
+        self._template, self._document, self._context = template, document, context
+        self._key, self._markup, self._fixed, self._make = key, markup, fixed, make
+        self._kept: dict[Hashable, T] = {}
+        self.laid_out = 0  # slots laid out so far
+
+    def get(self, wanted: Sequence[tuple[Box, Field]]) -> list[T]:
+        """What is made of each wanted slot, in order."""
+        keys = [self._key(box, field) for box, field in wanted]
+        new: dict[Hashable, tuple[Box, Field]] = {}
+        for k, item in zip(keys, wanted):
+            if k not in self._kept:
+                new.setdefault(k, item)
+        if new:
+            if len(self._kept) + len(new) > _ALONE_CACHE:
+                self._kept.clear()
+            items = [(box, self._markup(field)) for box, field in new.values()]
+            _, found = alone(self._template, self._document, self._context(), items, fixed=self._fixed)
+            for k, (box, field), (_, laid) in zip(new, new.values(), found):
+                origin = (laid.border_box_x(), laid.border_box_y())  # type: ignore[attr-defined]
+                self._kept[k] = self._make(laid, origin, box, field)
+            self.laid_out += len(new)
+        return [self._kept[k] for k in keys]

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import html as htmllib
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import jinja2
@@ -25,13 +25,12 @@ from weasyprint.formatting_structure.boxes import BlockContainerBox, LineBox, Te
 from . import drawn
 from .drawn import Drawn, Style, as_laid, position, style_of, width
 from .glyphs import Face, Shaped
-from .layers import Box, alone
+from .layers import Alone, Box
 from .slots import Field
 
 _TAG = re.compile(r"(<[^>]*>)")
 _BLANK = re.compile(r"[ \t\n\r\f]+")  # what CSS collapses (white-space: normal)
 _FIT_TOLERANCE = 0.01  # CSS pixels a line may pass its box's width by (rounding)
-_CACHE = 4096  # shapes kept by a renderer
 
 Signature = tuple[tuple[str, ...], tuple[bool, ...]]
 
@@ -175,30 +174,8 @@ def place(shape: Shape, markup: str) -> list[Drawn] | None:
     return result
 
 
-class Shapes:
-    """The shapes of a renderer's boxes, learnt as they are first met (a shape that cannot be learnt: None)."""
-
-    def __init__(self, template: jinja2.Template, document: Callable[[str], Document],
-                 context: Callable[[], dict[str, object]]) -> None:  # fmt: skip
-        """TEMPLATE lays out boxes alone (paragraphs.alone), DOCUMENT lays out HTML, CONTEXT gives the rest."""
-        self._template, self._document, self._context = template, document, context
-        self._shapes: dict[tuple[object, ...], Shape | None] = {}
-        self.learnt = 0  # shapes laid out to learn them
-
-    def shapes(self, wanted: Sequence[tuple[Box, Field]]) -> list[Shape | None]:
-        """The shape of each wanted box's content, those new to this renderer learnt in one layout."""
-        keys = [shape_key(box, field) for box, field in wanted]
-        new: dict[tuple[object, ...], tuple[Box, Field]] = {}
-        for k, item in zip(keys, wanted):
-            if k not in self._shapes:
-                new.setdefault(k, item)
-        if new:
-            if len(self._shapes) + len(new) > _CACHE:
-                self._shapes.clear()
-            items = [(box, learning_markup(field.html)) for box, field in new.values()]
-            _, found = alone(self._template, self._document, self._context(), items, fixed=True)
-            for k, (box, field), (_, laid) in zip(new, new.values(), found):
-                origin = (laid.border_box_x(), laid.border_box_y())  # type: ignore[attr-defined]
-                self._shapes[k] = learn(laid, origin, field.html)
-            self.learnt += len(new)
-        return [self._shapes[k] for k in keys]
+def shapes(template: jinja2.Template, document: Callable[[str], Document],
+           context: Callable[[], dict[str, object]]) -> Alone[Shape | None]:  # fmt: skip
+    """The shapes of a renderer's boxes, learnt as they are first met (None: one that cannot be learnt)."""
+    return Alone(template, document, context, shape_key, lambda field: learning_markup(field.html), True,
+                 lambda laid, origin, box, field: learn(laid, origin, field.html))  # fmt: skip
