@@ -244,7 +244,8 @@ class Renderer:
         """The fast path (fast.py); the pieces it cannot draw laid out whole by the straightforward one."""
         pdf, page_counts, misfit = self._fast.compose(pieces, letter_date, *self._html(pieces, letter_date, SPLIT, lot=0))
         if misfit:
-            log.info("lot %d: %d pieces laid out whole (values longer than their slots)", pieces[0].lot, len(misfit))
+            log.info("lot %d: %d pieces laid out whole (the fast path could not draw them: see above or the README)",
+                     pieces[0].lot, len(misfit))
             whole = self._render_natural([pieces[i] for i in misfit], letter_date).pdf
             layers.replace_pieces(pdf, page_counts, misfit, whole)
         placements, first = [], 1
