@@ -77,6 +77,21 @@ def test_a_value_in_two_fonts_is_drawn_a_font_after_the_other() -> None:
     assert placed[2].x == pytest.approx(want[1][1], abs=0.01)
 
 
+def test_a_korean_sentence_with_japanese_words_is_drawn_as_pango_shapes_it() -> None:
+    """Pango shapes a Han run of a Korean page without the page's language (its table has Korean in Hangul only):
+    each text of the laid-out paragraph, drawn here, is as wide as WeasyPrint made it (drawn.fixed checks)."""
+    style = "font-family: 'Noto Sans CJK KR', 'BIZ UDGothic', sans-serif; font-size: 10pt; line-height: 1.4"
+    html = (f'<html lang="ko"><style>@page {{ margin: 0 }} body {{ margin: 0 }}</style><div id="box" lang="ko" '
+            f'style="width: 400px; {style}">새 재류카드(在留カード)를 받으면 若葉町役場 住民課 마이넘버카드係의 창구에 '
+            f'<strong>2027년 2월 8일</strong>까지 오십시오.</div></html>')  # fmt: skip
+    page = HTML(string=html).render().pages[0]
+    box = next(b for b in _walk(page._page_box) if getattr(b, "element", None) is not None and b.element.get("id") == "box")
+    texts = drawn.fixed(box, (0.0, 0.0))
+    assert texts is not None
+    assert "".join(d.shaped.text for d in texts).replace(" ", "") == "".join(
+        t.text for t, _, _ in drawn.texts(box)).replace(" ", "")
+
+
 def test_a_value_too_long_for_its_line_is_not_placed() -> None:
     shape = _learnt("山田 太郎", width=100)
     assert values.place(shape, "山田 太郎") is not None

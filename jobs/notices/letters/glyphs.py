@@ -34,8 +34,10 @@ _PAIRS = {c: (i // 2, i % 2 == 0) for i, c in enumerate(
     "()<>[]{}«»\u0f3a\u0f3b\u0f3c\u0f3d\u169b\u169c‘’“”‹›⁅⁆⁽⁾₍₎⟦⟧⟨⟩⟪⟫⦃⦄⦅⦆⦇⦈⦉⦊⦋⦌⦍⦎⦏⦐⦑⦒⦓⦔⦕⦖⦗⦘⧘⧙⧚⧛⧼⧽"
     "〈〉《》「」『』【】〔〕〖〗〘〙〚〛﴾﴿﹙﹚﹛﹜﹝﹞（）［］｛｝｟｠｢｣")}
 _LATIN = frozenset({"Latn"})
-_LANG_SCRIPTS = {  # the scripts of the languages letters are written in (Pango's table has them all)
-    "ja": frozenset({"Hani", "Hira", "Kana"}), "zh": frozenset({"Hani", "Bopo"}), "ko": frozenset({"Hang", "Hani"}),
+# The scripts of the languages letters are written in (Pango's table has them all). Korean is Hangul only there:
+# a Han run of a Korean page (若葉町役場 in a Korean sentence) is shaped without the page's language.
+_LANG_SCRIPTS = {
+    "ja": frozenset({"Hani", "Hira", "Kana"}), "zh": frozenset({"Hani", "Bopo"}), "ko": frozenset({"Hang"}),
     "hi": frozenset({"Deva"}), "ne": frozenset({"Deva"}), "mr": frozenset({"Deva"}), "th": frozenset({"Thai"}),
     "ru": frozenset({"Cyrl"}), "uk": frozenset({"Cyrl"}), "mn": frozenset({"Cyrl"}), "ar": frozenset({"Arab"}),
     **{lang: _LATIN for lang in ("en", "vi", "pt", "es", "fr", "de", "it", "id", "tl", "fil", "ms", "tr", "uz")},
