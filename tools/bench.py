@@ -115,6 +115,7 @@ def bench(work: Path, rows: int, due: int, large: int = 0, pieces: int = 1_000_0
         write_due_register(work / "due-large.csv", large)
         shutil.rmtree(work / "run-large", ignore_errors=True)
         figures["rendering_large"] = measure("_rendering", str(work / "due-large.csv"), str(work / "run-large"))
+        figures["ratio_large"] = figures["rendering_large"]["packets_per_s"] / figures["baseline"]["packets_per_s"]  # type: ignore[index]
     if flat and flat == large:
         figures["flat"] = flatness(figures["rendering"], figures["rendering_large"])  # type: ignore[arg-type]
     elif flat:
@@ -182,7 +183,8 @@ def command(
                       f"{f['small_peak_mib']:.0f} vs {f['large_peak_mib']:.0f}",
                       f"from the first lot {f['small_lots_peak_mib']:.0f} vs {f['large_lots_peak_mib']:.0f} MiB")  # type: ignore[index]  # fmt: skip
     out_console.print(table)
-    out_console.print(f"rendering / baseline: {figures['ratio']:.2f}x   figures: {out}")
+    large_ratio = f", {figures['ratio_large']:.2f}x at {large:,}" if "ratio_large" in figures else ""
+    out_console.print(f"rendering / baseline: {figures['ratio']:.2f}x at {due:,}{large_ratio}   figures: {out}")
 
 
 if __name__ == "__main__":
