@@ -9,14 +9,14 @@ WeasyPrint gave its box: anything else is left to WeasyPrint (the piece is laid 
 from __future__ import annotations
 
 import re
-import subprocess
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 
 from weasyprint.formatting_structure.boxes import BlockContainerBox, InlineReplacedBox, LineBox, TextBox
 
+from . import fonts
+from ..errors import FontError
 from .glyphs import PT_PER_PX, Face, Shaped
 from .layers import Box
 
@@ -173,18 +173,11 @@ def installed(families: tuple[str, ...], bold: bool) -> tuple[Face, ...]:
 
 
 def _match(family: str, bold: bool) -> Face | None:
-    pattern = family + (":bold" if bold else "")
     try:
-        result = subprocess.run(["fc-match", "--format=%{file}|%{index}|%{family}|%{weight}", pattern],
-                                capture_output=True, text=True, check=True, timeout=30)  # fmt: skip
-    except (OSError, subprocess.SubprocessError):
+        path, index = fonts.face_file(family, bold)
+    except FontError:  # not installed (fontconfig offers another), or no real bold face
         return None
-    path, index, names, weight = result.stdout.rsplit("|", 3)
-    if family.lower() not in (name.strip().lower() for name in names.split(",")):
-        return None  # not installed: fontconfig offers another
-    if bold and float(weight) < 180:  # fontconfig's bold is 200: Pango would embolden a regular face
-        return None
-    return Face.load(Path(path), int(index))
+    return Face.load(path, index)
 
 
 def ops(drawn: Sequence[Drawn], box: Box, page_height: float, show: Callable[..., bytes]) -> bytes:

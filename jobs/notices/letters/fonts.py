@@ -36,21 +36,30 @@ def _family_names(font: TTFont) -> set[str]:
 @functools.cache
 def font_file(family: str) -> Path:
     """The file of the installed font FAMILY; FontError if fontconfig substitutes another."""
+    return face_file(family)[0]
+
+
+@functools.cache
+def face_file(family: str, bold: bool = False) -> tuple[Path, int]:
+    """The file and index (in a collection) of the installed font FAMILY, its bold face if BOLD; FontError if
+    fontconfig substitutes another family, or a regular face for a bold one (Pango would embolden it)."""
     try:
         result = subprocess.run(
-            ["fc-match", "--format=%{file}:%{family}", family],
+            ["fc-match", "--format=%{file}|%{index}|%{weight}|%{family}", family + (":bold" if bold else "")],
             capture_output=True, text=True, check=False, timeout=30,
         )
     except (OSError, subprocess.SubprocessError):
         raise FontError(f"fontconfig (fc-match) is not available to find font {family!r}") from None
-    file, sep, families = result.stdout.rpartition(":")
-    if result.returncode != 0 or not sep or not file:
+    file, index, weight, families = (result.stdout.split("|", 3) + ["", "", ""])[:4]
+    if result.returncode != 0 or not file or not index.isdigit():
         raise _not_installed(family)
     wanted = family.strip().casefold()
     names = {name.replace("\\", "").strip().casefold() for name in families.split(",")}
     if wanted not in names:
         raise _not_installed(family)
-    return Path(file)
+    if bold and float(weight.strip("[]").split()[0] or 0) < 180:  # fontconfig's bold is 200
+        raise FontError(f"font {family!r} has no bold face")
+    return Path(file), int(index)
 
 
 def _cmap_of(font: TTFont) -> Coverage:
