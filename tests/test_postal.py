@@ -112,7 +112,7 @@ def test_only_the_wrong_code_is_held_through_selection(tmp_path: Path) -> None:
     config = load_config(ROOT / "config" / "municipality.toml")  # local_postal_codes = ["999"]
     with Ledger.open(tmp_path / "ledger.sqlite3") as ledger:
         chosen = select(read_register(register), date(2026, 11, 26), config, ledger)
-    assert sorted(d.resident.resident_id for d in chosen.mail) == ["1", "3", "4"]
+    assert sorted(d.resident.resident_id for d in chosen.mailed()) == ["1", "3", "4"]
     assert [(v.resident_id, v.reason) for v in chosen.reviews] == [("2", "address")]
     assert "expected 100-0013" in chosen.reviews[0].detail
 

@@ -47,6 +47,12 @@ class NoHistory:
     def decisions(self, resident_id: str) -> list[Decision]:
         return []
 
+    def notified_each(self, keys: list[tuple[str, str, str]]) -> list[bool]:
+        return [self.notified(rid, kind, date.fromisoformat(day)) for rid, kind, day in keys]
+
+    def returned_each(self, resident_ids: list[str]) -> list[bool]:
+        return [bool(self.returned_addresses(rid)) for rid in resident_ids]
+
 
 def _register(case: dict[str, str], path: Path) -> Path:
     with path.open("w", encoding="utf-8", newline="") as out:
@@ -68,7 +74,7 @@ def test_register_case(case: dict[str, str], tmp_path: Path) -> None:
         assert (outcome, reason, kind, expires_on) == (case["outcome"], case["reason"], case["kind"], case["expires_on"]), how
         # A note for each recorded expiry that is none of those computed; one among those possible is none.
         assert " ".join(q.column for q in selected.quality) == case["quality"], how
-        dues: list[Due] = [*selected.mail, *selected.held]
+        dues: list[Due] = [*selected.mailed(), *selected.held]
         if case["grace_end"]:
             assert [d.grace_end.isoformat() for d in dues] == [case["grace_end"]], how
 

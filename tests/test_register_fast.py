@@ -138,6 +138,12 @@ class StubLedger:
     def decisions(self, resident_id: str) -> list[Decision]:
         return []
 
+    def notified_each(self, keys: list[tuple[str, str, str]]) -> list[bool]:
+        return [self.notified(rid, kind, date.fromisoformat(day)) for rid, kind, day in keys]
+
+    def returned_each(self, resident_ids: list[str]) -> list[bool]:
+        return [bool(self.returned_addresses(rid)) for rid in resident_ids]
+
 
 def read_both(path: Path, encoding: str | None = None, **options: Any) -> tuple[Any, Any]:
     """Both reads of a file: each a RegisterRead, or the message of the RegisterError it raised."""
@@ -159,7 +165,7 @@ def assert_same_read(fast: RegisterRead, reference: RegisterRead) -> None:
 
 
 def selection_contents(sel: Selection) -> tuple[Any, ...]:
-    return (sel.mail, sel.held, sel.reviews, sel.not_mailed, sel.rejects, sel.already_notified, sel.quality, sel.outcomes)
+    return (sel.mailed(), sel.held, sel.reviews, sel.not_mailed, sel.rejects, sel.already_notified, sel.quality, sel.outcomes)
 
 
 CONFIGS = [CONFIG, replace(CONFIG, leap_day="mar1"), replace(CONFIG, reminder_enabled=False),
@@ -174,10 +180,10 @@ def assert_same_selection(fast: RegisterRead, reference: RegisterRead, as_of: da
     assert selection_contents(got) == selection_contents(expected)
     assert selection_contents(select(reference, as_of, config, ledger)) == selection_contents(expected)
     assert lapsed(fast, as_of, config, ledger) == scalar.lapsed(reference, as_of, config, ledger)
-    for what, found in (("mail", got.mail), ("held", got.held), ("already notified", got.already_notified),
+    for what, found in (("mail", got.mailed()), ("held", got.held), ("already notified", got.already_notified),
                         ("lapsed", lapsed(fast, as_of, config, ledger)), ("quality", got.quality),
-                        ("grace reminder", [d for d in got.mail + got.held if d.kind.value == "grace_reminder"]),
-                        ("residence extension", [d for d in got.mail + got.held if d.kind.value == "residence_extension"])):
+                        ("grace reminder", [d for d in got.mailed() + got.held if d.kind.value == "grace_reminder"]),
+                        ("residence extension", [d for d in got.mailed() + got.held if d.kind.value == "residence_extension"])):
         if found:
             event(what)
 
@@ -371,7 +377,7 @@ def test_the_my_number_is_never_read_in_bulk(tmp_path: Path) -> None:
         shown = column.to_pylist() if isinstance(column, pa.ChunkedArray) else list(getattr(column, "values", column))
         assert MY_NUMBER not in " ".join(map(str, shown))
     sel = select(fast, AS_OF, CONFIG, StubLedger())  # type: ignore[arg-type]
-    assert sel.mail and MY_NUMBER not in repr((sel.outcomes, sel.mail, sel.rejects, fast.rejects))
+    assert sel.mailed() and MY_NUMBER not in repr((sel.outcomes, sel.mailed(), sel.rejects, fast.rejects))
 
 
 # Issue 17: what a reject may carry, the shape of an ID, what the file may be, and how long a row.

@@ -109,7 +109,7 @@ def _selection(register: str) -> dict[str, float]:
     read = read_register(Path(register))
     with Ledger.read(Path("/nonexistent/ledger.sqlite3"), empty_if_missing=True) as ledger:
         sel = select(read, AS_OF, config, ledger)
-    return {"seconds": time.perf_counter() - start, "rows": read.rows_read, "due": len(sel.mail) + len(sel.held),
+    return {"seconds": time.perf_counter() - start, "rows": read.rows_read, "due": sum(sel.mailed_count().values()) + len(sel.held),
             "peak_mib": _peak_mib()}  # fmt: skip
 
 
@@ -167,7 +167,7 @@ def _baseline(register: str, limit: str = "0") -> dict[str, float]:
 
     config = load_config(ROOT / "config" / "municipality.toml")
     with Ledger.read(Path("/nonexistent/ledger.sqlite3"), empty_if_missing=True) as ledger:
-        mail = list(select(read_register(Path(register)), AS_OF, config, ledger).mail)
+        mail = list(select(read_register(Path(register)), AS_OF, config, ledger).mailed())
     if int(limit) and len(mail) > int(limit):
         mail = mail[:: len(mail) // int(limit)][: int(limit)]
     renderer = Renderer(config, ROOT / "templates")

@@ -107,14 +107,13 @@ def run(register: Path, as_of: date, config: Config, out_dir: Path, ledger_path:
         try:
             folder = RunFolder(final)
             # Lot by lot from here: the pieces of a lot are made when the executor takes it, and written when back.
-            jobs = lots.LotJobs(sorted(sel.mail, key=lots.postal_order), run_id, config, ledger, templates_dir.resolve(),
-                                as_of, randbelow)  # fmt: skip
+            jobs = lots.LotJobs(sel.in_postal_order(), run_id, config, ledger, templates_dir.resolve(), as_of, randbelow)
             written = lots.write_lots(folder, ledger, jobs, render_lots, progress)
             lapsed_rows = lapsed(read, as_of, config, ledger)
             _write_reports(folder, read, sel, lapsed_rows)
-            # sel.mail holds the pieces' notices, in another order: counts and arrivals do not depend on it.
-            estimate = post_estimate(as_of, _time_in_tokyo() if sealed_at is None else sealed_at, config.post, sel.mail)
-            summary = summarise(read, sel, as_of, run_id, sel.mail, written.pages, len(jobs), len(lapsed_rows), estimate)
+            estimate = post_estimate(as_of, _time_in_tokyo() if sealed_at is None else sealed_at, config.post,
+                                     sel.mailed_count())  # fmt: skip
+            summary = summarise(read, sel, as_of, run_id, written.pages, len(jobs), len(lapsed_rows), estimate)
             folder.write_json("summary.json", summary.as_json())
             folder.write_csv("posting.csv", posting.POSTING_COLUMNS, posting.posting_rows(written.posting.summary()))
             window = (config.window_left_mm, config.window_top_mm, config.window_width_mm, config.window_height_mm)

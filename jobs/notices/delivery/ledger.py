@@ -7,7 +7,7 @@ import json
 import os
 import sqlite3
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -209,6 +209,20 @@ class Ledger(Records, Receipts):
             (resident_id, kind, expires_on.isoformat()),
         ).fetchone()
         return row is not None
+
+    def notified_each(self, keys: Sequence[tuple[str, str, str]]) -> list[bool]:
+        """notified() of each (resident ID, kind, expiry as ISO text), asked in one query (a night's due residents)."""
+        found = {n for (n,) in self.db.execute(
+            "SELECT a.key FROM json_each(?) a WHERE EXISTS (SELECT 1 FROM notices JOIN runs USING (run_id)"
+            " WHERE resident_id = json_extract(a.value, '$[0]') AND kind = json_extract(a.value, '$[1]')"
+            " AND expires_on = json_extract(a.value, '$[2]') AND returned_at IS NULL AND recall_id IS NULL"
+            " AND state IN ('complete', 'sealing'))", (json.dumps(keys, ensure_ascii=False),))}  # fmt: skip
+        return [n in found for n in range(len(keys))]
+
+    def returned_each(self, resident_ids: Sequence[str]) -> list[bool]:
+        """For each resident, whether any of their notices came back undelivered (returned_addresses says where)."""
+        returned = {r for (r,) in self.db.execute("SELECT DISTINCT resident_id FROM notices WHERE returned_at IS NOT NULL")}
+        return [r in returned for r in resident_ids] if returned else [False] * len(resident_ids)
 
     def history(self, resident_id: str, expires_on: date) -> dict[str, str]:
         """The kinds of notice handed off to a resident for an expiry, with the run date of each."""

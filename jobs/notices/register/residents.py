@@ -53,6 +53,18 @@ def take_list(column: pa.ChunkedArray, rows: np.ndarray) -> list[Any]:
     return found
 
 
+def take_array(column: pa.ChunkedArray, rows: np.ndarray) -> pa.Array:
+    """Some rows of a column of many chunks as one array, taken chunk by chunk (pyarrow's take joins the chunks
+    first: the whole column copied for a few rows of it)."""
+    if not len(rows) or column.num_chunks < 2:
+        return (column.chunk(0) if column.num_chunks else pa.array([], column.type)).take(pa.array(rows))
+    bounds = np.cumsum([0] + [len(chunk) for chunk in column.chunks])
+    which = np.searchsorted(bounds, rows, side="right") - 1
+    runs = np.flatnonzero(np.diff(which, prepend=-1))
+    return pa.concat_arrays([column.chunk(int(which[start])).take(pa.array(rows[start:end] - bounds[which[start]]))
+                             for start, end in zip(runs, [*runs[1:], len(rows)], strict=True)])  # fmt: skip
+
+
 @dataclass(frozen=True)
 class Coded:
     """A column of few distinct values: each row's code, and the value of each code."""
@@ -158,7 +170,7 @@ class ResidentTable:
         """A text column for some usable residents (positions among them), as one Arrow array."""
         values = self.columns[column]
         assert isinstance(values, pa.ChunkedArray)
-        return values.take(pa.array(self.rows[positions])).combine_chunks()
+        return take_array(values, self.rows[positions])
 
     def holders(self) -> Holders:
         """The columns the expiry rules read, for every row read in bulk (usable or not: index them by `rows`)."""

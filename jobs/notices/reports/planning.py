@@ -39,8 +39,8 @@ def plan(register: Path, as_of: date, config: Config, ledger_path: Path, out_dir
     with Ledger.read(ledger_path, empty_if_missing=True) as ledger:
         read = read_register(register, encoding, resident_id_pattern=config.resident_id_pattern, gaiji=config.gaiji)
         sel = select(read, as_of, config, ledger)
-    estimate = post_estimate(as_of, time.min, config.post, sel.mail)
-    summary = summarise(read, sel, as_of, None, sel.mail, 0, 0, None, estimate)
+    estimate = post_estimate(as_of, time.min, config.post, sel.mailed_count())
+    summary = summarise(read, sel, as_of, None, 0, 0, None, estimate)
     rows = _Rows.of(read, sel)
     del read, sel  # the register's columns and the rules' arrays: not kept while the file is made
     paths = [out_dir / f"plan-{as_of.isoformat()}.csv", out_dir / f"plan-{as_of.isoformat()}.json"]
@@ -74,17 +74,22 @@ class _Rows:
         others = [*sel.settled, *((j.line, j.resident_id, "rejected", "", "", j.reason) for j in rejects)]
         no_ids, no_codes = pa.array([], pa.string()), np.empty(0, np.int64)
         lines, ids, reasons = sel.decided.columns() if sel.decided else (no_codes, no_ids, no_codes)
-        lines = np.concatenate([lines, np.array([row[0] for row in others], np.int64)])
-        order = np.argsort(lines, kind="stable")
-        if np.any(lines[order][1:] == lines[order][:-1]):  # sorted as rows, a tie is settled by the other cells
-            return cls(no_codes, no_ids, no_codes, no_ids, sorted([*sel.outcomes, *others[len(sel.settled) :]]))
         # The cells after the resident ID take few values: each one's text is made once.
         suffixes: dict[tuple[object, ...], int] = {("not_mailed", "", "", reason): n
                                                    for n, reason in enumerate(NOT_MAILED_REASONS)}  # fmt: skip
-        codes = np.concatenate([np.asarray(reasons, np.int64),
-                                np.array([suffixes.setdefault(row[2:], len(suffixes)) for row in others], np.int64)])
+        columns = [(lines, ids, np.asarray(reasons, np.int64))]
+        for at_lines, at_ids, which, distinct in sel.at_once.outcomes() if sel.at_once else ():
+            codes = np.array([suffixes.setdefault(suffix, len(suffixes)) for suffix in distinct], np.int64)
+            columns.append((at_lines, at_ids, codes[which]))
+        columns.append((np.array([row[0] for row in others], np.int64), pa.array([row[1] for row in others], pa.string()),
+                        np.array([suffixes.setdefault(row[2:], len(suffixes)) for row in others], np.int64)))  # fmt: skip
+        lines = np.concatenate([part[0] for part in columns])
+        order = np.argsort(lines, kind="stable")
+        if np.any(lines[order][1:] == lines[order][:-1]):  # sorted as rows, a tie is settled by the other cells
+            return cls(no_codes, no_ids, no_codes, no_ids, sorted([*sel.outcomes, *others[len(sel.settled) :]]))
         texts = pa.array([",".join(map(_cell, suffix)) + "\r\n" for suffix in suffixes], pa.string())
-        every_id = pa.concat_arrays([ids, pa.array([row[1] for row in others], pa.string())])
+        every_id = pa.concat_arrays([part[1] for part in columns])
+        codes = np.concatenate([part[2] for part in columns])
         return cls(lines[order], every_id.take(pa.array(order)), codes[order], texts)
 
     def csv(self) -> bytes:

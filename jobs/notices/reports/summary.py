@@ -12,7 +12,7 @@ from ..delivery import post
 from ..delivery.post import Arrival, PostSettings
 from ..errors import NoticesError
 from .. import kinds
-from ..models import Due
+from ..models import Kind
 from ..register.read import RegisterRead
 from ..rules.selection import NOT_MAILED_REASONS, Selection
 
@@ -115,20 +115,23 @@ class PostEstimate:
                 "arrives_on": a.arrives_on.isoformat(), "late": self.late, "late_by_kind": self.late_by_kind}  # fmt: skip
 
 
-def post_estimate(as_of: date, sealed_at: time, settings: PostSettings, mailed: list[Due]) -> PostEstimate:
+def post_estimate(as_of: date, sealed_at: time, settings: PostSettings, pieces: Counter[tuple[Kind, date]]
+                  ) -> PostEstimate:  # fmt: skip
     """When the letters of a run sealed at SEALED_AT on AS_OF arrive, with the pieces that arrive late counted (only
-    notices sent before expiry promise a date)."""
+    notices sent before expiry promise a date); PIECES counts the pieces of each kind and expiry."""
     arrival = post.arrival(as_of, sealed_at, settings)
-    pieces = Counter((d.kind, d.expires_on) for d in mailed)  # few expiries, many pieces: each expiry asked once
     late = {k.value: sum(n for (kind, expires_on), n in pieces.items() if kind is k and arrival.is_late(expires_on))
             for k in kinds.every() if k.spec.before_expiry}  # fmt: skip
     return PostEstimate(settings, arrival, late)
 
 
-def summarise(read: RegisterRead, sel: Selection, as_of: date, run_id: int | None, mailed: list[Due], pages: int,
-              lots: int, lapsed: int | None, post: PostEstimate | None = None) -> RunSummary:  # fmt: skip
+def summarise(read: RegisterRead, sel: Selection, as_of: date, run_id: int | None, pages: int, lots: int,
+              lapsed: int | None, post: PostEstimate | None = None) -> RunSummary:  # fmt: skip
     """The run's counts; NoticesError (internal) if the outcomes do not add up to the rows read."""
     rejected = Counter(r.reason for r in (*read.rejects, *sel.rejects))
+    mailed = Counter[Kind]()
+    for (kind, _), n in sel.mailed_count().items():
+        mailed[kind] += n
     summary = RunSummary(
         run_id=run_id, as_of=as_of, window=dates.window(as_of), register_file=Path(read.path).name,
         encoding=read.encoding, sha256=read.sha256, rows_read=read.rows_read,
@@ -138,7 +141,7 @@ def summarise(read: RegisterRead, sel: Selection, as_of: date, run_id: int | Non
         review_by_reason=dict(sorted(Counter(r.reason for r in sel.reviews).items())),
         withheld_by_reason=dict(sorted(Counter(w.holds[0].reason for w in sel.withheld).items())),
         mailed_on_decision=len(sel.by_decision),
-        mailed_by_kind={k.value: sum(d.kind is k for d in mailed) for k in kinds.every()}, lots=lots, pages=pages,
+        mailed_by_kind={k.value: mailed[k] for k in kinds.every()}, lots=lots, pages=pages,
         quality_notes=len(sel.quality), lapsed=lapsed, post=post,
     )  # fmt: skip
     total = (summary.rejected + summary.not_mailed + summary.already_notified + summary.held_for_review

@@ -1,7 +1,8 @@
 """Who gets what on a run date: every usable resident sorted into exactly one outcome (domain.md 2.5, 2.6).
 
-The rules run over the register's columns (sorting, engine); the residents due, or with a
-data-quality note, are then settled one by one against the ledger and the review holds.
+The rules run over the register's columns (sorting, engine); so do the ledger and the review holds for
+the residents due whom no hold can concern (screening: settled at once, kept as positions, mailing). The
+others due, or with a data-quality note, are settled one by one, as the reference does every resident.
 """
 
 from __future__ import annotations
@@ -13,16 +14,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from . import decisions, postal, review, sorting
+import numpy as np
+
+from . import decisions, postal, review, screening, sorting
 from .. import kinds
 from ..letters import fit, fonts, i18n
 from ..register.bulk_memory import bulk_memory
 from ..config import Config
 from ..delivery.ledger import Ledger, address_hash
-from ..models import Decision, Due, QualityNote, Reject, Resident, Review
+from ..models import Decision, Due, Kind, QualityNote, Reject, Resident, Review
 from ..privacy import mask
 from ..register.read import RegisterRead
 from ..register.residents import Coded
+from .mailing import AtOnce, MailOrder
 
 NOT_MAILED_REASONS = sorting.NOT_MAILED_REASONS
 Outcome = tuple[int, str, str, str, str, str]  # (line, resident_id, outcome, kind, expires_on, reason)
@@ -41,7 +45,7 @@ class Withheld:
 class Selection:
     """Every usable resident sorted into one outcome."""
 
-    mail: list[Due] = field(default_factory=list)
+    mail_settled: list[Due] = field(default_factory=list)  # those mailed that were settled one by one (see mailed())
     held: list[Due] = field(default_factory=list)
     reviews: list[Review] = field(default_factory=list)
     withheld: list[Withheld] = field(default_factory=list)
@@ -52,11 +56,27 @@ class Selection:
     quality: list[QualityNote] = field(default_factory=list)
     settled: list[Outcome] = field(default_factory=list)  # the outcomes of the residents settled one by one
     decided: sorting.NotMailed | None = None  # the residents not mailed whatever the ledger says
+    at_once: AtOnce | None = None  # the due residents settled over the columns: mailed, or notified already
 
     @property
     def outcomes(self) -> list[Outcome]:
         """The outcome of every resident, in line order, for `notices plan` (built only when asked for)."""
-        return sorted([*self.settled, *(self.decided.outcomes() if self.decided else [])])
+        return sorted([*self.settled, *(self.decided.outcomes() if self.decided else []),
+                       *(self.at_once.rows() if self.at_once else [])])  # fmt: skip
+
+    def mailed(self) -> list[Due]:
+        """Every notice mailed, in line order, built at once: for a small register (tests, explain)."""
+        found = self.mail_settled + (self.at_once.plan.dues(self.at_once.mailed) if self.at_once else [])
+        return sorted(found, key=lambda due: due.resident.line)
+
+    def mailed_count(self) -> Counter[tuple[Kind, date]]:
+        """How many notices are mailed, for each kind and expiry."""
+        found = Counter((due.kind, due.expires_on) for due in self.mail_settled)
+        return found + self.at_once.counts() if self.at_once else found
+
+    def in_postal_order(self) -> MailOrder:
+        """Every notice mailed, in the order the pieces are mailed, each built when its lot is made."""
+        return MailOrder(self.at_once, self.mail_settled)
 
 
 def _read_fonts(stacks: list[tuple[str, ...]]) -> None:
@@ -85,16 +105,22 @@ class Glyphs:
     def __call__(self, text: str, language: str | None) -> list[str]:
         if self.drawable.issuperset(text):
             return []
-        self.preload.join()
-        # A character drawable alone is drawable anywhere (a variation selector never is alone): every
-        # language's list ends with the gothic and the fallback.
-        self.drawable.update(c for c in set(text) - self.drawable if not fonts.missing_in_stacks(c, self.japanese))
+        self.learn(set(text))
         if language is None:
             return fonts.missing_in_stacks(text, self.japanese)
         return fonts.missing_in_stacks(text, [*self.japanese, self._own(language)])
 
     def _own(self, language: str) -> tuple[str, ...]:
         return i18n.families(language, self.config.gothic_font, self.config.fallback_font)
+
+    def learn(self, chars: set[str]) -> set[str]:
+        """Of some characters, those not drawable alone on the Japanese pages (the others are learnt as drawable)."""
+        if not chars <= self.drawable:
+            self.preload.join()
+            # A character drawable alone is drawable anywhere (a variation selector never is alone): every
+            # language's list ends with the gothic and the fallback.
+            self.drawable.update(c for c in chars - self.drawable if not fonts.missing_in_stacks(c, self.japanese))
+        return chars - self.drawable
 
     def all_drawn(self, *texts: str) -> bool:
         """True when every character of the texts is known to be drawable: no check would find one missing."""
@@ -135,7 +161,12 @@ def select(read: RegisterRead, as_of: date, config: Config, ledger: Ledger) -> S
         plan = sorting.plan(read.table, as_of, config)
     out = Selection(quality=list(read.quality), decided=plan.not_mailed)
     out.not_mailed.update(plan.not_mailed.counts())
-    for r, due, notes in plan.settled():
+    at = plan.table.rows[plan.settle]
+    quiet = np.flatnonzero((plan.notices.kind[at] >= 0) & ~plan.notes[0][at] & ~plan.notes[1][at])  # due, no note
+    screened = screening.screen(plan, plan.settle[quiet], run)
+    out.at_once = AtOnce(plan, plan.settle[quiet[screened.clear]], plan.settle[quiet[screened.notified]])
+    out.already_notified += len(out.at_once.notified)
+    for r, due, notes in plan.settled(np.delete(plan.settle, quiet[screened.clear | screened.notified])):
         try:
             settle(r, due, notes, run, out)
         except (ValueError, OverflowError) as exc:  # dates the letters cannot compute with: this row only
@@ -161,13 +192,13 @@ def settle(r: Resident, due: Due | None, notes: list[QualityNote], run: Context,
         here = address_hash(r.postal_code, r.address, r.address_extra)
         verdict = decisions.verdict(found, run.ledger.decisions(r.resident_id), here, run.as_of)
     if verdict is None:
-        out.mail.append(due)
+        out.mail_settled.append(due)
         outcome, why = "mail", ""
     elif verdict.outcome == "withhold":
         out.withheld.append(Withheld(due, tuple(found), verdict.decisions))
         outcome, why = "withheld", " ".join(f.reason for f in found)
     elif verdict.outcome == "mail" and not _unprintable(mailed := verdict.apply(due), run):
-        out.mail.append(mailed)
+        out.mail_settled.append(mailed)
         out.by_decision.append((mailed, verdict.decisions))
         outcome, why = "mail", " ".join(f"{d.reason}={d.decision}" for d in verdict.decisions)
     else:

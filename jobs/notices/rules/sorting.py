@@ -81,30 +81,41 @@ class Plan:
     notices: engine.Notices
     notes: tuple[np.ndarray, np.ndarray]  # where the recorded card, and certificate, expiry differ from computed
 
-    def settled(self) -> Iterator[tuple[Resident, Due | None, list[QualityNote]]]:
-        """The residents to settle one by one, in line order, each with the notice due (as dates.due_notice and
-        dates.due_reminder give it) and the data-quality notes (as tests/reference.py gives them)."""
-        at, e, notices = self.table.rows[self.settle], self.expiries, self.notices  # the columns' rows
+    def settled(self, positions: np.ndarray | None = None) -> Iterator[tuple[Resident, Due | None, list[QualityNote]]]:
+        """The residents to settle one by one (or those at POSITIONS among them), in line order, each with the
+        notice due (as dates.due_notice and dates.due_reminder give it) and the data-quality notes (as
+        tests/reference.py gives them)."""
+        positions = self.settle if positions is None else positions
+        at, e = self.table.rows[positions], self.expiries
+        notes = [(column, note[at].tolist(), _days(recorded[at]), _possible(computed, at))
+                 for column, note, recorded, computed in (("card_expires_on", self.notes[0], e.card, e.card_computed),
+                                                          ("cert_expires_on", self.notes[1], e.cert, e.cert_computed))]  # fmt: skip
+        residents = self.table.residents(positions)
+        due = self.notices.kind[at] >= 0
+        dues = iter(self._dues(positions[due], [r for r, d in zip(residents, due.tolist(), strict=True) if d]))
+        with_notes = (self.notes[0][at] | self.notes[1][at]).tolist()
+        for i, (r, is_due) in enumerate(zip(residents, due.tolist(), strict=True)):
+            yield r, next(dues) if is_due else None, [] if not with_notes[i] else [
+                QualityNote(r.line, r.resident_id, column, f"recorded {recorded[i]} differs from computed "
+                            f"{possible(i)}; recorded used") for column, noted, recorded, possible in notes if noted[i]]  # fmt: skip
+
+    def dues(self, positions: np.ndarray) -> list[Due]:
+        """The notices due to the residents at POSITIONS (each due one), in that order."""
+        return self._dues(positions, self.table.residents(positions))
+
+    def _dues(self, positions: np.ndarray, residents: list[Resident]) -> list[Due]:
+        at, e, notices = self.table.rows[positions], self.expiries, self.notices
         kinds, lapsing, capped = notices.kind[at].tolist(), notices.lapsing[at].tolist(), e.stay_capped[at].tolist()
         due_on = notices.expires_on[at]
         expires_on, renewal_from, grace_end, card, cert = (_days(a) for a in (
             due_on, arrays.renewal_from(due_on), arrays.insurance_grace_end(due_on, e.cert[at]), e.card[at], e.cert[at]))  # fmt: skip
         computed = {"card": _possible(e.card_computed, at), "cert": _possible(e.cert_computed, at)}
         undecided = notices.undecided[at].tolist()
-        notes = [(column, note[at].tolist(), _days(recorded[at]), computed[subject])
-                 for column, subject, note, recorded in (("card_expires_on", "card", self.notes[0], e.card),
-                                                         ("cert_expires_on", "cert", self.notes[1], e.cert))]  # fmt: skip
-        residents = self.table.residents(self.settle)
-        dues = iter(built(Due, DUE_FIELDS, (
+        return built(Due, DUE_FIELDS, (
             (r, notices.kinds[kinds[i]], expires_on[i], renewal_from[i], grace_end[i], card[i], cert[i],
              engine.LAPSING[lapsing[i]], capped[i], _undecided(notices.kinds[kinds[i]], engine.LAPSING[lapsing[i]],
                                                                computed, i) if undecided[i] else "")
-            for i, r in enumerate(residents) if kinds[i] >= 0)))  # fmt: skip
-        with_notes = (self.notes[0][at] | self.notes[1][at]).tolist()
-        for i, r in enumerate(residents):
-            yield r, next(dues) if kinds[i] >= 0 else None, [] if not with_notes[i] else [
-                QualityNote(r.line, r.resident_id, column, f"recorded {recorded[i]} differs from computed "
-                            f"{possible(i)}; recorded used") for column, noted, recorded, possible in notes if noted[i]]  # fmt: skip
+            for i, r in enumerate(residents)))  # fmt: skip
 
 
 def _possible(p: Possibles, at: np.ndarray) -> Callable[[int], Possible]:
