@@ -348,6 +348,18 @@ def _decodes(line: bytes) -> bool:
     return True
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(utf8_pieces, max_size=40).map(b"".join), st.integers(1, 7))
+def test_line_breaks_and_the_lower_bound_are_the_same_in_any_chunks(data: bytes, chunk: int) -> None:
+    """Counted in chunks (a CRLF or a line may straddle two), the same as counted over the whole at once."""
+    assert encodings._line_breaks(data, chunk) == data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")
+    # Lines told apart by LFs only: an ASCII byte and a continuation byte after it, on the line of the latter.
+    wrong = len({data.count(b"\n", 0, i + 1) for i in range(len(data) - 1)
+                 if data[i] < 0x80 and data[i + 1] & 0xC0 == 0x80})  # fmt: skip
+    for most in range(wrong + 1):
+        assert encodings._surely_not_utf8(data, most, chunk) is (wrong > most)
+
+
 def test_detection_counts_a_line_starting_with_a_stray_byte_once() -> None:
     """Half the non-ASCII lines are UTF-8: UTF-8, however the stray bytes fall about the line breaks."""
     data = (b"a\n" + b"\x80a\x80\n" + "é\n".encode()) * 10
