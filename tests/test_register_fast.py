@@ -353,11 +353,23 @@ def _decodes(line: bytes) -> bool:
 def test_line_breaks_and_the_lower_bound_are_the_same_in_any_chunks(data: bytes, chunk: int) -> None:
     """Counted in chunks (a CRLF or a line may straddle two), the same as counted over the whole at once."""
     assert encodings._line_breaks(data, chunk) == data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")
+    assert [encodings.line_feeds(data, start, chunk) for start in range(len(data) + 1)] == [
+        data.count(b"\n", start) for start in range(len(data) + 1)]  # fmt: skip
     # Lines told apart by LFs only: an ASCII byte and a continuation byte after it, on the line of the latter.
     wrong = len({data.count(b"\n", 0, i + 1) for i in range(len(data) - 1)
                  if data[i] < 0x80 and data[i + 1] & 0xC0 == 0x80})  # fmt: skip
     for most in range(wrong + 1):
         assert encodings._surely_not_utf8(data, most, chunk) is (wrong > most)
+
+
+def test_half_width_kana_is_never_missed_at_a_glance() -> None:
+    """The glance at the bytes that spares the regular expression sees every half-width kana, at any place."""
+    from notices.register.frame import _may_hold_half_width_kana
+
+    for kana in map(chr, range(0xFF61, 0xFFA0)):
+        values = pa.chunked_array([pa.array(["ヤマダ", f"a{kana}", kana]).slice(1), pa.array([kana])])
+        assert _may_hold_half_width_kana(values) and _may_hold_half_width_kana(values.slice(2))
+    assert not _may_hold_half_width_kana(pa.chunked_array([pa.array(["ヤマダ タロウ", "", "ＡＢＣ", "山﨑"])]))
 
 
 def test_detection_counts_a_line_starting_with_a_stray_byte_once() -> None:

@@ -86,6 +86,15 @@ def detect(data: bytes) -> tuple[str, list[int] | None]:
     return "cp932", None
 
 
+def line_feeds(data: bytes, start: int = 0, chunk: int = 1 << 22) -> int:
+    """How many LFs data holds from `start` on (numpy counts them quicker than bytes.count, in memory reused)."""
+    view, found, equal = np.frombuffer(data, np.uint8)[start:], 0, np.empty(chunk, bool)
+    for at in range(0, len(view), chunk):
+        part = view[at : at + chunk]
+        found += int(np.count_nonzero(np.equal(part, 10, out=equal[: len(part)])))
+    return found
+
+
 def _line_breaks(data: bytes, chunk: int = 1 << 22) -> int:
     """How many line breaks (LF, CRLF or a lone CR) data holds (numpy counts them quicker than bytes.count)."""
     view, found = np.frombuffer(data, np.uint8), 0
