@@ -56,7 +56,7 @@ class Values:
 
     def dates(self, column: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(empty, the date or NaT, unreadable) of each cell of a date column."""
-        codes, found = self.of(column, read_date_of)
+        codes, found = self.of(column, _read_date)
         what, day = zip(*found, strict=True)
         what = np.array(what, np.int8)[codes]
         return what == _EMPTY, np.array(day, "datetime64[D]")[codes], what == _UNREADABLE
@@ -65,7 +65,8 @@ class Values:
 _EMPTY, _READ, _UNREADABLE = 0, 1, 2
 
 
-def read_date_of(cell: str) -> tuple[int, Any]:
+def _read_date(cell: str) -> tuple[int, Any]:
+    """(_EMPTY, NaT), (_READ, the date) or (_UNREADABLE, NaT) of a stripped cell of a date column."""
     if not cell:
         return _EMPTY, "NaT"
     try:

@@ -34,6 +34,9 @@ PER_VALUE = ("status", "card_state", "sex", "postal_code", "nationality", "resid
              "application_id", "language")  # fmt: skip
 RESIDENT, ACTIVE = Status.RESIDENT, CardState.ACTIVE
 BLOCK_BYTES = 1 << 24  # what each of the reader's threads parses at a time: fewer, larger chunks read faster
+# The same of a body the reader decodes (CP932): Python's codec makes each block UTF-8 before it is parsed, so
+# smaller blocks keep the parsing threads busy beside the decoding (on 1M rows 1.6-1.9 s with 16 MiB, 1.3-1.4 with 4).
+DECODED_BLOCK_BYTES = 1 << 22
 CODED = frozenset((*PER_VALUE, *cells.DATE_COLUMNS))  # the columns of few values: functions run once per value
 _CODES = pa.dictionary(pa.int32(), pa.string())
 
@@ -73,7 +76,8 @@ def read_plain(scan: Scan, columns: dict[str, int]) -> pa.Table | None:
     try:
         table = pcsv.read_csv(
             pa.BufferReader(scan.body),
-            read_options=pcsv.ReadOptions(autogenerate_column_names=True, encoding=scan.codec, block_size=BLOCK_BYTES),
+            read_options=pcsv.ReadOptions(autogenerate_column_names=True, encoding=scan.codec,
+                                            block_size=BLOCK_BYTES if scan.codec == "utf-8" else DECODED_BLOCK_BYTES),
             parse_options=pcsv.ParseOptions(ignore_empty_lines=False,
                                             invalid_row_handler=lambda row: invalid.append(row) or "skip"),
             # The body is UTF-8 already checked, or decoded by the reader: only lines in the encoding are plain.
@@ -133,7 +137,8 @@ def _texts(frame: pa.Table, column: str) -> _Text:
 
 
 def _may_hold_half_width_kana(values: pa.ChunkedArray) -> bool:
-    """False when the bytes show at a glance that no value holds half-width kana (in UTF-8: EF BD or EF BE, and more)."""
+    """False when no value holds half-width kana, as a glance at the bytes shows (each one's UTF-8 starts EF BD or
+    EF BE): far quicker than the regular expression over every value."""
     for chunk in values.chunks:
         data = chunk.buffers()[2]
         if data is not None:
