@@ -293,6 +293,29 @@ def test_a_plain_register_is_read_in_bulk(tmp_path: Path, encoding: str) -> None
     assert (fast.bulk_rows, len(fast.table), fast.encoding) == (50, 50, encoding)
 
 
+def test_a_cp932_register_of_many_blocks_reads_as_row_by_row(tmp_path: Path) -> None:
+    """pyarrow decodes a CP932 body block by block: characters split at a block's edge, and a line not CP932
+    among the blocks (rejected with its number, its neighbours read in bulk), read as the per-row code reads them."""
+    from notices.register import frame
+
+    names = ["山田 太郎", "ﾔﾏﾀﾞ ﾀﾛｳ", "高橋 崎子ｱ", "佐藤 花子ｲｳ"]
+    lines = [_line(good(str(10_000_000 + i), name=names[i % 4] + "丁" * (i % 3)), "\r\n") for i in range(5_000)]
+    data = (HEAD + "".join(lines)).encode("cp932")
+    middle = data.index(b"\r\n", len(data) // 2) + 2
+    path = tmp_path / "r.csv"
+    path.write_bytes(data[:middle] + b"\x82\xff" + data[middle:])  # no CP932: the row's first cell spoilt
+    with mock.patch.object(frame, "DECODED_BLOCK_BYTES", 1 << 14):  # 30-odd blocks
+        fast, reference = read_both(path)
+    assert_same_read(fast, reference)
+    assert fast.encoding == "cp932" and fast.bulk_rows == len(fast.table) == 4_999
+    assert [(r.line, r.reason) for r in fast.rejects] == [(data[:middle].count(b"\n") + 1, "malformed_row")]
+    with mock.patch.object(frame, "DECODED_BLOCK_BYTES", 1 << 14):
+        fast, reference = read_both(write(tmp_path, [HEAD, *lines], "cp932"))
+    assert_same_read(fast, reference)
+    assert fast.bulk_rows == 5_000 and [r.name for r in fast.residents] == [
+        names[i % 4] + "丁" * (i % 3) for i in range(5_000)]  # fmt: skip
+
+
 def test_encoding_errors_are_the_same(tmp_path: Path) -> None:
     path = write(tmp_path, [HEAD, _line(good("1"), "\n")])
     assert read_both(path, "klingon") == (f"{path}: unknown encoding 'klingon'",) * 2
@@ -352,6 +375,30 @@ def _decodes(line: bytes) -> bool:
     except UnicodeDecodeError:
         return False
     return True
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(utf8_pieces, max_size=40).map(b"".join), st.integers(1, 7))
+def test_line_breaks_and_the_lower_bound_are_the_same_in_any_chunks(data: bytes, chunk: int) -> None:
+    """Counted in chunks (a CRLF or a line may straddle two), the same as counted over the whole at once."""
+    assert encodings._line_breaks(data, chunk) == data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")
+    assert [encodings.line_feeds(data, start, chunk) for start in range(len(data) + 1)] == [
+        data.count(b"\n", start) for start in range(len(data) + 1)]  # fmt: skip
+    # Lines told apart by LFs only: an ASCII byte and a continuation byte after it, on the line of the latter.
+    wrong = len({data.count(b"\n", 0, i + 1) for i in range(len(data) - 1)
+                 if data[i] < 0x80 and data[i + 1] & 0xC0 == 0x80})  # fmt: skip
+    for most in range(wrong + 1):
+        assert encodings._surely_not_utf8(data, most, chunk) is (wrong > most)
+
+
+def test_half_width_kana_is_never_missed_at_a_glance() -> None:
+    """The glance at the bytes that spares the regular expression sees every half-width kana, at any place."""
+    from notices.register.frame import _may_hold_half_width_kana
+
+    for kana in map(chr, range(0xFF61, 0xFFA0)):
+        values = pa.chunked_array([pa.array(["ヤマダ", f"a{kana}", kana]).slice(1), pa.array([kana])])
+        assert _may_hold_half_width_kana(values) and _may_hold_half_width_kana(values.slice(2))
+    assert not _may_hold_half_width_kana(pa.chunked_array([pa.array(["ヤマダ タロウ", "", "ＡＢＣ", "山﨑"])]))
 
 
 def test_detection_counts_a_line_starting_with_a_stray_byte_once() -> None:

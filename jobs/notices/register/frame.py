@@ -9,7 +9,7 @@ per-row code would reject, or that it must look at for another reason, is handed
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -22,8 +22,9 @@ import pyarrow.csv as pcsv
 from . import cells
 from .csvfile import Record
 from ..models import CardState, Status
+from .distinct import Values, encode
 from .scan import Scan, plain_records
-from .residents import Coded, ResidentTable, take_list
+from .residents import ResidentTable, take_list
 
 # str.strip()'s whitespace: every c with c.isspace() (tests/test_register_fast.py checks it), for utf8_trim.
 WHITESPACE = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u2028\u2029\u202f\u205f\u3000"
@@ -33,6 +34,9 @@ PER_VALUE = ("status", "card_state", "sex", "postal_code", "nationality", "resid
              "application_id", "language")  # fmt: skip
 RESIDENT, ACTIVE = Status.RESIDENT, CardState.ACTIVE
 BLOCK_BYTES = 1 << 24  # what each of the reader's threads parses at a time: fewer, larger chunks read faster
+# The same of a body the reader decodes (CP932): Python's codec makes each block UTF-8 before it is parsed, so
+# smaller blocks keep the parsing threads busy beside the decoding (on 1M rows 1.6-1.9 s with 16 MiB, 1.3-1.4 with 4).
+DECODED_BLOCK_BYTES = 1 << 22
 CODED = frozenset((*PER_VALUE, *cells.DATE_COLUMNS))  # the columns of few values: functions run once per value
 _CODES = pa.dictionary(pa.int32(), pa.string())
 
@@ -72,7 +76,8 @@ def read_plain(scan: Scan, columns: dict[str, int]) -> pa.Table | None:
     try:
         table = pcsv.read_csv(
             pa.BufferReader(scan.body),
-            read_options=pcsv.ReadOptions(autogenerate_column_names=True, encoding=scan.codec, block_size=BLOCK_BYTES),
+            read_options=pcsv.ReadOptions(autogenerate_column_names=True, encoding=scan.codec,
+                                            block_size=BLOCK_BYTES if scan.codec == "utf-8" else DECODED_BLOCK_BYTES),
             parse_options=pcsv.ParseOptions(ignore_empty_lines=False,
                                             invalid_row_handler=lambda row: invalid.append(row) or "skip"),
             # The body is UTF-8 already checked, or decoded by the reader: only lines in the encoding are plain.
@@ -111,54 +116,6 @@ def _text_bytes(array: pa.ChunkedArray) -> int:
     return total
 
 
-def encode(column: pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
-    """The code of each row's value, and the distinct values: dictionary_encode chunk by chunk (no copy of the
-    column made whole), whose chunks share the one dictionary it builds."""
-    encoded = pc.dictionary_encode(column)  # as it is when read as codes, each chunk with a dictionary of its own
-    if not encoded.num_chunks:
-        return np.empty(0, np.int32), pa.array([], pa.string())
-    dictionaries = {tuple(b.address if b else 0 for b in chunk.dictionary.buffers()) for chunk in encoded.chunks}
-    if len(dictionaries) > 1:  # read as codes (dictionary_encode gives every chunk the one it builds)
-        encoded = encoded.unify_dictionaries()
-    return np.concatenate([chunk.indices.to_numpy() for chunk in encoded.chunks]), encoded.chunk(0).dictionary
-
-
-class _Values:
-    """The distinct values of some of the frame's columns, each found once (cells stripped), by a thread pool."""
-
-    def __init__(self, frame: pa.Table, columns: Sequence[str], pool: ThreadPoolExecutor) -> None:
-        self.frame = frame
-        self.found = {column: pool.submit(self._encode, column) for column in columns if column in frame.column_names}
-
-    def _encode(self, column: str) -> tuple[np.ndarray, list[str]]:
-        codes, dictionary = encode(self.frame.column(column))
-        return codes, [v.strip() for v in dictionary.to_pylist()]
-
-    def of(self, column: str, function: Callable[[str], Any]) -> tuple[np.ndarray, list[Any]]:
-        """(code of each row, function(cell) of each distinct cell): the function runs once per distinct value."""
-        if column not in self.found:
-            return np.zeros(self.frame.num_rows, np.intp), [function("")]
-        codes, values = self.found[column].result()
-        return codes, [function(value) for value in values]
-
-    def typed(self, column: str, function: Callable[[str], Any], dtype: Any) -> np.ndarray:
-        """function(cell) of every row, as a numpy array."""
-        codes, results = self.of(column, function)
-        return np.array(results, dtype=dtype).reshape(len(results))[codes]
-
-    def coded(self, column: str, function: Callable[[str], str]) -> Coded:
-        """function(cell) of every row, kept as codes and values."""
-        codes, results = self.of(column, function)
-        return Coded(codes, np.array(results, dtype=object).reshape(len(results)))
-
-    def dates(self, column: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(empty, the date or NaT, unreadable) of each cell of a date column."""
-        codes, found = self.of(column, _read_date)
-        what, day = zip(*found, strict=True)
-        what = np.array(what, np.int8)[codes]
-        return what == _EMPTY, np.array(day, "datetime64[D]")[codes], what == _UNREADABLE
-
-
 @dataclass(frozen=True)
 class _Text:
     """A text column trimmed, and which of its rows are empty, and which need a closer look."""
@@ -174,9 +131,27 @@ def _texts(frame: pa.Table, column: str) -> _Text:
     closer = None
     if column in ("resident_id", "household_id"):
         closer = pc.invert(pc.string_is_ascii(values))  # NFKC changes no ASCII text
-    elif column == "name_kana":
+    elif column == "name_kana" and _may_hold_half_width_kana(values):
         closer = pc.match_substring_regex(values, HALF_WIDTH_KANA)
     return _Text(values, empty, closer if closer is not None and pc.any(closer).as_py() else None)
+
+
+def _may_hold_half_width_kana(values: pa.ChunkedArray) -> bool:
+    """False when no value holds half-width kana, as a glance at the bytes shows (each one's UTF-8 starts EF BD or
+    EF BE): far quicker than the regular expression over every value."""
+    for chunk in values.chunks:
+        data = chunk.buffers()[2]
+        if data is not None:
+            view = np.frombuffer(data, np.uint8)
+            if np.isin(view[np.flatnonzero(view[:-1] == 0xEF) + 1], (0xBD, 0xBE)).any():
+                return True
+    return False
+
+
+def _coded_texts(frame: pa.Table, column: str) -> tuple[_Text, tuple[np.ndarray, pa.Array]]:
+    """A text column as _texts gives it, with the code of each row's value and the distinct values (encode)."""
+    text = _texts(frame, column)
+    return text, encode(text.values)
 
 
 def _replaced(text: _Text, function: Callable[[str], str]) -> pa.ChunkedArray:
@@ -188,30 +163,21 @@ def _replaced(text: _Text, function: Callable[[str], str]) -> pa.ChunkedArray:
     return pa.chunked_array([replaced])
 
 
-_EMPTY, _READ, _UNREADABLE = 0, 1, 2
-
-
-def _read_date(cell: str) -> tuple[int, Any]:
-    if not cell:
-        return _EMPTY, "NaT"
-    try:
-        return _READ, cells.read_date(cell)
-    except ValueError:
-        return _UNREADABLE, "NaT"
-
-
 def normalise(frame: pa.Table, lines: np.ndarray, shapes: cells.Shapes) -> Bulk:
     """Every plain row as the per-row code reads it; the rows it would reject or must see are left to it."""
     if not frame.num_rows:
         empty = pa.chunked_array([], pa.string())
         return Bulk(ResidentTable.empty(), frozenset(), np.empty(0, np.int64), [], empty, {})
     with ThreadPoolExecutor(max_workers=2) as pool:  # pyarrow's compute functions let go of the GIL: two at a time
-        values = _Values(frame, (*PER_VALUE[:2], *cells.DATE_COLUMNS, *PER_VALUE[2:]), pool)  # in the order used
-        found = {column: pool.submit(_texts, frame, column) for column in TEXTS}
+        # The resident IDs' codes (for the repeated IDs) take longest to find: they are found beside the dates.
+        resident = pool.submit(_coded_texts, frame, "resident_id")
+        values = Values(frame, (*PER_VALUE[:2], *cells.DATE_COLUMNS, *PER_VALUE[2:]), pool)  # in the order used
+        found = {column: pool.submit(_texts, frame, column) for column in TEXTS[1:]}
         status = values.typed("status", lambda c: _code(cells.status(c), Status), np.int8)  # -1: unknown
         state = values.typed("card_state", lambda c: _code(cells.card_state(c), CardState), np.int8)
         dates = {column: values.dates(column) for column in cells.DATE_COLUMNS}
         texts = {column: future.result() for column, future in found.items()}
+        texts["resident_id"], coded = resident.result()
         ids = {column: _replaced(texts[column], cells.identifier) for column in TEXTS[:2]}
         shaped = {"resident_id": pool.submit(shapes.resident.fits, ids["resident_id"]),
                   "household_id": pool.submit(shapes.household.fits, ids["household_id"])}  # fmt: skip
@@ -220,19 +186,26 @@ def normalise(frame: pa.Table, lines: np.ndarray, shapes: cells.Shapes) -> Bulk:
         counted = ids["resident_id"]
         if not (fits["resident_id"] | texts["resident_id"].empty).all():
             counted = pc.if_else(pa.chunked_array([fits["resident_id"]]), counted, "")
-        repeated = pool.submit(_repeated, counted)  # counted beside what follows
+        if texts["resident_id"].closer is None:  # the IDs are the texts read: their codes tell the repeated ones
+            repeated = pool.submit(_twice, *coded, fits["resident_id"])
+        else:
+            repeated = pool.submit(_repeated, counted)  # counted beside what follows
         return _bulk(values, texts, ids, fits, status, state, dates, lines, counted, repeated)
 
 
 def _repeated(resident_ids: pa.ChunkedArray) -> dict[str, int]:
-    codes, values = encode(resident_ids)  # quicker than pc.value_counts, which counts in a hash table of its own
-    counts = np.bincount(codes, minlength=len(values))
+    return _twice(*encode(resident_ids))  # quicker than pc.value_counts, which counts in a hash table of its own
+
+
+def _twice(codes: np.ndarray, values: pa.Array, rows: np.ndarray | None = None) -> dict[str, int]:
+    """The values but "" that more than one row (of `rows`, a mask; None: all) holds, and on how many rows."""
+    counts = np.bincount(codes if rows is None else codes[rows], minlength=len(values))
     twice = np.flatnonzero(counts > 1)
     found = zip(values.take(pa.array(twice)).to_pylist(), counts[twice].tolist(), strict=True)
     return {value: int(n) for value, n in found if value}
 
 
-def _bulk(values: _Values, texts: dict[str, _Text], ids: dict[str, pa.ChunkedArray], fits: dict[str, np.ndarray],
+def _bulk(values: Values, texts: dict[str, _Text], ids: dict[str, pa.ChunkedArray], fits: dict[str, np.ndarray],
           status: np.ndarray, state: np.ndarray, dates: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]],
           lines: np.ndarray, counted: pa.ChunkedArray, repeated: Future[dict[str, int]]) -> Bulk:  # fmt: skip
     has_card = ~dates["card_issued_on"][0] | ~dates["card_expires_on"][0]

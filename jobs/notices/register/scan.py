@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .csvfile import MAX_LINE_BYTES, DecodedLines, Record, _decode, header_cells, line_ends, records_from
-from .encodings import BOM, decode_lines, detect, valid_utf8
+from .encodings import BOM, decode_lines, detect, line_feeds, valid_utf8
 from ..errors import RegisterError
 
 BULK_CODECS = ("utf-8", "cp932")  # ASCII-compatible: a comma, a quote and a line break are those bytes
@@ -94,7 +94,7 @@ def scan(decoded: Decoded, plain: bool) -> Scan | None:
     if (plain and known_good and b'"' not in data and b"\0" not in data and not first.startswith(BOM)
             and first.count(b",") == len(header) - 1 and data.find(b"\r", 0, end) in (-1, end - 2)
             and _within_bound(data)):  # fmt: skip
-        rows = data.count(b"\n", end) + (not data.endswith(b"\n") and end < len(data))
+        rows = line_feeds(data, end) + (not data.endswith(b"\n") and end < len(data))
         body = pa.py_buffer(data).slice(end) if rows != 1 else pa.py_buffer(_ended(data[end:]))
         return Scan(decoded.encoding, decoded.codec, header, body, np.arange(2, rows + 2), [], data)
     utf8, errors = decoded.utf8
