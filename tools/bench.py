@@ -67,8 +67,9 @@ def write_due_register(path: Path, due: int, rows: int = 0) -> None:
                "1", f"9990{n % 100:03d}", f"架空県若葉町中央{n % 9 + 1}丁目{n % 20 + 1}番{n % 7 + 1}号", "resident"]  # fmt: skip
         if not is_due:
             row += ["", "", "", "2022-01-01", "2032-01-01", "2027-12-01", ""]
-        elif n % 10 < 5:
-            row += ["", "", "", "2017-01-01", day, "", ""]
+        elif n % 10 < 5:  # a card issued at 37 after the birthday: it expires on the 10th, as recorded
+            row[4] = f"1980-{day[5:]}"
+            row += ["", "", "", "2017-03-01", day, "", ""]
         elif n % 10 < 9:
             row += ["", "", "", "2022-01-01", "2032-01-01", day, ""]
         else:

@@ -70,10 +70,12 @@ class MailOrder(Sequence[Due]):
         self.plan = at_once.plan if at_once is not None else None
         self.positions = at_once.mailed if at_once is not None else np.empty(0, np.int64)
         self.dues = dues
-        keys = pa.table({column: pa.concat_arrays([self._column(column), pa.array(
-            [getattr(d.addressee, column) for d in dues], pa.string())]) for column in ADDRESSEE})  # fmt: skip
-        # Arrow orders text by its UTF-8 bytes, which is the order of code points Python's < follows.
-        self.order = pc.sort_indices(keys, sort_keys=[(c, "ascending") for c in ADDRESSEE]).to_numpy()
+        # Each key column made and ranked in turn (one column of text at a time in memory), then sorted by the
+        # ranks. Arrow orders text by its UTF-8 bytes, which is the order of code points Python's < follows.
+        ranks = [pc.rank(pa.concat_arrays([self._column(column), pa.array([getattr(d.addressee, column) for d in dues],
+                                                                          pa.string())]),
+                         sort_keys="ascending", tiebreaker="dense").to_numpy() for column in ADDRESSEE]  # fmt: skip
+        self.order = np.lexsort(ranks[::-1]) if ranks[0].size else np.empty(0, np.intp)  # the first key sorts first
 
     def _column(self, column: str) -> pa.Array:
         if self.plan is None:

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from .sorting import Plan
 
 _POSTAL_CODE = re.compile("[0-9]{7}")
+# Due residents screened at a time: their IDs, look-up keys and texts stay a few megabytes, however many are due.
+SLICE = 1 << 14
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,12 @@ class Screened:
 
 def screen(plan: Plan, positions: np.ndarray, run: Context) -> Screened:
     """Which of the due residents at POSITIONS were notified already, and which are clear of every hold."""
+    parts = [_screen(plan, positions[start : start + SLICE], run) for start in range(0, len(positions), SLICE)]
+    return Screened(*(np.concatenate([getattr(part, name) for part in parts]) if parts else np.zeros(0, bool)
+                      for name in ("notified", "clear")))  # fmt: skip
+
+
+def _screen(plan: Plan, positions: np.ndarray, run: Context) -> Screened:
     table, at = plan.table, plan.table.rows[positions]
     kind, lapsing, expires_on = plan.notices.kind[at], plan.notices.lapsing[at], plan.notices.expires_on[at]
     ids = table.text_array("resident_id", positions)

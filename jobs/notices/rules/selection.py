@@ -2,7 +2,7 @@
 
 The rules run over the register's columns (sorting, engine); so do the ledger and the review holds for
 the residents due whom no hold can concern (screening: settled at once, kept as positions, mailing). The
-others due, or with a data-quality note, are settled one by one, as the reference does every resident.
+other residents due are settled one by one, as the reference settles every resident.
 """
 
 from __future__ import annotations
@@ -76,7 +76,8 @@ class Selection:
 
     def in_postal_order(self) -> MailOrder:
         """Every notice mailed, in the order the pieces are mailed, each built when its lot is made."""
-        return MailOrder(self.at_once, self.mail_settled)
+        with bulk_memory():
+            return MailOrder(self.at_once, self.mail_settled)
 
 
 def _read_fonts(stacks: list[tuple[str, ...]]) -> None:
@@ -159,16 +160,16 @@ def select(read: RegisterRead, as_of: date, config: Config, ledger: Ledger) -> S
     run = context(read, as_of, config, ledger)
     with bulk_memory():
         plan = sorting.plan(read.table, as_of, config)
+        due = np.flatnonzero(plan.notices.kind[plan.table.rows[plan.settle]] >= 0)
+        screened = screening.screen(plan, plan.settle[due], run)
     out = Selection(quality=list(read.quality), decided=plan.not_mailed)
     out.not_mailed.update(plan.not_mailed.counts())
-    at = plan.table.rows[plan.settle]
-    quiet = np.flatnonzero((plan.notices.kind[at] >= 0) & ~plan.notes[0][at] & ~plan.notes[1][at])  # due, no note
-    screened = screening.screen(plan, plan.settle[quiet], run)
-    out.at_once = AtOnce(plan, plan.settle[quiet[screened.clear]], plan.settle[quiet[screened.notified]])
+    out.quality += plan.quality(plan.settle[plan.noted(plan.settle)])  # as settle adds them, in line order
+    out.at_once = AtOnce(plan, plan.settle[due[screened.clear]], plan.settle[due[screened.notified]])
     out.already_notified += len(out.at_once.notified)
-    for r, due, notes in plan.settled(np.delete(plan.settle, quiet[screened.clear | screened.notified])):
+    for r, due_notice, _ in plan.settled(np.delete(plan.settle, due[screened.clear | screened.notified])):
         try:
-            settle(r, due, notes, run, out)
+            settle(r, due_notice, [], run, out)
         except (ValueError, OverflowError) as exc:  # dates the letters cannot compute with: this row only
             out.rejects.append(Reject(r.line, r.resident_id, "bad_date", "", f"dates cannot be used: {mask(str(exc))}"))
     return out

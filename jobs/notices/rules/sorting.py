@@ -1,9 +1,9 @@
-"""Who gets what, over the register's columns: every resident sorted at once by the engine, settled one by one
-only when due.
+"""Who gets what, over the register's columns: every resident sorted at once by the engine.
 
 A resident who is not mailed whatever the dates, or not due and without a data-quality note, is
-done here, as a count and an outcome row. Every other one (due, or with a note) is built into a
-Resident and a Due and settled by selection.py against the ledger and the review holds.
+done here, as a count and an outcome row. Every other one (due, or with a note) is left to
+selection.py, against the ledger and the review holds: as positions (Plan.settle), built into
+Resident and Due objects only for those settled one by one and, a lot at a time, for those mailed.
 """
 
 from __future__ import annotations
@@ -83,21 +83,36 @@ class Plan:
 
     def settled(self, positions: np.ndarray | None = None) -> Iterator[tuple[Resident, Due | None, list[QualityNote]]]:
         """The residents to settle one by one (or those at POSITIONS among them), in line order, each with the
-        notice due (as dates.due_notice and dates.due_reminder give it) and the data-quality notes (as
-        tests/reference.py gives them)."""
+        notice due (as dates.due_notice and dates.due_reminder give it) and the data-quality notes."""
         positions = self.settle if positions is None else positions
-        at, e = self.table.rows[positions], self.expiries
-        notes = [(column, note[at].tolist(), _days(recorded[at]), _possible(computed, at))
-                 for column, note, recorded, computed in (("card_expires_on", self.notes[0], e.card, e.card_computed),
-                                                          ("cert_expires_on", self.notes[1], e.cert, e.cert_computed))]  # fmt: skip
         residents = self.table.residents(positions)
-        due = self.notices.kind[at] >= 0
+        due = self.notices.kind[self.table.rows[positions]] >= 0
         dues = iter(self._dues(positions[due], [r for r, d in zip(residents, due.tolist(), strict=True) if d]))
-        with_notes = (self.notes[0][at] | self.notes[1][at]).tolist()
-        for i, (r, is_due) in enumerate(zip(residents, due.tolist(), strict=True)):
-            yield r, next(dues) if is_due else None, [] if not with_notes[i] else [
-                QualityNote(r.line, r.resident_id, column, f"recorded {recorded[i]} differs from computed "
-                            f"{possible(i)}; recorded used") for column, noted, recorded, possible in notes if noted[i]]  # fmt: skip
+        for r, is_due, notes in zip(residents, due.tolist(), self._notes(positions), strict=True):
+            yield r, next(dues) if is_due else None, notes
+
+    def noted(self, positions: np.ndarray) -> np.ndarray:
+        """Whether each resident at POSITIONS has a data-quality note."""
+        at = self.table.rows[positions]
+        return self.notes[0][at] | self.notes[1][at]  # type: ignore[no-any-return]
+
+    def quality(self, positions: np.ndarray) -> list[QualityNote]:
+        """The data-quality notes of the residents at POSITIONS, in their order (as tests/reference.py gives them)."""
+        return [note for notes in self._notes(positions) for note in notes]
+
+    def _notes(self, positions: np.ndarray) -> list[list[QualityNote]]:
+        """Each resident's notes: where a recorded expiry is none of those computed (domain.md 2.4)."""
+        at, e = self.table.rows[positions], self.expiries
+        found: list[list[QualityNote]] = [[] for _ in range(len(positions))]
+        for column, note, recorded, computed in (("card_expires_on", self.notes[0], e.card, e.card_computed),
+                                                 ("cert_expires_on", self.notes[1], e.cert, e.cert_computed)):  # fmt: skip
+            where = np.flatnonzero(note[at])
+            lines, ids = self.table.lines()[positions[where]].tolist(), self.table.texts("resident_id", positions[where])
+            days, possible = _days(recorded[at[where]]), _possible(computed, at[where])
+            for k, i in enumerate(where.tolist()):
+                found[i].append(QualityNote(lines[k], ids[k], column, f"recorded {days[k]} differs from computed "
+                                            f"{possible(k)}; recorded used"))  # fmt: skip
+        return found
 
     def dues(self, positions: np.ndarray) -> list[Due]:
         """The notices due to the residents at POSITIONS (each due one), in that order."""
