@@ -74,7 +74,8 @@ def cluster() -> Iterator[str]:
     level = quiet.level
     quiet.setLevel(logging.WARNING)
     try:
-        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as local:
+        # Its dashboard on a port of its own: two test processes may start a cluster at the same moment.
+        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as local:
             yield local.scheduler_address
     finally:
         quiet.setLevel(level)

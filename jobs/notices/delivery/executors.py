@@ -206,7 +206,7 @@ class Local:
         context.set_forkserver_preload(PRELOAD)
         log.info("rendering %d lots in %d worker processes (fresh ones every %d lots)", len(jobs), workers,
                  workers * self.lots_per_worker)  # fmt: skip
-        pools: list[ProcessPoolExecutor] = []
+        pools: list[ProcessPoolExecutor] = []  # the pool at work (the ones before are let go, shut down)
         processes: list[multiprocessing.process.BaseProcess] = []
         submitted, finished = 0, False
 
@@ -215,6 +215,7 @@ class Local:
             if submitted % (workers * self.lots_per_worker) == 0:
                 if pools:  # the old pool finishes its lots and its workers exit before new ones start,
                     pools[-1].shutdown(wait=True)  # so that no more than WORKERS are ever in memory
+                    pools.clear()
                 pools.append(ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_start,
                                                  initargs=(os.getpid(),)))  # fmt: skip
             submitted += 1

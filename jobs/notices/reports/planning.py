@@ -22,6 +22,7 @@ from ..delivery.handoff import FORMULA_START, csv_bytes, neutralise, write_priva
 from ..delivery.ledger import Ledger
 from ..errors import OutputError
 from ..models import Reject
+from ..register.bulk_memory import bulk_memory
 from ..register.read import RegisterRead, read_register
 from ..rules.selection import Selection, select
 from ..rules.sorting import NOT_MAILED_REASONS
@@ -41,11 +42,13 @@ def plan(register: Path, as_of: date, config: Config, ledger_path: Path, out_dir
         sel = select(read, as_of, config, ledger)
     estimate = post_estimate(as_of, time.min, config.post, sel.mailed_count())
     summary = summarise(read, sel, as_of, None, 0, 0, None, estimate)
-    rows = _Rows.of(read, sel)
-    del read, sel  # the register's columns and the rules' arrays: not kept while the file is made
+    with bulk_memory():  # a million rows' columns: the allocator that costs the kernel least (bulk_memory.py)
+        rows = _Rows.of(read, sel)
+        del read, sel  # the register's columns and the rules' arrays: not kept while the file is made
+        text = rows.csv()
     paths = [out_dir / f"plan-{as_of.isoformat()}.csv", out_dir / f"plan-{as_of.isoformat()}.json"]
     try:
-        write_private(paths[0], rows.csv())
+        write_private(paths[0], text)
         write_private(paths[1], (json.dumps(summary.as_json(), ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
     except OSError as exc:
         raise OutputError(f"{out_dir}: cannot write the plan: {exc.strerror}") from None

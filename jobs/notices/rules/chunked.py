@@ -8,12 +8,15 @@ kernel must hand over page by page; for a slice they stay in the processor's cac
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 import numpy as np
 
 ROWS = 1 << 18  # rows a slice: a few megabytes an array
+THREADS = min(2, os.cpu_count() or 1)
 T = TypeVar("T")
 
 
@@ -21,7 +24,10 @@ def by_chunks(function: Callable[..., T], size: int, *arguments: Any) -> T:
     """function(*arguments) for arguments of SIZE rows (arrays, or dataclasses of them), computed slice by slice."""
     if size <= ROWS:
         return function(*arguments)
-    parts = [function(*(_rows(a, slice(start, start + ROWS)) for a in arguments)) for start in range(0, size, ROWS)]
+    # numpy lets go of the GIL inside each operation on arrays this long: two slices are worked on at once.
+    with ThreadPoolExecutor(max_workers=THREADS) as pool:
+        parts = list(pool.map(lambda start: function(*(_rows(a, slice(start, start + ROWS)) for a in arguments)),
+                              range(0, size, ROWS)))  # fmt: skip
     return _joined(parts)  # type: ignore[no-any-return]
 
 
