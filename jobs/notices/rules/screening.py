@@ -25,8 +25,8 @@ if TYPE_CHECKING:
     from .sorting import Plan
 
 _POSTAL_CODE = re.compile("[0-9]{7}")
-# Due residents screened at a time: their IDs, look-up keys and texts stay a few megabytes, however many are due.
-SLICE = 1 << 14
+# Due residents screened at a time: their IDs, look-up keys and texts stay a megabyte or two, however many are due.
+SLICE = 1 << 12
 
 
 @dataclass(frozen=True)
