@@ -1,6 +1,6 @@
 """The plain lines of a register read all at once: pyarrow's CSV reader, cells normalised column by column.
 
-Each cell gets exactly what read._parse_row gives it: the same function of cells.py, run
+Each cell gets exactly what rows.parse_rows gives it: the same function of cells.py, run
 once per distinct value of a column (dates, codes, flags), or a vectorised operation equal to it
 (trimming, NFKC of ASCII text, kana widening only where there is half-width kana). A row that the
 per-row code would reject, or that it must look at for another reason, is handed back to it.
