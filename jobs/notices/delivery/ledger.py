@@ -203,12 +203,7 @@ class Ledger(Records, Receipts):
 
     def notified(self, resident_id: str, kind: str, expires_on: date) -> bool:
         """True when this (resident, kind, expiry) notice was already handed off."""
-        row = self.db.execute(
-            "SELECT 1 FROM notices JOIN runs USING (run_id) WHERE resident_id = ? AND kind = ? AND expires_on = ?"
-            " AND returned_at IS NULL AND recall_id IS NULL AND state IN ('complete', 'sealing')",
-            (resident_id, kind, expires_on.isoformat()),
-        ).fetchone()
-        return row is not None
+        return self.notified_each([(resident_id, kind, expires_on.isoformat())])[0]
 
     def notified_each(self, keys: Sequence[tuple[str, str, str]]) -> list[bool]:
         """notified() of each (resident ID, kind, expiry as ISO text), asked in one query (a night's due residents)."""
@@ -220,9 +215,12 @@ class Ledger(Records, Receipts):
         return [n in found for n in range(len(keys))]
 
     def returned_each(self, resident_ids: Sequence[str]) -> list[bool]:
-        """For each resident, whether any of their notices came back undelivered (returned_addresses says where)."""
-        returned = {r for (r,) in self.db.execute("SELECT DISTINCT resident_id FROM notices WHERE returned_at IS NOT NULL")}
-        return [r in returned for r in resident_ids] if returned else [False] * len(resident_ids)
+        """For each resident, whether any of their notices came back undelivered (returned_addresses says where),
+        asked in one query: each resident looked up by the index, whatever the ledger holds."""
+        found = {n for (n,) in self.db.execute(
+            "SELECT a.key FROM json_each(?) a WHERE EXISTS (SELECT 1 FROM notices WHERE resident_id = a.value"
+            " AND returned_at IS NOT NULL)", (json.dumps(resident_ids, ensure_ascii=False),))}  # fmt: skip
+        return [n in found for n in range(len(resident_ids))]
 
     def history(self, resident_id: str, expires_on: date) -> dict[str, str]:
         """The kinds of notice handed off to a resident for an expiry, with the run date of each."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -39,30 +39,40 @@ def built(cls: type[T], fields: tuple[str, ...], rows: Iterable[tuple[Any, ...]]
     return found
 
 
-def take_list(column: pa.ChunkedArray, rows: np.ndarray) -> list[Any]:
-    """Some rows of a column of many chunks as Python values, taken chunk by chunk (pyarrow's take is slower)."""
+def _taken(column: pa.ChunkedArray, rows: np.ndarray) -> Iterator[pa.Array]:
+    """Some rows of a column of many chunks, in order, taken from each chunk in turn (pyarrow's take of a chunked
+    array joins the chunks first: the whole column copied for a few rows of it)."""
     if not len(rows):
-        return []
+        return
     bounds = np.cumsum([0] + [len(chunk) for chunk in column.chunks])
     which = np.searchsorted(bounds, rows, side="right") - 1
     runs = np.flatnonzero(np.diff(which, prepend=-1))
-    found: list[Any] = []
     for start, end in zip(runs, [*runs[1:], len(rows)], strict=True):
         chunk = int(which[start])
-        found += column.chunk(chunk).take(pa.array(rows[start:end] - bounds[chunk])).to_pylist()
+        yield column.chunk(chunk).take(pa.array(rows[start:end] - bounds[chunk]))
+
+
+def take_list(column: pa.ChunkedArray, rows: np.ndarray) -> list[Any]:
+    """Some rows of a column of many chunks as Python values."""
+    found: list[Any] = []
+    for part in _taken(column, rows):
+        found += part.to_pylist()
     return found
 
 
 def take_array(column: pa.ChunkedArray, rows: np.ndarray) -> pa.Array:
-    """Some rows of a column of many chunks as one array, taken chunk by chunk (pyarrow's take joins the chunks
-    first: the whole column copied for a few rows of it)."""
-    if not len(rows) or column.num_chunks < 2:
-        return (column.chunk(0) if column.num_chunks else pa.array([], column.type)).take(pa.array(rows))
-    bounds = np.cumsum([0] + [len(chunk) for chunk in column.chunks])
-    which = np.searchsorted(bounds, rows, side="right") - 1
-    runs = np.flatnonzero(np.diff(which, prepend=-1))
-    return pa.concat_arrays([column.chunk(int(which[start])).take(pa.array(rows[start:end] - bounds[which[start]]))
-                             for start, end in zip(runs, [*runs[1:], len(rows)], strict=True)])  # fmt: skip
+    """Some rows of a column of many chunks as one array."""
+    return pa.concat_arrays(list(_taken(column, rows))) if len(rows) else pa.array([], column.type)
+
+
+def joined_text(values: pa.Array) -> memoryview:
+    """The UTF-8 text of a string array's values, one after the other, read off its data buffer (not copied)."""
+    data = values.buffers()[2] if len(values) else None
+    if data is None:  # no values, or only empty ones
+        return memoryview(b"")
+    width = np.int64 if pa.types.is_large_string(values.type) else np.int32
+    offsets = np.frombuffer(values.buffers()[1], width)[values.offset : values.offset + len(values) + 1]
+    return memoryview(data)[offsets[0] : offsets[-1]]
 
 
 @dataclass(frozen=True)

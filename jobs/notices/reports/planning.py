@@ -24,6 +24,7 @@ from ..errors import OutputError
 from ..models import Reject
 from ..register.bulk_memory import bulk_memory
 from ..register.read import RegisterRead, read_register
+from ..register.residents import joined_text
 from ..rules.selection import Selection, select
 from ..rules.sorting import NOT_MAILED_REASONS
 from .summary import RunSummary, post_estimate, summarise
@@ -101,7 +102,7 @@ class _Rows:
             return csv_bytes(PLAN_COLUMNS, self.rows)
         rows = pc.binary_join_element_wise(pa.array(self.lines).cast(pa.string()), _cells(self.ids),
                                            self.texts.take(pa.array(self.codes)), ",")  # fmt: skip
-        return b"".join([csv_bytes(PLAN_COLUMNS, []), _text(rows)])
+        return b"".join([csv_bytes(PLAN_COLUMNS, []), joined_text(rows)])
 
 
 def _cell(value: str) -> str:
@@ -118,10 +119,3 @@ def _cells(values: pa.Array) -> pa.Array:
         return values
     changed = pa.array([_cell(v) for v in pc.filter(values, special).to_pylist()], pa.string())
     return pc.replace_with_mask(values, special, changed)
-
-
-def _text(values: pa.Array) -> memoryview:
-    """The text of a string array's values, one after the other (not copied)."""
-    width = np.int64 if pa.types.is_large_string(values.type) else np.int32
-    offsets = np.frombuffer(values.buffers()[1], width)[values.offset : values.offset + len(values) + 1]
-    return memoryview(values.buffers()[2])[offsets[0] : offsets[-1]] if len(values) else memoryview(b"")

@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 
 from . import review
 from .. import kinds
+from ..register.residents import joined_text
 from ..rules.engine import LAPSING
 
 if TYPE_CHECKING:
@@ -67,7 +68,7 @@ def _screen(plan: Plan, positions: np.ndarray, run: Context) -> Screened:
     texts = {field: table.text_array(field, positions) for field in review.MAX_CHARS}
     for field, values in texts.items():  # layout
         clear &= pc.less_equal(pc.utf8_length(values), review.MAX_CHARS[field]).to_numpy(zero_copy_only=False)
-    undrawn = run.glyph_check.learn(set().union(*(_characters(values) for values in texts.values())))
+    undrawn = run.glyph_check.learn(set().union(*(str(joined_text(values), "utf-8") for values in texts.values())))
     if undrawn:  # glyph: a text with a character not known to be drawable is checked one by one
         pattern = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in sorted(undrawn)) + "]"
         for values in texts.values():
@@ -85,13 +86,3 @@ def _screen(plan: Plan, positions: np.ndarray, run: Context) -> Screened:
 def _among(values: pa.Array, wanted: frozenset[str]) -> np.ndarray:
     found = pc.is_in(values, value_set=pa.array(sorted(wanted), pa.string()))
     return found.to_numpy(zero_copy_only=False)  # type: ignore[no-any-return]
-
-
-def _characters(values: pa.Array) -> set[str]:
-    """Every character of a string array's values, read off its data buffer at once."""
-    data = values.buffers()[2] if len(values) else None
-    if data is None:  # no values, or only empty ones
-        return set()
-    width = np.int64 if pa.types.is_large_string(values.type) else np.int32
-    offsets = np.frombuffer(values.buffers()[1], width)[values.offset : values.offset + len(values) + 1]
-    return set(str(memoryview(data)[offsets[0] : offsets[-1]], "utf-8"))

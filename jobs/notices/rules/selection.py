@@ -96,9 +96,9 @@ class Glyphs:
         self.config = config
         self.japanese = [(config.mincho_font, config.fallback_font), (config.gothic_font, config.fallback_font)]
         self.drawable: set[str] = set()
-        # Reading the fonts' character maps takes a while: begun now, it runs while numpy sorts the residents,
-        # those of the LANGUAGES the register names after. (A font that cannot be read raises where it did, at
-        # the first check: only then is it cached.)
+        # Finding the fonts (fontconfig, a process each) and reading their character maps: begun now, it runs
+        # while numpy sorts the residents, those of the LANGUAGES the register names after. (A font that cannot
+        # be read raises where it did, at the first check: only then is it cached.)
         own = [self._own(language) for language in sorted(set(languages) - {""})]
         self.preload = threading.Thread(target=_read_fonts, args=([*self.japanese, *own],), daemon=True)
         self.preload.start()
