@@ -54,7 +54,7 @@ def face_file(family: str, bold: bool = False) -> tuple[Path, int]:
 @functools.cache
 def _coverage(family: str) -> Coverage:
     """The code points FAMILY maps, and the (base, selector) sequences it knows (its cmap, read by HarfBuzz: the
-    face fontconfig gives, in a collection too; a tenth of a millisecond where fontTools took a third of a second)."""
+    face fontconfig gives, in a collection too; a few milliseconds where fontTools took a third of a second)."""
     path, index = face_file(family)
     face = hb.Face(hb.Blob.from_file_path(str(path)), index)
     sequences = {(base, selector) for selector in face.variation_selectors for base in face.variation_unicodes(selector)}
