@@ -28,7 +28,10 @@ FLAT     ?= 10000
 bench: setup
 	$(VENV)/bin/python -m tools.bench --large 10000 --flat $(FLAT) --out output/bench.json
 
+# Then the project's modules compiled, as a wheel's install compiles them: every command starts 0.25 s sooner where
+# Python may not write its bytecode itself (PYTHONDONTWRITEBYTECODE, a read-only install). Only what changed is redone.
 setup: system-deps $(VENV)/.installed
+	@$(VENV)/bin/python -m compileall -q jobs tools
 
 # Installs the Debian packages that are missing (needs root, as on the servers and in CI).
 system-deps:

@@ -25,6 +25,9 @@ BAR_PITCH_MM = (0.8, 1.6)
 ASCENT_MM = 1.2
 
 
+Region = tuple[float, float, float, float]  # left, top, right, bottom in mm from the sheet's top-left corner
+
+
 @dataclass(frozen=True)
 class Raster:
     """A region of a page in grey (0 black to 255 white), DPI dots an inch, its top-left corner at LEFT, TOP mm."""
@@ -81,7 +84,11 @@ def codes(raster: Raster) -> list[tuple[str, bool]]:
 def _read(raster: Raster) -> list[tuple[str, bool, tuple[float, float, float, float]]]:
     """The codes zxing-cpp reads in RASTER, each with where it is (left, top, right, bottom in mm)."""
     found = []
-    for result in zxingcpp.read_barcodes(np.ascontiguousarray(raster.grey), formats=_QR_FORMATS):
+    # Our own pages, rasterised: upright, dark on light, at the resolution asked (zxing-cpp's tries of rotated,
+    # inverted and downscaled images would find nothing more, at twice the cost).
+    results = zxingcpp.read_barcodes(np.ascontiguousarray(raster.grey), formats=_QR_FORMATS, try_rotate=False,
+                                     try_invert=False, try_downscale=False)  # fmt: skip
+    for result in results:
         if not result.valid:
             continue
         corners = result.position
@@ -94,17 +101,18 @@ def _read(raster: Raster) -> list[tuple[str, bool, tuple[float, float, float, fl
     return found
 
 
-def qr_codes(page: pdfium.PdfPage, found_in: Raster, dpi: float, margin_mm: float = 5.0) -> list[str]:
-    """The QR codes (not Micro QR) of PAGE read at DPI: each found in the coarser raster FOUND_IN, then read again
-    from its region (with MARGIN_MM around it) at DPI; the whole page at DPI if the coarse raster shows none."""
+def qr_codes(page: pdfium.PdfPage, found_in: Raster, dpi: float, margin_mm: float = 5.0) -> list[tuple[str, Region]]:
+    """The QR codes (not Micro QR) of PAGE read at DPI, each with the region it was read from: each found in the
+    coarser raster FOUND_IN, then read again from its region (with MARGIN_MM around it) at DPI; the whole page at
+    DPI if the coarse raster shows none ("" for a code found but not read)."""
     located = [where for _, micro, where in _read(found_in) if not micro]
     if not located:
-        return [text for text, micro in codes(render(page, dpi)) if not micro]
-    texts = []
+        return [(text, where) for text, micro, where in _read(render(page, dpi)) if not micro]
+    found = []
     for left, top, right, bottom in located:
         region = (max(0.0, left - margin_mm), max(0.0, top - margin_mm), right + margin_mm, bottom + margin_mm)
-        texts += [text for text, micro in codes(render(page, dpi, region)) if not micro] or [""]
-    return texts
+        found += [(text, region) for text, micro in codes(render(page, dpi, region)) if not micro] or [("", region)]
+    return found
 
 
 def _runs(row: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -118,16 +126,16 @@ def _bars_across(row: np.ndarray, px_mm: float) -> list[tuple[int, int]]:
     starts, ends = _runs(row)
     wide = ends - starts
     keep = (wide >= BAR_WIDTH_MM[0] * px_mm) & (wide <= BAR_WIDTH_MM[1] * px_mm)
-    runs = list(zip(starts[keep].tolist(), ends[keep].tolist()))
-    best: list[tuple[int, int]] = []
-    chain: list[tuple[int, int]] = []
-    for run in runs:
-        if chain and not BAR_PITCH_MM[0] * px_mm <= run[0] - chain[-1][0] <= BAR_PITCH_MM[1] * px_mm:
-            chain = []
-        chain.append(run)
-        if len(chain) > len(best):
-            best = list(chain)
-    return best
+    starts, ends = starts[keep], ends[keep]
+    if not len(starts):
+        return []
+    pitch = np.diff(starts)
+    # A chain breaks before each run not a pitch after the one before it; the first of the longest chains is kept.
+    breaks = np.concatenate(([0], np.flatnonzero((pitch < BAR_PITCH_MM[0] * px_mm) | (pitch > BAR_PITCH_MM[1] * px_mm)) + 1,
+                             [len(starts)]))  # fmt: skip
+    longest = int(np.argmax(np.diff(breaks)))
+    first, last = int(breaks[longest]), int(breaks[longest + 1])
+    return list(zip(starts[first:last].tolist(), ends[first:last].tolist()))
 
 
 def read_bars(raster: Raster) -> str:
