@@ -188,18 +188,20 @@ def save(pdf: pikepdf.Pdf) -> bytes:
 
 def alone(template: Template, document: Callable[[str], Document], context: dict[str, object],
           items: Sequence[tuple[Box, str]], fixed: bool) -> tuple[Document, list[tuple[int, object]]]:  # fmt: skip
-    """ITEMS (a slot's box, its content) laid out by TEMPLATE, each alone on a page at its box's width (and
+    """ITEMS (a slot's box, its content) laid out by TEMPLATE, each alone in a block at its box's width (and
     height, if FIXED): the document, and the page and laid-out box of each."""
     laid_out = document(template.render(items=items, fixed=fixed, **context))
     found: dict[str, tuple[int, object]] = {}
+    pages: dict[str, set[int]] = {}
     for index, page in enumerate(laid_out.pages):
         for laid in walk(page._page_box):
             element = getattr(laid, "element", None)
             ident = element.get("id", "") if element is not None else ""
-            if ident.startswith("alone-") and ident not in found:
-                found[ident] = (index, laid)
-    if len(found) != len(items) or len(laid_out.pages) != len(items):
-        raise ValueError(f"{len(items)} slots laid out alone on {len(laid_out.pages)} pages ({len(found)} found)")
+            if ident.startswith("alone-"):
+                found.setdefault(ident, (index, laid))
+                pages.setdefault(ident, set()).add(index)
+    if len(found) != len(items) or any(len(on) > 1 for on in pages.values()):
+        raise ValueError(f"{len(items)} slots laid out alone: {len(found)} found, some split over pages")
     return laid_out, [found[f"alone-{n}"] for n in range(1, len(items) + 1)]
 
 
