@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 import tomllib
-import urllib.parse
 from dataclasses import dataclass
-from datetime import time
 from pathlib import Path
 from typing import Any
 
 from .delivery.post import PostSettings
 from .errors import ConfigError
 from .gaiji import GaijiMap, load_map
+from .tomlfile import Document, Table
 
 DATE_STYLES = ("era_western", "era", "western")
 FIRST_YEARS = ("元年", "1年")
@@ -29,7 +27,6 @@ SENDER_BLOCK_MM = 55.0  # room the sender block (date, sender, return address) n
 # What a whole resident ID must match unless [register] resident_id_pattern says otherwise: 1 to 20
 # letters and digits, hyphens between them (RC-P01). Never a formula: it starts with a letter or digit.
 RESIDENT_ID_PATTERN = "[0-9A-Za-z](?:[0-9A-Za-z-]{0,18}[0-9A-Za-z])?"
-POSTAL_PREFIX = "[0-9]{1,3}|[0-9]{3}-?[0-9]{0,4}"  # a postal code or its first digits: "999", "999-01", "9990123"
 # [print]: what the vendor's machines take (the preflight checks every lot against it, delivery/preflight.py).
 PRINT_MARGIN_MM = 5.0  # nothing printed nearer the sheet's edges; the page code ends 7.5 mm from the bottom edge
 MAX_PRINT_MARGIN_MM = 7.0
@@ -97,181 +94,40 @@ class Config:
         return self.application_url.replace("{application_id}", application_id)
 
 
-class _Table:
-    """Reads one [table] of the TOML file and names the key in every error."""
-
-    def __init__(self, source: str, doc: dict[str, Any], table: str, optional: bool = False) -> None:
-        self.source = source
-        self.table = table
-        value = doc.get(table, {} if optional else None)
-        if not isinstance(value, dict):
-            raise ConfigError(f"{source}: missing table [{table}]")
-        self.values = value
-        self.asked: list[str] = []  # every key read, present or not: what this table may hold
-
-    def _fail(self, key: str, message: str) -> ConfigError:
-        return ConfigError(f"{self.source}: [{self.table}] {key}: {message}")
-
-    def _get(self, key: str, default: Any) -> Any:
-        self.asked.append(key)
-        return self.values.get(key, default)
-
-    def check_no_other_keys(self) -> None:
-        """Raise ConfigError for the first key of the table that no reader asked for (a misspelt one)."""
-        for key in self.values:
-            if key not in self.asked:
-                raise self._fail(key, "unknown key" + _did_you_mean(key, self.asked, "'{}'"))
-
-    def text(self, key: str, pattern: str | None = None, default: str | None = None) -> str:
-        value = self._get(key, default)
-        if value is None:
-            raise self._fail(key, "missing setting")
-        if not isinstance(value, str) or not value.strip():
-            raise self._fail(key, "must be a non-empty string")
-        if pattern and not re.fullmatch(pattern, value):
-            raise self._fail(key, f"{value!r} is not of the form {pattern}")
-        return value
-
-    def choice(self, key: str, choices: tuple[str, ...], default: str) -> str:
-        value = self.text(key, default=default)
-        if value not in choices:
-            raise self._fail(key, f"{value!r} is not one of {', '.join(choices)}")
-        return value
-
-    def integer(self, key: str, low: int, high: int, default: int) -> int:
-        value = self._get(key, default)
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise self._fail(key, f"must be a whole number from {low} to {high}")
-        return value
-
-    def boolean(self, key: str, default: bool) -> bool:
-        value = self._get(key, default)
-        if not isinstance(value, bool):
-            raise self._fail(key, "must be true or false")
-        return value
-
-    def millimetres(self, key: str, low: float, high: float, default: float) -> float:
-        value = self._get(key, default)
-        if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
-            raise self._fail(key, f"must be a number of millimetres from {low:g} to {high:g}")
-        return float(value)
-
-    def file(self, key: str, folder: Path) -> Path | None:
-        """The file named by KEY, relative to FOLDER (the configuration's); None when the key is not set."""
-        if self._get(key, None) is None:
-            return None
-        return folder / self.text(key)
-
-    def clock_time(self, key: str, default: time) -> time:
-        """A time of day written "HH:MM" (00:00 to 23:59), or as a TOML local time (15:00:00)."""
-        value = self._get(key, default)
-        if isinstance(value, time):
-            return value
-        match = re.fullmatch(r"([01][0-9]|2[0-3]):([0-5][0-9])", value) if isinstance(value, str) else None
-        if not match:
-            raise self._fail(key, f'must be a time of day written HH:MM, such as "15:00", not {value!r}')
-        return time(int(match[1]), int(match[2]))
-
-    def https_url(self, key: str) -> str:
-        """An https:// address with a host; anything else (javascript:, data:, http:) would reach the QR codes."""
-        value = self.text(key)
-        if not _is_https_url(value):
-            raise self._fail(key, f"must be an https:// address with a host name, not {value!r}")
-        return value
-
-    def postal_prefixes(self, key: str) -> tuple[str, ...]:
-        """A list of postal codes or their first digits (1 to 7; a hyphen after the third is dropped)."""
-        value = self._get(key, [])
-        if not isinstance(value, list) or not all(isinstance(v, str) and re.fullmatch(POSTAL_PREFIX, v) for v in value):
-            raise self._fail(key, f'must be a list of postal codes or their first 1 to 7 digits, such as ["999"], '
-                             f"not {value!r}")  # fmt: skip
-        return tuple(v.replace("-", "") for v in value)
-
-    def regular_expression(self, key: str, default: str) -> str:
-        """A Python regular expression, checked to compile."""
-        value = self.text(key, default=default)
-        try:
-            re.compile(value)
-        except re.error as exc:
-            raise self._fail(key, f"not a valid regular expression: {value!r} ({exc})") from None
-        return value
-
-
-class _Document:
-    """The parsed TOML file: hands out its tables, then refuses whatever no reader asked for."""
-
-    def __init__(self, source: str, doc: dict[str, Any]) -> None:
-        self.source = source
-        self.doc = doc
-        self.tables: dict[str, _Table] = {}
-
-    def table(self, name: str, optional: bool = False) -> _Table:
-        """The reader of table [NAME]; ConfigError if it is required and missing."""
-        self.tables[name] = _Table(self.source, self.doc, name, optional)
-        return self.tables[name]
-
-    def check_no_other_settings(self) -> None:
-        """Raise ConfigError for an unknown table or key: a misspelt one would silently be a default."""
-        for name, value in self.doc.items():
-            if name not in self.tables:
-                hint = _did_you_mean(name, list(self.tables), "[{}]")
-                if isinstance(value, dict):
-                    raise ConfigError(f"{self.source}: [{name}]: unknown table{hint}")
-                raise ConfigError(f"{self.source}: {name}: unknown setting outside any table{hint}")
-        for table in self.tables.values():
-            table.check_no_other_keys()
-
-
-def _is_https_url(value: str) -> bool:
-    if any(c.isspace() or not c.isprintable() for c in value):
-        return False
-    try:
-        parts = urllib.parse.urlsplit(value)
-        port = parts.port  # ValueError when out of range
-    except ValueError:  # also a malformed [IPv6] host
-        return False
-    return parts.scheme.lower() == "https" and bool(parts.hostname) and port != 0
-
-
-def _did_you_mean(name: str, known: list[str], form: str) -> str:
-    close = difflib.get_close_matches(name, known, n=1)
-    return f" (did you mean {form.format(close[0])}?)" if close else ""
-
-
-def _window(table: _Table) -> dict[str, float]:
+def _window(table: Table) -> dict[str, float]:
     """The envelope window, checked: large enough, on the sheet's top panel, room for the sender."""
     w = {key: table.millimetres(key, 0.0, A4_MM[0], default) for key, default in WINDOW_DEFAULTS.items()}
     if w["window_width_mm"] < MIN_WINDOW_MM[0]:
-        raise table._fail("window_width_mm", f"must be at least {MIN_WINDOW_MM[0]:g} mm to show the customer "
+        raise table.fail("window_width_mm", f"must be at least {MIN_WINDOW_MM[0]:g} mm to show the customer "
                           "barcode with its quiet zone")  # fmt: skip
     if w["window_height_mm"] < MIN_WINDOW_MM[1]:
-        raise table._fail("window_height_mm", f"must be at least {MIN_WINDOW_MM[1]:g} mm to show a full address")
+        raise table.fail("window_height_mm", f"must be at least {MIN_WINDOW_MM[1]:g} mm to show a full address")
     if w["window_top_mm"] + w["window_height_mm"] > WINDOW_BOTTOM_MAX_MM:
-        raise table._fail("window_top_mm", f"the window must end within {WINDOW_BOTTOM_MAX_MM:g} mm of the sheet's "
+        raise table.fail("window_top_mm", f"the window must end within {WINDOW_BOTTOM_MAX_MM:g} mm of the sheet's "
                           "top edge (top + height), or the cover letter no longer fits below it")  # fmt: skip
     if w["window_left_mm"] + w["window_width_mm"] > A4_MM[0] - 20 - SENDER_BLOCK_MM:
-        raise table._fail("window_left_mm", f"the window must end {20 + SENDER_BLOCK_MM:g} mm or more before the "
+        raise table.fail("window_left_mm", f"the window must end {20 + SENDER_BLOCK_MM:g} mm or more before the "
                           "right edge of the sheet, to leave room for the sender block")  # fmt: skip
     return w
 
 
-def _icc_profile(table: _Table, path: Path, key: str) -> str:
+def _icc_profile(table: Table, path: Path, key: str) -> str:
     """PATH, checked to be an ICC profile of a printing condition (CMYK, RGB or grey), as a string."""
     try:
         head = path.read_bytes()[:40]
     except OSError as exc:
-        raise table._fail(key, f"{path}: cannot read the ICC profile ({exc.strerror})") from None
+        raise table.fail(key, f"{path}: cannot read the ICC profile ({exc.strerror})") from None
     if len(head) < 40 or head[36:40] != b"acsp" or head[16:20] not in (b"CMYK", b"RGB ", b"GRAY"):
-        raise table._fail(key, f"{path}: not an ICC profile of CMYK, RGB or grey")
+        raise table.fail(key, f"{path}: not an ICC profile of CMYK, RGB or grey")
     return str(path)
 
 
-def _print(table: _Table, folder: Path) -> dict[str, Any]:
+def _print(table: Table, folder: Path) -> dict[str, Any]:
     """The [print] settings: margins, pages a piece, the PDF variant and its output intent's profile."""
     variant = table.choice("pdf_variant", PDF_VARIANTS, "none")
     profile = table.file("output_profile", folder)
     if profile is not None and variant == "none":
-        raise table._fail("output_profile", "only for a PDF/X pdf_variant (the profile of its output intent)")
+        raise table.fail("output_profile", "only for a PDF/X pdf_variant (the profile of its output intent)")
     if variant != "none":
         profile = _icc_profile(table, profile or DEFAULT_OUTPUT_PROFILE,
                                "output_profile" if profile else "pdf_variant")  # fmt: skip
@@ -292,15 +148,15 @@ def load_config(path: Path) -> Config:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source}: not valid TOML: {exc}") from None
 
-    tables = _Document(source, doc)
+    tables = Document(source, doc)
     town = tables.table("municipality")
     code = town.text("local_government_code", r"[0-9]{6}")
     if not is_lg_code(code):
-        raise town._fail("local_government_code", f"{code!r} has a wrong check digit")
+        raise town.fail("local_government_code", f"{code!r} has a wrong check digit")
     app = tables.table("application")
     url = app.https_url("online_url")
     if "{application_id}" not in url:
-        raise app._fail("online_url", "must contain {application_id}")
+        raise app.fail("online_url", "must contain {application_id}")
     output = tables.table("output")
     dates = tables.table("dates")
     fonts = tables.table("fonts")
