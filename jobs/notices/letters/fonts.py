@@ -7,6 +7,7 @@ import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import uharfbuzz as hb
 
 from ..errors import FontError
@@ -15,7 +16,6 @@ from ..gaiji import VARIATION_SELECTORS, is_private_use
 _INSTALL_HINT = ("Debian: make setup, or apt-get install fonts-morisawa-bizud-mincho fonts-morisawa-bizud-gothic "
                  "fonts-noto-core fonts-noto-cjk fonts-ipamj-mincho")
 _ASCII_WHITESPACE = frozenset("\t\n\r ")
-Coverage = tuple[frozenset[int], frozenset[tuple[int, int]]]  # the code points a font maps, its (base, selector) pairs
 
 
 def _not_installed(family: str) -> FontError:
@@ -51,14 +51,38 @@ def face_file(family: str, bold: bool = False) -> tuple[Path, int]:
     return Path(file), int(index)
 
 
+class Coverage:
+    """What a font can draw: a bit for each code point it maps, and the (base, selector) sequences it knows, as
+    sorted keys (a few hundred KB a font, where sets of them took 2 to 5 MB)."""
+
+    def __init__(self, points: set[int], sequences: list[tuple[int, int]]) -> None:
+        bits = np.zeros(_CODE_POINTS, bool)
+        bits[np.fromiter(points, np.int64, len(points))] = True
+        self._points = np.packbits(bits, bitorder="little").tobytes()
+        self._sequences = np.sort(np.array([base << 21 | selector for base, selector in sequences], np.int64))
+
+    def maps(self, code: int) -> bool:
+        """Whether the font has a glyph for the code point CODE."""
+        return code < _CODE_POINTS and bool(self._points[code >> 3] >> (code & 7) & 1)
+
+    def knows(self, base: int, selector: int) -> bool:
+        """Whether the font draws BASE followed by the variation SELECTOR as a sequence of its own."""
+        key = base << 21 | selector
+        at = int(np.searchsorted(self._sequences, key))
+        return at < len(self._sequences) and int(self._sequences[at]) == key
+
+
+_CODE_POINTS = 0x110000
+
+
 @functools.cache
 def _coverage(family: str) -> Coverage:
-    """The code points FAMILY maps, and the (base, selector) sequences it knows (its cmap, read by HarfBuzz: the
-    face fontconfig gives, in a collection too; a few milliseconds where fontTools took a third of a second)."""
+    """What FAMILY can draw (its cmap, read by HarfBuzz: the face fontconfig gives, in a collection too; a few
+    milliseconds where fontTools took a third of a second)."""
     path, index = face_file(family)
     face = hb.Face(hb.Blob.from_file_path(str(path)), index)
-    sequences = {(base, selector) for selector in face.variation_selectors for base in face.variation_unicodes(selector)}
-    return frozenset(face.unicodes), frozenset(sequences)
+    sequences = [(base, selector) for selector in face.variation_selectors for base in face.variation_unicodes(selector)]
+    return Coverage(face.unicodes, sequences)
 
 
 def missing_glyphs(text: str, families: Sequence[str], fallback: Sequence[str] = ()) -> list[str]:
@@ -69,8 +93,8 @@ def missing_glyphs(text: str, families: Sequence[str], fallback: Sequence[str] =
 def _draws_sequence(stack: Sequence[Coverage], base: int, selector: int) -> bool:
     # Pango draws a variation sequence with the font that draws its base, the first of the stack that maps it,
     # and drops a selector that font does not know: the base would print in its default form, not as registered.
-    font = next((coverage for coverage in stack if base in coverage[0]), None)
-    return font is not None and (base, selector) in font[1]
+    font = next((coverage for coverage in stack if coverage.maps(base)), None)
+    return font is not None and font.knows(base, selector)
 
 
 def missing_in_stacks(text: str, stacks: Sequence[Sequence[str]]) -> list[str]:
@@ -88,7 +112,7 @@ def missing_in_stacks(text: str, stacks: Sequence[Sequence[str]]) -> list[str]:
         elif code in VARIATION_SELECTORS:  # drawable only as a sequence the font knows
             ok = bool(previous) and all(_draws_sequence(stack, ord(previous), code) for stack in coverages)
         else:
-            ok = all(any(code in points for points, _sequences in stack) for stack in coverages)
+            ok = all(any(coverage.maps(code) for coverage in stack) for stack in coverages)
         if not ok and char not in missing:
             missing.append(char)
         previous = char

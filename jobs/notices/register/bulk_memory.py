@@ -10,6 +10,8 @@ allocator it came from, so the default may return after), and plain pages for nu
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 from collections.abc import Iterator
 
 import pyarrow as pa
@@ -18,6 +20,10 @@ try:
     from numpy._core.multiarray import _set_madvise_hugepage
 except ImportError:  # another numpy: leave it is
     _set_madvise_hugepage = None
+try:
+    _malloc_trim = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+except (OSError, AttributeError):  # not glibc
+    _malloc_trim = None
 
 
 @contextlib.contextmanager
@@ -35,6 +41,8 @@ def bulk_memory() -> Iterator[None]:
     finally:
         pa.set_memory_pool(previous)
         pool.release_unused()  # what the block let go of goes back to the kernel now, not while the next one grows
+        if _malloc_trim is not None:  # and what numpy and Python let go of, in every thread's arena (glibc keeps it)
+            _malloc_trim(0)
         if _set_madvise_hugepage and huge_pages is not None:
             _set_madvise_hugepage(huge_pages)
 
