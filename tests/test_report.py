@@ -17,9 +17,10 @@ import pytest
 from PIL import Image
 
 from notices import pipeline
-
-from notices.reports import posting, wording
 from notices.config import load_config
+from notices.delivery.lots import MANIFEST_COLUMNS
+from notices.reports import posting, wording
+from notices.reports.report import read_manifest
 from notices.rules.review import REASONS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -300,3 +301,27 @@ def test_advice_below_thresholds() -> None:
     small = posting.posting_summary(manifest(("9990001", 5)))
     assert "週ごとにまとめても届かない" in str(small["advice"])
     assert posting.posting_summary([])["advice"] == "本日分の郵便物はありません。"
+
+
+def test_the_late_pieces_are_read_back_from_the_manifest_by_expiry_then_piece(tmp_path: Path) -> None:
+    # Three lots in postal order, so the expiries interleave; arriving on 2026-12-09, 2027-02-09 and later
+    # expiries are on time (promised by 12-09 and later).
+    expiries = ["2027-02-05", "2027-02-01", "2027-02-20", "2027-02-01", "2027-02-05", "2027-02-09", "2027-02-01"]
+    rows = [{column: "" for column in MANIFEST_COLUMNS} | {
+        "piece_id": f"{lot:05d}-{seq:06d}", "resident_id": f"1000000{n:04d}", "kind": "card_renewal",
+        "expires_on": expires, "postal_code": "9990001", "pdf": f"lot-{lot:04d}.pdf", "first_page": str(2 * seq - 1)}
+        for n, (expires, (lot, seq)) in enumerate(zip(expiries, [(1, 1), (1, 2), (1, 3), (2, 1), (2, 2), (3, 1), (3, 2)]))]  # fmt: skip
+    path = tmp_path / "manifest.csv"
+    with path.open("w", encoding="utf-8-sig", newline="") as out:
+        writer = csv.DictWriter(out, MANIFEST_COLUMNS, lineterminator="\r\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    summary = {"post": {"arrives_on": "2026-12-09", "late_by_kind": {"card_renewal": 4}}}
+    manifest = read_manifest(path, summary, {"00002-000001"})
+    assert manifest.pieces == 7 and set(manifest.layout) == {"00002-000001"}
+    late = [(p.expires_on, p.piece_id, p.resident_id, p.pdf, p.first_page, p.promised_by) for p in manifest.late_pieces()]
+    assert late == [("2027-02-01", "00001-000002", "10000000001", "lot-0001.pdf", "3", "2026-12-01"),
+                    ("2027-02-01", "00002-000001", "10000000003", "lot-0002.pdf", "1", "2026-12-01"),
+                    ("2027-02-01", "00003-000002", "10000000006", "lot-0003.pdf", "3", "2026-12-01"),
+                    ("2027-02-05", "00001-000001", "10000000000", "lot-0001.pdf", "1", "2026-12-05"),
+                    ("2027-02-05", "00002-000002", "10000000004", "lot-0002.pdf", "3", "2026-12-05")]  # fmt: skip

@@ -15,6 +15,7 @@ import csv
 import io
 import json
 import math
+from array import array
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -175,47 +176,75 @@ class LatePiece(NamedTuple):
 
 @dataclass
 class Manifest:
-    """What the report takes from manifest.csv, read a row at a time: counts, the late pieces, the layout ones."""
+    """What the report takes from manifest.csv, read a row at a time: counts, where the late pieces' rows are, the
+    layout ones."""
 
+    path: Path
     pieces: int = 0
     by_day: Counter[tuple[str, str]] = field(default_factory=Counter)  # pieces by expiry date and kind
     posting: posting.Tally = field(default_factory=posting.Tally)
-    late: list[LatePiece] = field(default_factory=list)
+    # The late pieces by (expiry, date promised): where their rows start in the file, in its order (8 bytes a
+    # piece: a run of 100,000 pieces may have 30,000 late, which as objects would take more than the run's lots).
+    late: dict[tuple[str, str], array[int]] = field(default_factory=dict)
     layout: dict[str, dict[str, str]] = field(default_factory=dict)  # the rows of the pieces with a layout proof
+
+    def late_pieces(self) -> Iterator[LatePiece]:
+        """The late pieces by expiry date, then piece ID (the file's order: lot by lot, each lot's in order),
+        read back from the file one at a time."""
+        with self.path.open("rb") as file:
+            header = _cells(file.readline())
+            for (_, by), starts in sorted(self.late.items()):
+                for start in starts:
+                    file.seek(start)
+                    row = dict(zip(header, _cells(file.readline())))
+                    yield LatePiece(row["piece_id"], row["resident_id"], row["kind"], row["expires_on"], row["pdf"],
+                                    row["first_page"], by)  # fmt: skip
+
+
+def _cells(line: bytes) -> list[str]:
+    """The cells of one line of manifest.csv (written by the csv module: no cell of it spans lines)."""
+    return next(csv.reader([line.decode("utf-8").removeprefix("\ufeff")]))
 
 
 def read_manifest(path: Path, summary: dict[str, object], layout_ids: set[str]) -> Manifest:
     """manifest.csv's counts, its late pieces (summary.json's post.arrives_on; only the kinds counted in
     post.late_by_kind promise a date) and the rows of LAYOUT_IDS, without holding the other rows."""
-    found, post = Manifest(), summary.get("post")
+    found, post = Manifest(path), summary.get("post")
     arrives, late = (date.fromisoformat(post["arrives_on"]), post["late_by_kind"]) if isinstance(post, dict) else (None, {})
     if not path.is_file():
         return found
-    with path.open(encoding="utf-8-sig", newline="") as rows:
-        for row in csv.DictReader(rows):
-            found.pieces += 1
-            found.by_day[row["expires_on"], row["kind"]] += 1
-            found.posting.add(row["pdf"], row["postal_code"])
-            expires = date.fromisoformat(row["expires_on"])
-            if arrives and row["kind"] in late and is_late(arrives, expires):
-                found.late.append(LatePiece(row["piece_id"], row["resident_id"], row["kind"], row["expires_on"],
-                                            row["pdf"], row["first_page"], promised_by(expires).isoformat()))  # fmt: skip
-            if row["piece_id"] in layout_ids:
-                found.layout[row["piece_id"]] = row
+    with path.open("rb") as file:
+        start = file.tell()
+        header: list[str] | None = None
+        for line in file:
+            cells = _cells(line)
+            if header is None:
+                header = cells
+            elif cells:  # a blank line holds no row (as csv.DictReader reads the file)
+                row = dict(zip(header, cells))
+                found.pieces += 1
+                found.by_day[row["expires_on"], row["kind"]] += 1
+                found.posting.add(row["pdf"], row["postal_code"])
+                expires = date.fromisoformat(row["expires_on"])
+                if arrives and row["kind"] in late and is_late(arrives, expires):
+                    found.late.setdefault((row["expires_on"], promised_by(expires).isoformat()), array("q")).append(start)
+                if row["piece_id"] in layout_ids:
+                    found.layout[row["piece_id"]] = row
+            start += len(line)
     return found
 
 
-def _late(summary: dict[str, object], late: list[LatePiece]) -> dict[str, object]:
-    """The pieces that arrive late, each listed and counted by expiry date."""
-    found: dict[str, object] = {"pieces": [], "by_expiry": []}
+def _late(summary: dict[str, object], manifest: Manifest) -> dict[str, object]:
+    """The pieces that arrive late, counted by expiry date and listed (read back as the report is written)."""
+    found: dict[str, object] = {"pieces": iter(()), "count": 0, "by_expiry": []}
     post = summary.get("post")
     if not isinstance(post, dict):
         return found
     arrives = date.fromisoformat(post["arrives_on"])
-    counts = Counter((p.expires_on, p.promised_by) for p in late)
-    found["pieces"] = sorted(late, key=lambda p: (p.expires_on, p.piece_id))
+    found["pieces"] = manifest.late_pieces()
+    found["count"] = sum(len(starts) for starts in manifest.late.values())
     found["by_expiry"] = [{"expires_on": e, "promised_by": by, "days": (arrives - date.fromisoformat(by)).days,
-                           "count": n} for (e, by), n in sorted(counts.items())]  # fmt: skip
+                           "count": len(starts)} for (e, by), starts in sorted(manifest.late.items())]  # fmt: skip
     return found
 
 
@@ -269,7 +298,7 @@ def report_context(folder: Path, window_mm: Sequence[float] | None = None,
         "lapsed_by": dict(Counter(r["lapsed"] for r in files["lapsed"])),
         "lots": files["lots"],
         "posting": manifest.posting.summary(),
-        "late": _late(summary, manifest.late),
+        "late": _late(summary, manifest),
         "proofs": [_proof(p, window_mm) for p in proof_paths],
         "layout_proofs": _layout_proofs(layout, manifest.layout),
         "unacknowledged": [{"run_id": p.run_id, "folder": p.folder, "sealed_at": p.sealed_at[:16].replace("T", " "),
