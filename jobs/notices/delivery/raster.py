@@ -81,7 +81,7 @@ def codes(raster: Raster) -> list[tuple[str, bool]]:
     return [(text, micro) for text, micro, _ in _read(raster)]
 
 
-def _read(raster: Raster) -> list[tuple[str, bool, tuple[float, float, float, float]]]:
+def _read(raster: Raster) -> list[tuple[str, bool, Region]]:
     """The codes zxing-cpp reads in RASTER, each with where it is (left, top, right, bottom in mm)."""
     found = []
     # Our own pages, rasterised: upright, dark on light, at the resolution asked (zxing-cpp's tries of rotated,
@@ -105,12 +105,15 @@ def qr_codes(page: pdfium.PdfPage, found_in: Raster, dpi: float, margin_mm: floa
     """The QR codes (not Micro QR) of PAGE read at DPI, each with the region it was read from: each found in the
     coarser raster FOUND_IN, then read again from its region (with MARGIN_MM around it) at DPI; the whole page at
     DPI if the coarse raster shows none ("" for a code found but not read)."""
+    def around(where: Region) -> Region:
+        left, top, right, bottom = where
+        return max(0.0, left - margin_mm), max(0.0, top - margin_mm), right + margin_mm, bottom + margin_mm
+
     located = [where for _, micro, where in _read(found_in) if not micro]
     if not located:
-        return [(text, where) for text, micro, where in _read(render(page, dpi)) if not micro]
+        return [(text, around(where)) for text, micro, where in _read(render(page, dpi)) if not micro]
     found = []
-    for left, top, right, bottom in located:
-        region = (max(0.0, left - margin_mm), max(0.0, top - margin_mm), right + margin_mm, bottom + margin_mm)
+    for region in map(around, located):
         found += [(text, region) for text, micro in codes(render(page, dpi, region)) if not micro] or [("", region)]
     return found
 

@@ -51,9 +51,12 @@ def face_file(family: str, bold: bool = False) -> tuple[Path, int]:
     return Path(file), int(index)
 
 
+_CODE_POINTS = 0x110000
+
+
 class Coverage:
     """What a font can draw: a bit for each code point it maps, and the (base, selector) sequences it knows, as
-    sorted keys (a few hundred KB a font, where sets of them took 2 to 5 MB)."""
+    sorted keys (about 250 KB a font, where sets of them took 2 to 5 MB)."""
 
     def __init__(self, points: set[int], sequences: list[tuple[int, int]]) -> None:
         bits = np.zeros(_CODE_POINTS, bool)
@@ -70,9 +73,6 @@ class Coverage:
         key = base << 21 | selector
         at = int(np.searchsorted(self._sequences, key))
         return at < len(self._sequences) and int(self._sequences[at]) == key
-
-
-_CODE_POINTS = 0x110000
 
 
 @functools.cache
