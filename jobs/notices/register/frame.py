@@ -35,8 +35,9 @@ PER_VALUE = ("status", "card_state", "sex", "postal_code", "nationality", "resid
 RESIDENT, ACTIVE = Status.RESIDENT, CardState.ACTIVE
 BLOCK_BYTES = 1 << 24  # what each of the reader's threads parses at a time: fewer, larger chunks read faster
 # The same of a body the reader decodes (CP932): Python's codec makes each block UTF-8 before it is parsed, so
-# smaller blocks keep the parsing threads busy beside the decoding (on 1M rows 1.6-1.9 s with 16 MiB, 1.3-1.4 with 4).
-DECODED_BLOCK_BYTES = 1 << 22
+# smaller blocks keep the parsing threads busy beside the decoding (on 1M rows 1.6-1.9 s with 16 MiB, 1.3-1.4 with 4;
+# the whole read, later: 1.62-1.67 s with 2, 1.63-1.77 with 4, 1.68-1.83 with 3, 1.75-1.85 with 1).
+DECODED_BLOCK_BYTES = 1 << 21
 CODED = frozenset((*PER_VALUE, *cells.DATE_COLUMNS))  # the columns of few values: functions run once per value
 _CODES = pa.dictionary(pa.int32(), pa.string())
 
