@@ -117,10 +117,36 @@ def test_an_undecodable_qr_code_is_refused(broken: Path, config: Config, nth: in
     with pdfium.PdfDocument(broken / row["pdf"]) as document:
         page = document[form - 1]
         height = page.get_size()[1]
-        (left, top, right, bottom), = [where for _, micro, where in raster._read(raster.render(page, 300)) if not micro]
+        (left, top, right, bottom), = [where for _, micro, where in raster.found_codes(raster.render(page, 300)) if not micro]
     box = f"1 g {left * MM:.2f} {height - bottom * MM:.2f} {(right - left) * MM:.2f} {(bottom - top) * MM / 2:.2f} re f"
     _edit(broken, row["pdf"], lambda pdf: _draw(pdf, form, box))  # its lower half painted over
     _refused(broken, config, row["piece_id"], form, r"QR code does not read https://app\.example\.jp/apply\?id=\d{23}")
+
+
+def test_a_lot_s_later_forms_are_read_where_its_first_form_had_its_code(broken: Path, config: Config,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    searched: list[int] = []  # the whole-page searches for a QR code
+    whole_page = raster.qr_codes
+    monkeypatch.setattr(raster, "qr_codes", lambda *args: searched.append(1) or whole_page(*args))
+    forms = [r for r in read_rows(broken / "manifest.csv") if r["application_id"]]
+    firsts = {(r["pdf"], r["kind"]) for r in forms}
+    assert preflight.check_folder(broken, config) == []
+    assert len(forms) > len(firsts) and len(searched) == len(firsts)  # the first form of each kind in each lot
+
+    # A later form whose code stands 3 mm from where the first had it: searched whole, and still read.
+    first = _piece(broken, "card_renewal")
+    row = [r for r in forms if r["kind"] == "card_renewal" and r["pdf"] == first["pdf"]][1]
+    form = int(row["first_page"]) + Kind.CARD_RENEWAL.spec.sheets
+
+    def shift(pdf: pikepdf.Pdf) -> None:
+        page = pdf.pages[form - 1]
+        page.contents_add(pikepdf.Stream(pdf, f"q 1 0 0 1 0 {-3 * MM:.3f} cm\n".encode("ascii")), prepend=True)
+        page.contents_add(pikepdf.Stream(pdf, b"\nQ\n"))
+
+    _edit(broken, row["pdf"], shift)
+    searched.clear()
+    problems = preflight.check_folder(broken, config)
+    assert not [p for p in problems if "QR code" in p.what] and len(searched) == len(firsts) + 1, problems
 
 
 def test_a_piece_over_the_vendors_page_limit_is_refused(sealed: Path, config: Config) -> None:

@@ -40,6 +40,7 @@ INK_DPI = 100  # a hairline greys its pixel all the same; a ninth of the pixels 
 PRINT_DPI = 300  # the codes are read as the vendor's cameras see them
 # Around the window, what must stay blank: up to the sender block on its right and the title below it.
 AROUND_MM = (15.0, 15.0, envelope.SENDER_GAP_MM - 1.0, envelope.HEAD_GAP_MM - 1.0)  # left, top, right, bottom
+QR_SHIFT_MM = 1.0  # a later form's QR code read where the first form's was, at most this far from it
 MAX_REPORTED = 20  # problems a refused run names in its message (the log has them all)
 
 
@@ -121,7 +122,8 @@ class _Found:
     def __init__(self, name: str, owner: dict[int, Expected]) -> None:
         self.name, self.owner = name, owner
         self.problems: list[Problem] = []
-        self.qr_at: dict[str, raster.Region] = {}  # where the lot's first form of a kind had its one QR code
+        # Where the lot's first form of a kind had its one QR code: the code's box, and the region it was read from.
+        self.qr_at: dict[str, tuple[raster.Region, raster.Region]] = {}
 
     def add(self, page: int | None, what: str) -> None:
         piece = self.owner.get(page) if page else None
@@ -156,17 +158,23 @@ def _check_raster(found: _Found, page: pdfium.PdfPage, number: int, config: Conf
 
 def _form_qr(found: _Found, page: pdfium.PdfPage, piece: Expected) -> list[str]:
     """The QR codes of a piece's application form read at PRINT_DPI. Where the lot's first form of the kind had its
-    one code (the same layout), the piece's is read first; only if that does not read as it must is the whole page
-    looked at, as for that first form (a tenth of the cost: the page rasterised at INK_DPI and searched)."""
-    where = found.qr_at.get(piece.kind)
-    if where is not None:
-        read = [text for text, micro in raster.codes(raster.render(page, PRINT_DPI, where)) if not micro]
-        if read == [piece.qr_payload]:
-            return read
+    one code (the same layout), the piece's is read first: if it reads as it must, there and nowhere else within
+    5 mm, that is all; otherwise the whole page is looked at, as for that first form (a tenth of the cost: the
+    page rasterised at INK_DPI and searched). What the shortcut does not look for is a second, stray QR code
+    elsewhere on a later form: the first form of each kind in each lot is searched whole."""
+    box, where = found.qr_at.get(piece.kind, (None, None))
+    if box is not None and where is not None:
+        read = [(text, at) for text, micro, at in raster.found_codes(raster.render(page, PRINT_DPI, where)) if not micro]
+        if len(read) == 1 and read[0][0] == piece.qr_payload and _near(read[0][1], box, QR_SHIFT_MM):
+            return [piece.qr_payload]
     located = raster.qr_codes(page, raster.render(page, INK_DPI), PRINT_DPI)
-    if [text for text, _ in located] == [piece.qr_payload]:
-        found.qr_at[piece.kind] = located[0][1]
-    return [text for text, _ in located]
+    if [text for text, _, _ in located] == [piece.qr_payload]:
+        found.qr_at.setdefault(piece.kind, located[0][1:])  # the first form's place, whatever a later one's
+    return [text for text, _, _ in located]
+
+
+def _near(a: raster.Region, b: raster.Region, mm: float) -> bool:
+    return all(abs(x - y) <= mm for x, y in zip(a, b, strict=True))
 
 
 def _margins(m: float) -> tuple[tuple[float, float, float, float], ...]:

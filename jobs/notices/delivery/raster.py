@@ -78,10 +78,10 @@ def _grey(bitmap: pdfium.PdfBitmap) -> np.ndarray:
 
 def codes(raster: Raster) -> list[tuple[str, bool]]:
     """The QR and Micro QR codes zxing-cpp reads in RASTER: (text, True for a Micro QR code)."""
-    return [(text, micro) for text, micro, _ in _read(raster)]
+    return [(text, micro) for text, micro, _ in found_codes(raster)]
 
 
-def _read(raster: Raster) -> list[tuple[str, bool, Region]]:
+def found_codes(raster: Raster) -> list[tuple[str, bool, Region]]:
     """The codes zxing-cpp reads in RASTER, each with where it is (left, top, right, bottom in mm)."""
     found = []
     # Our own pages, rasterised: upright, dark on light, at the resolution asked (zxing-cpp's tries of rotated,
@@ -101,20 +101,23 @@ def _read(raster: Raster) -> list[tuple[str, bool, Region]]:
     return found
 
 
-def qr_codes(page: pdfium.PdfPage, found_in: Raster, dpi: float, margin_mm: float = 5.0) -> list[tuple[str, Region]]:
-    """The QR codes (not Micro QR) of PAGE read at DPI, each with the region it was read from: each found in the
-    coarser raster FOUND_IN, then read again from its region (with MARGIN_MM around it) at DPI; the whole page at
-    DPI if the coarse raster shows none ("" for a code found but not read)."""
+def qr_codes(page: pdfium.PdfPage, found_in: Raster, dpi: float,
+             margin_mm: float = 5.0) -> list[tuple[str, Region, Region]]:  # fmt: skip
+    """The QR codes (not Micro QR) of PAGE read at DPI, each with its box and the region it was read from: each
+    found in the coarser raster FOUND_IN, then read again from its region (with MARGIN_MM around it) at DPI; the
+    whole page at DPI if the coarse raster shows none ("" for a code found but not read)."""
+
     def around(where: Region) -> Region:
         left, top, right, bottom = where
         return max(0.0, left - margin_mm), max(0.0, top - margin_mm), right + margin_mm, bottom + margin_mm
 
-    located = [where for _, micro, where in _read(found_in) if not micro]
+    located = [where for _, micro, where in found_codes(found_in) if not micro]
     if not located:
-        return [(text, around(where)) for text, micro, where in _read(render(page, dpi)) if not micro]
+        return [(text, where, around(where)) for text, micro, where in found_codes(render(page, dpi)) if not micro]
     found = []
     for region in map(around, located):
-        found += [(text, region) for text, micro in codes(render(page, dpi, region)) if not micro] or [("", region)]
+        read = [(text, where, region) for text, micro, where in found_codes(render(page, dpi, region)) if not micro]
+        found += read or [("", region, region)]
     return found
 
 

@@ -190,7 +190,9 @@ class Manifest:
 
     def late_pieces(self) -> Iterator[LatePiece]:
         """The late pieces by expiry date, then piece ID (the file's order: lot by lot, each lot's in order),
-        read back from the file one at a time."""
+        read back from the file one at a time (a single pass: the report lists them once)."""
+        if not self.late:
+            return
         with self.path.open("rb") as file:
             header = _cells(file.readline())
             for (_, by), starts in sorted(self.late.items()):
