@@ -21,7 +21,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import NamedTuple
+from typing import BinaryIO, NamedTuple
 
 import jinja2
 from PIL import Image, ImageDraw
@@ -208,6 +208,20 @@ def _cells(line: bytes) -> list[str]:
     return next(csv.reader([line.decode("utf-8").removeprefix("\ufeff")]))
 
 
+def _rows(file: BinaryIO) -> Iterator[tuple[int, dict[str, str]]]:
+    """manifest.csv's rows as csv.DictReader reads them, each with where its line starts in the file (no cell
+    spans lines: the reader has just taken the row's line when it gives the row)."""
+    starts = [0, 0]  # the start of the line taken last, and of the next one
+
+    def lines() -> Iterator[str]:
+        for line in file:
+            starts[0], starts[1] = starts[1], starts[1] + len(line)
+            yield line.decode("utf-8").removeprefix("\ufeff")
+
+    for row in csv.DictReader(lines()):
+        yield starts[0], row
+
+
 def read_manifest(path: Path, summary: dict[str, object], layout_ids: set[str]) -> Manifest:
     """manifest.csv's counts, its late pieces (summary.json's post.arrives_on; only the kinds counted in
     post.late_by_kind promise a date) and the rows of LAYOUT_IDS, without holding the other rows."""
@@ -216,23 +230,15 @@ def read_manifest(path: Path, summary: dict[str, object], layout_ids: set[str]) 
     if not path.is_file():
         return found
     with path.open("rb") as file:
-        start = file.tell()
-        header: list[str] | None = None
-        for line in file:
-            cells = _cells(line)
-            if header is None:
-                header = cells
-            elif cells:  # a blank line holds no row (as csv.DictReader reads the file)
-                row = dict(zip(header, cells))
-                found.pieces += 1
-                found.by_day[row["expires_on"], row["kind"]] += 1
-                found.posting.add(row["pdf"], row["postal_code"])
-                expires = date.fromisoformat(row["expires_on"])
-                if arrives and row["kind"] in late and is_late(arrives, expires):
-                    found.late.setdefault((row["expires_on"], promised_by(expires).isoformat()), array("q")).append(start)
-                if row["piece_id"] in layout_ids:
-                    found.layout[row["piece_id"]] = row
-            start += len(line)
+        for start, row in _rows(file):
+            found.pieces += 1
+            found.by_day[row["expires_on"], row["kind"]] += 1
+            found.posting.add(row["pdf"], row["postal_code"])
+            expires = date.fromisoformat(row["expires_on"])
+            if arrives and row["kind"] in late and is_late(arrives, expires):
+                found.late.setdefault((row["expires_on"], promised_by(expires).isoformat()), array("q")).append(start)
+            if row["piece_id"] in layout_ids:
+                found.layout[row["piece_id"]] = row
     return found
 
 

@@ -167,7 +167,7 @@ def select(read: RegisterRead, as_of: date, config: Config, ledger: Ledger) -> S
     out.quality += plan.quality(plan.settle[plan.noted(plan.settle)])  # as settle adds them, in line order
     out.at_once = AtOnce(plan, plan.settle[due[screened.clear]], plan.settle[due[screened.notified]])
     out.already_notified += len(out.at_once.notified)
-    for r, due_notice, _ in plan.settled(np.delete(plan.settle, due[screened.clear | screened.notified])):
+    for r, due_notice in plan.settled(np.delete(plan.settle, due[screened.clear | screened.notified])):
         try:
             settle(r, due_notice, [], run, out)
         except (ValueError, OverflowError) as exc:  # dates the letters cannot compute with: this row only

@@ -81,15 +81,14 @@ class Plan:
     notices: engine.Notices
     notes: tuple[np.ndarray, np.ndarray]  # where the recorded card, and certificate, expiry differ from computed
 
-    def settled(self, positions: np.ndarray | None = None) -> Iterator[tuple[Resident, Due | None, list[QualityNote]]]:
-        """The residents to settle one by one (or those at POSITIONS among them), in line order, each with the
-        notice due (as dates.due_notice and dates.due_reminder give it) and the data-quality notes."""
-        positions = self.settle if positions is None else positions
+    def settled(self, positions: np.ndarray) -> Iterator[tuple[Resident, Due | None]]:
+        """The residents at POSITIONS among those to settle one by one, in line order, each with the notice due
+        (as dates.due_notice and dates.due_reminder give it; their data-quality notes: quality)."""
         residents = self.table.residents(positions)
         due = self.notices.kind[self.table.rows[positions]] >= 0
         dues = iter(self._dues(positions[due], [r for r, d in zip(residents, due.tolist(), strict=True) if d]))
-        for r, is_due, notes in zip(residents, due.tolist(), self._notes(positions), strict=True):
-            yield r, next(dues) if is_due else None, notes
+        for r, is_due in zip(residents, due.tolist(), strict=True):
+            yield r, next(dues) if is_due else None
 
     def noted(self, positions: np.ndarray) -> np.ndarray:
         """Whether each resident at POSITIONS has a data-quality note."""
@@ -198,9 +197,6 @@ def first_due(table: ResidentTable, position: int, after: date, config: Config) 
             candidates.add(day + timedelta(days=1))  # the first reminder day
     for day in sorted(c for c in candidates if c > after):
         found = plan(table, day, config)
-        if found.notices.kind[row] >= 0:
-            settled = {r.line: due for r, due, _ in found.settled()}
-            due = settled.get(int(table.lines()[position]))
-            if due is not None:
-                return day, due
+        if found.notices.kind[row] >= 0 and position in found.settle:
+            return day, found.dues(np.array([position]))[0]
     return None
