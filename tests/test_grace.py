@@ -109,3 +109,18 @@ def test_reminders_can_be_switched_off(tmp_path: Path) -> None:
     assert manifest == []
     manifest, _, _ = night(tmp_path, path, RUN)
     assert [(m["resident_id"], m["kind"]) for m in manifest] == [("1", "grace_reminder")]
+
+
+@pytest.mark.parametrize(("card", "cert", "said"), [
+    (date(2027, 2, 10), date(2027, 2, 10), "after"),  # the certificate ends with the card: its grace follows both
+    (date(2027, 2, 10), None, "after"),
+    (date(2027, 2, 10), date(2026, 12, 20), "cert"),  # ends first, grace 2027-03-31 still to come
+    (date(2027, 2, 10), date(2026, 8, 1), "cert"),  # ended, but its grace runs to 2026-11-30, after the run date
+    (date(2027, 2, 10), date(2026, 7, 31), "ended"),  # grace ended 2026-10-31
+    (date(2027, 2, 10), date(2023, 2, 21), "ended"),  # grace ended 2023-05-31
+])  # fmt: skip
+def test_what_a_notice_says_of_the_card_as_an_insurance_card(card: date, cert: date | None, said: str) -> None:
+    due = dates.due_notice(resident(card_issued_on=date(2017, 2, 10), card_expires_on=card, cert_expires_on=cert), RUN)
+    assert due is not None and due.kind is Kind.CARD_RENEWAL
+    assert due.grace_end == dates.grace_end(min(card, cert or card))
+    assert due.insurance(RUN) == said

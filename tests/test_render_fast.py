@@ -58,6 +58,16 @@ def _pieces() -> list[Piece]:
     pieces.append(_grace(make_piece(Kind.CARD_RENEWAL, korean, piece_id="P12"), "card", stay_capped=True))
     pieces.append(_grace(make_piece(Kind.CERT_RENEWAL, dataclasses.replace(korean, resident_id="R13", language="es"),
                                     piece_id="P13"), "cert"))  # fmt: skip
+    # The card as マイナ保険証 after a certificate that lapsed in 2023 (its grace long ended), on the letters, the
+    # notice, an insert and a grace reminder; and a certificate ending before the card, on a residence letter.
+    lapsed = make_resident(resident_id="R14", name="SILVA ANA", nationality="BR", language="pt", residence_status="永住者",
+                           cert_expires_on=date(2023, 2, 21))  # fmt: skip
+    pieces.append(make_piece(Kind.CARD_RENEWAL, lapsed, piece_id="P14", grace_end=date(2023, 5, 31)))
+    pieces.append(_grace(make_piece(Kind.CARD_RENEWAL, make_resident(resident_id="R15", cert_expires_on=date(2023, 2, 21)),
+                                    piece_id="P15", grace_end=date(2023, 5, 31)), "card"))  # fmt: skip
+    early = make_resident(resident_id="R16", name="SMITH JOHN", nationality="US", residence_status="留学",
+                          cert_expires_on=date(2026, 12, 20))  # fmt: skip
+    pieces.append(make_piece(Kind.RESIDENCE_EXTENSION, early, piece_id="P16", grace_end=date(2027, 3, 31)))
     return sorted(pieces, key=lambda p: p.piece_id)
 
 

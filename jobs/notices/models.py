@@ -115,6 +115,17 @@ class Due:
         """True for the notices that carry an application form (a new card is needed)."""
         return has_form(self.kind, self.lapsing)
 
+    def insurance(self, on: date) -> str:
+        """What a letter dated ON says of the card as a health-insurance card (domain.md 2.3).
+
+        "after": it works for eligibility only from the expiry the letter is about until grace_end. "cert": the
+        card's 利用者証明用 certificate ends first, and the grace follows it. "ended": that grace ended before ON
+        (a certificate left to lapse years ago): the card no longer works as one, and no date is promised.
+        """
+        if self.cert_expires_on is None or self.cert_expires_on >= self.expires_on:
+            return "after"
+        return "ended" if self.grace_end < on else "cert"
+
 
 @dataclass(frozen=True)
 class Review:
