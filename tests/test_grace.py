@@ -124,3 +124,35 @@ def test_what_a_notice_says_of_the_card_as_an_insurance_card(card: date, cert: d
     assert due is not None and due.kind is Kind.CARD_RENEWAL
     assert due.grace_end == dates.grace_end(min(card, cert or card))
     assert due.insurance(RUN) == said
+    # A foreign resident's card that ends with the period of stay: the same.
+    stay = dates.due_notice(resident(card_issued_on=date(2022, 2, 10), card_expires_on=card, cert_expires_on=cert,
+                                     nationality="US", residence_status="留学", residence_expires_on=card), RUN)  # fmt: skip
+    assert stay is not None and stay.kind is Kind.RESIDENCE_EXTENSION and stay.insurance(RUN) == said
+
+
+def test_a_grace_that_ends_on_the_letter_date_is_still_given() -> None:
+    """The card works as an insurance card through the grace end's day itself: a letter of that day says so."""
+    due = dates.due_notice(resident(card_issued_on=date(2017, 2, 10), card_expires_on=date(2027, 2, 10),
+                                    cert_expires_on=date(2026, 7, 31)), RUN)  # fmt: skip
+    assert due is not None and due.grace_end == date(2026, 10, 31)
+    assert due.insurance(date(2026, 10, 31)) == "cert" and due.insurance(date(2026, 11, 1)) == "ended"
+
+
+@pytest.mark.parametrize(("lapsing", "card", "cert", "said"), [
+    ("cert", date(2028, 5, 1), RUN - timedelta(days=10), "after"),  # the certificate's own grace reminder
+    ("card", RUN - timedelta(days=10), RUN - timedelta(days=10), "after"),  # both ended together
+    ("card", RUN - timedelta(days=10), date(2026, 9, 1), "cert"),  # the certificate's grace runs to 2026-12-31
+    ("card", RUN - timedelta(days=10), date(2023, 2, 21), "ended"),
+])  # fmt: skip
+def test_what_a_grace_reminder_says_of_the_card_as_an_insurance_card(lapsing: str, card: date, cert: date,
+                                                                      said: str) -> None:  # fmt: skip
+    due = dates.due_reminder(resident(card_issued_on=date(2017, 2, 10), card_expires_on=card, cert_expires_on=cert),
+                             RUN)  # fmt: skip
+    assert due is not None and due.kind is Kind.GRACE_REMINDER and due.lapsing == lapsing
+    assert due.insurance(RUN) == said
+
+
+def test_a_certificate_renewal_follows_its_own_expiry() -> None:
+    due = dates.due_notice(resident(card_issued_on=date(2017, 2, 10), card_expires_on=date(2030, 2, 10),
+                                    cert_expires_on=date(2027, 2, 10)), RUN)  # fmt: skip
+    assert due is not None and due.kind is Kind.CERT_RENEWAL and due.insurance(RUN) == "after"

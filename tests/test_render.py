@@ -606,9 +606,10 @@ def test_a_foreign_residents_grace_reminder_gets_the_insert_of_what_lapsed(grace
 
 def test_no_letter_promises_an_insurance_grace_that_has_ended(renderer: Renderer, config: Config) -> None:
     """A card whose 利用者証明用 certificate lapsed on 2023-02-21 worked as マイナ保険証 until 2023-05-31 (domain.md
-    2.3), long before this letter. Its renewal, its notice, a foreign resident's insert and a grace reminder
-    say the card no longer works as one, and why; none gives 2023-05-31 as a day still to come. A certificate
-    ending before the card: the letter names it, and the grace that follows it, not the card's."""
+    2.3), long before this letter. Its renewal, its notice, a foreign resident's insert, a residence letter and
+    a grace reminder say the card no longer works as one, and why; none gives 2023-05-31 as a day still to
+    come, nor says the card works as one until it expires. A certificate ending before the card: the letter
+    names it, and the grace that follows it, not the card's."""
     lapsed = {"cert_expires_on": date(2023, 2, 21)}
     foreign = make_resident(resident_id="R31", name="SILVA ANA", nationality="BR", language="en",
                             residence_status="永住者", **lapsed)  # fmt: skip
@@ -618,6 +619,8 @@ def test_no_letter_promises_an_insurance_grace_that_has_ended(renderer: Renderer
         make_piece(Kind.CARD_RENEWAL, foreign, piece_id="L2", grace_end=date(2023, 5, 31)),
         _grace(make_piece(Kind.CARD_RENEWAL, make_resident(resident_id="R32", **lapsed), piece_id="L3"), "card"),
         make_piece(Kind.CARD_RENEWAL, early, piece_id="L4", grace_end=date(2027, 3, 31)),
+        make_piece(Kind.RESIDENCE_EXTENSION, dataclasses.replace(foreign, resident_id="R34", residence_status="留学"),
+                   piece_id="L5", grace_end=date(2023, 5, 31)),
     ]
     pieces[2] = dataclasses.replace(pieces[2], due=dataclasses.replace(pieces[2].due, grace_end=date(2023, 5, 31)))
     lot = renderer.render_lot(pieces, LETTER_DATE)
@@ -627,16 +630,22 @@ def test_no_letter_promises_an_insurance_grace_that_has_ended(renderer: Renderer
     finally:
         document.close()
     ended = "マイナンバーカードの利用者証明用電子証明書は2023年2月21日に有効期限を迎えたため、マイナ保険証としては使えません。"
-    for piece_id in ("L1", "L2", "L3"):
+    english = _flat("Your card works as a health insurance card through its certificate for user verification "
+                    "(利用者証明用電子証明書). That certificate expired on February 21, 2023, so the card can no longer "
+                    "be used as a health insurance card.")  # fmt: skip
+    for piece_id in ("L1", "L2", "L3", "L5"):
         text = texts[piece_id]
         assert "令和5年(2023年)5月31日" not in text and "2023年5月31日" not in text and "May31,2023" not in text
         assert "資格確認書" in text and "マイナ保険証（資格確認のみ）が使える期限" not in text, piece_id
-    assert texts["L1"].count(ended) == 2  # the cover letter and the expiry notice
-    assert "電子証明書の有効期限はすでに過ぎています" in texts["L1"]
-    assert _flat("(利用者証明用電子証明書) on your card, which lets it work as a health insurance card, expired on "
-                 "February 21, 2023") in texts["L2"]  # fmt: skip
-    assert "Healthinsuranceuse" not in texts["L2"]  # the insert's grace row is left out too
-    assert "マイナ保険証としても使えません" in texts["L3"] and "2023年2月21日に有効期限を迎えているため" in texts["L3"]
+        assert "Healthinsuranceuse" not in text  # the grace rows of the insert and the residence letter too
+    for piece_id in ("L1", "L2", "L5"):  # the cover letter and the expiry notice, or the residence letter
+        assert texts[piece_id].count(ended) == (1 if piece_id == "L5" else 2), piece_id
+    # The leads leave out what the lapsed certificate did (マイナ保険証, マイナポータル, e-Tax until the card expires).
+    assert "電子証明書はカードより先に有効期限を迎えます" in texts["L1"] and "マイナ保険証、マイナポータル" not in texts["L1"]
+    assert english in texts["L2"] and english in texts["L5"]
+    assert _flat("Its certificate for user verification expires before the card") in texts["L2"]
+    assert _flat("as a health insurance card (マイナ保険証), or for Mynaportal") not in texts["L2"]
+    assert "マイナ保険証としても使えません" in texts["L3"] and "2023年2月21日に有効期限を迎えたため" in texts["L3"]
     # Ending before the card: its date, then the grace that follows it (令和9年3月31日), not the card's (5月31日).
-    assert texts["L4"].count("利用者証明用電子証明書の有効期限は、カードより早い2026年12月20日です。その後も令和9年(2027年)3月31日までは") == 2
-    assert "令和9年(2027年)3月31日まで" in texts["L4"] and "5月31日" not in texts["L4"]
+    cert = "利用者証明用電子証明書の有効期限は、カードより早い2026年12月20日です。電子証明書の有効期限が過ぎても、令和9年(2027年)3月31日までは"
+    assert texts["L4"].count(cert) == 2 and "5月31日" not in texts["L4"]
