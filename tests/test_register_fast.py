@@ -24,13 +24,13 @@ import pyarrow as pa
 import pyarrow.compute  # noqa: F401 (pa.compute)
 import pytest
 from notices.models import Decision
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 from notices.register import encodings, read, scan
 from notices.config import Config, load_config
 from notices.errors import RegisterError
 from notices.register.read import RegisterRead, read_register
-from notices.register.frame import WHITESPACE
+from notices.register.cells import WHITESPACE
 from notices.rules.selection import Selection, lapsed, select
 
 import reference as scalar
@@ -709,3 +709,27 @@ def test_the_shape_check_is_its_expressions(values: list[str], pattern: str | No
     never = pa.compute.match_substring_regex(array, _NEVER_AN_ID).to_pylist()
     with mock.patch.object(cells, "_FEW", 0 if shortcuts else 10**9):
         assert shape.fitting(values) == [m and not n for m, n in zip(matched, never, strict=True)]
+
+
+date_cells = st.one_of(
+    st.builds(lambda y, m, d, a, b: f"{y:04d}{a}{m:02d}{b}{d:02d}", st.one_of(st.integers(1860, 2210), st.integers(0, 9999)),
+              st.one_of(st.integers(1, 12), st.integers(0, 99)), st.one_of(st.integers(28, 31), st.integers(0, 99)),
+              st.sampled_from("-/."), st.sampled_from("-/.")),  # fmt: skip
+    st.builds(lambda y, m, d: f"{y:04d}{m:02d}{d:02d}", st.integers(1860, 2210), st.integers(0, 13), st.integers(0, 32)),
+    st.sampled_from(ODD_DATES + ["2199-12-31", "2200-01-01", "1868-01-25", "1868-01-24", "0000-01-01", "2026-1-5",
+                                 "2026-11-26x", "202611260", "２０２６-11-26", "2026–11–26", "9999-12-31"]),
+    st.text(st.sampled_from("0123456789-/. 年月日令和RH元\u3000"), max_size=12),
+)
+
+
+@given(st.lists(date_cells, max_size=30))
+@example(["2020-02-30", "2024-02-29", "2023-02-29", "1900-02-29", "2000/02/29", "20260431", "2026.12.31", "1868-01-24"])
+def test_dates_read_over_a_column_are_those_read_one_by_one(cells: list[str]) -> None:
+    """distinct.read_dates (the bulk read's) against _read_date, which wareki.parse_date reads one cell at a time."""
+    from notices.register.distinct import _read_date, read_dates
+
+    stripped = [c.strip() for c in cells]
+    what, day = read_dates(pa.array(stripped, pa.string()))
+    expected = [_read_date(c) for c in stripped]
+    assert what.tolist() == [w for w, _ in expected]
+    assert day.tolist() == [None if d == "NaT" else d for _, d in expected]

@@ -33,16 +33,16 @@ class Values:
         self.frame = frame
         self.found = {column: pool.submit(self._encode, column) for column in columns if column in frame.column_names}
 
-    def _encode(self, column: str) -> tuple[np.ndarray, list[str]]:
+    def _encode(self, column: str) -> tuple[np.ndarray, pa.Array]:
         codes, dictionary = encode(self.frame.column(column))
-        return codes, [v.strip() for v in dictionary.to_pylist()]
+        return codes, pc.utf8_trim(dictionary, characters=cells.WHITESPACE)  # as str.strip() strips
 
     def of(self, column: str, function: Callable[[str], Any]) -> tuple[np.ndarray, list[Any]]:
         """(code of each row, function(cell) of each distinct cell): the function runs once per distinct value."""
         if column not in self.found:
             return np.zeros(self.frame.num_rows, np.intp), [function("")]
         codes, values = self.found[column].result()
-        return codes, [function(value) for value in values]
+        return codes, [function(value) for value in values.to_pylist()]
 
     def typed(self, column: str, function: Callable[[str], Any], dtype: Any) -> np.ndarray:
         """function(cell) of every row, as a numpy array."""
@@ -56,13 +56,53 @@ class Values:
 
     def dates(self, column: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(empty, the date or NaT, unreadable) of each cell of a date column."""
-        codes, found = self.of(column, _read_date)
-        what, day = zip(*found, strict=True)
-        what = np.array(what, np.int8)[codes]
-        return what == _EMPTY, np.array(day, "datetime64[D]")[codes], what == _UNREADABLE
+        if column not in self.found:
+            empty = np.ones(self.frame.num_rows, bool)
+            return empty, np.full(self.frame.num_rows, np.datetime64("NaT"), "datetime64[D]"), ~empty
+        codes, values = self.found[column].result()
+        what, day = read_dates(values)
+        return what[codes] == _EMPTY, day[codes], what[codes] == _UNREADABLE
 
 
 _EMPTY, _READ, _UNREADABLE = 0, 1, 2
+# wareki.parse_date's usual forms (its _PLAIN), which it reads by their digits' places: 2026-11-26 (or with / or .
+# between), 20261126. A register's dates are nearly all of them: read over the column, not a date object a value.
+_PLAIN = "^(?:[0-9]{4}[-/.][0-9]{2}[-/.][0-9]{2}|[0-9]{8})$"
+_EARLIEST, _LATEST = np.datetime64(cells.EARLIEST, "D"), np.datetime64(cells.LATEST, "D")
+
+
+def read_dates(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """(_EMPTY, _READ or _UNREADABLE; the date or NaT) of each stripped cell of a date column, as _read_date reads
+    it: the plain forms over the whole column at once, any other (an era, 年月日, a time of day) one by one."""
+    what = np.full(len(values), _UNREADABLE, np.int8)
+    day = np.full(len(values), np.datetime64("NaT"), "datetime64[D]")
+    length = pc.utf8_length(values).to_numpy(zero_copy_only=False)
+    what[length == 0] = _EMPTY
+    plain = pc.match_substring_regex(values, _PLAIN).to_numpy(zero_copy_only=False)
+    at = np.flatnonzero(plain)
+    if len(at):
+        text = pc.take(values, pa.array(at))
+        ten = pc.equal(pc.utf8_length(text), 10)  # 2026-11-26, else 20261126
+
+        def number(start_ten: int, start_eight: int, width: int) -> np.ndarray:
+            part = pc.if_else(ten, pc.utf8_slice_codeunits(text, start_ten, start_ten + width),
+                              pc.utf8_slice_codeunits(text, start_eight, start_eight + width))  # fmt: skip
+            return pc.cast(part, pa.int64()).to_numpy(zero_copy_only=False)
+
+        year, month, days = number(0, 0, 4), number(5, 4, 2), number(8, 6, 2)
+        # date(year, month, day) is a day of the calendar: year 1 on, month 1 to 12, day 1 to the month's last.
+        first = (np.clip(year, 1, 9999) - 1970) * 12 + np.clip(month, 1, 12) - 1
+        month_start = first.astype("datetime64[M]").astype("datetime64[D]")
+        month_days = ((first + 1).astype("datetime64[M]").astype("datetime64[D]") - month_start).astype(np.int64)
+        valid = (year >= 1) & (month >= 1) & (month <= 12) & (days >= 1) & (days <= month_days)
+        found = month_start + np.clip(days - 1, 0, None)
+        valid &= (found >= _EARLIEST) & (found <= _LATEST)  # read_date's range
+        what[at] = np.where(valid, _READ, _UNREADABLE)
+        day[at[valid]] = found[valid]
+    for i in np.flatnonzero(~plain & (length > 0)).tolist():  # the others: wareki.parse_date, one by one
+        what[i], read = _read_date(values[i].as_py())
+        day[i] = np.datetime64(read, "D")
+    return what, day
 
 
 def _read_date(cell: str) -> tuple[int, Any]:

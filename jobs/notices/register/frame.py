@@ -20,14 +20,13 @@ import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
 from . import cells
+from .cells import WHITESPACE
 from .csvfile import Record
 from ..models import CardState, Status
 from .distinct import Values, encode
 from .scan import Scan, plain_records
 from .residents import ResidentTable, take_list
 
-# str.strip()'s whitespace: every c with c.isspace() (tests/test_register_fast.py checks it), for utf8_trim.
-WHITESPACE = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u2028\u2029\u202f\u205f\u3000"
 HALF_WIDTH_KANA = "[\uff61-\uff9f]"  # cells.kana changes no text without one of these
 TEXTS = ("resident_id", "household_id", "name", "name_kana", "address", "address_extra")
 PER_VALUE = ("status", "card_state", "sex", "postal_code", "nationality", "residence_status", "support_measure",
