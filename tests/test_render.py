@@ -641,9 +641,10 @@ def test_no_letter_promises_an_insurance_grace_that_has_ended(renderer: Renderer
     for piece_id in ("L1", "L2", "L5"):  # the cover letter and the expiry notice, or the residence letter
         assert texts[piece_id].count(ended) == (1 if piece_id == "L5" else 2), piece_id
     # The leads leave out what the lapsed certificate did (マイナ保険証, マイナポータル, e-Tax until the card expires).
-    assert "電子証明書はカードより先に有効期限を迎えます" in texts["L1"] and "マイナ保険証、マイナポータル" not in texts["L1"]
+    assert "電子証明書はすでに有効期限が過ぎています" in texts["L1"] and "マイナ保険証、マイナポータル" not in texts["L1"]
+    assert "電子証明書はカードより先に有効期限を迎えます" in texts["L4"] and "マイナ保険証、マイナポータル" not in texts["L4"]
     assert english in texts["L2"] and english in texts["L5"]
-    assert _flat("Its certificate for user verification expires before the card") in texts["L2"]
+    assert _flat("Its certificate for user verification has an earlier expiry date than the card") in texts["L2"]
     assert _flat("as a health insurance card (マイナ保険証), or for Mynaportal") not in texts["L2"]
     assert "マイナ保険証としても使えません" in texts["L3"] and "2023年2月21日に有効期限を迎えたため" in texts["L3"]
     # Ending before the card: its date, then the grace that follows it (令和9年3月31日), not the card's (5月31日).
