@@ -179,3 +179,14 @@ class Placement:
     piece_id: str
     first_page: int
     page_count: int
+
+
+@dataclass(frozen=True)
+class RenderedLot:
+    """A lot's PDF and where each of its pieces landed (letters/render.py makes it; the run's own process only reads
+    it, and so never imports the renderer)."""
+
+    pdf: bytes
+    placements: tuple[Placement, ...]
+    page_count: int
+    problems: tuple[str, ...] = ()  # what the preflight found wrong with it (delivery/preflight.py), if it was run

@@ -23,7 +23,6 @@ from .delivery.handoff import RunFolder, clear_unfinished, settle, write_private
 from .delivery.ledger import Ledger
 from .models import Kind, Piece
 from .register.read import RegisterRead, read_register
-from .letters.render import Renderer
 from .reports.report import report_parts
 from .rules.selection import LAPSED_COLUMNS, Selection, lapsed, select
 from .reports.decide import (APPLIED_COLUMNS, DECIDED, REVIEW_COLUMNS, WITHHELD_COLUMNS, applied_rows, held_rows,
@@ -173,6 +172,8 @@ def preview(register: Path, resident_id: str, as_of: date, config: Config, out_d
         app_id = resident.application_id if appid.is_well_formed_supplied(resident.application_id) else appid.specimen(
             config.local_government_code)
         qr = config.qr_payload(app_id)
+    from .letters.render import Renderer  # here, not above: a nightly run's own process lays out no letter
+
     rendered = Renderer(config, templates_dir).render_lot([Piece("PREVIEW", 1, due, app_id, qr)], as_of)
     stem = out_dir / f"line{resident.line}-{due.kind.value}"  # never a path made of the ID: it could hold "../"
     written = [stem.with_suffix(".pdf")]

@@ -25,13 +25,15 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..config import Config
 from ..errors import ConfigError, NoticesError
-from ..models import Piece
+from ..models import Piece, RenderedLot
 from . import preflight
-from ..letters.render import RenderedLot, Renderer
+
+if TYPE_CHECKING:
+    from ..letters.render import Renderer
 
 log = logging.getLogger("notices")
 
@@ -70,6 +72,8 @@ _renderer: tuple[Config, Path, Renderer] | None = None  # this process's Rendere
 def render_job(job: LotJob) -> RenderedLot:
     """Render one lot with this process's Renderer for the job's configuration and templates, and preflight it
     here, where it was rendered (the workers check their lots side by side; the run refuses one with problems)."""
+    from ..letters.render import Renderer  # here, not above: the run's own process never lays out a letter
+
     global _renderer
     if _renderer is None or _renderer[:2] != (job.config, job.templates_dir):
         _renderer = (job.config, job.templates_dir, Renderer(job.config, job.templates_dir))

@@ -23,8 +23,7 @@ from ..config import Config
 from ..errors import NoticesError, PreflightError
 from ..kinds import FORM_INSERTS
 from ..letters import appid
-from ..letters.render import RenderedLot
-from ..models import Due, Kind, Piece, lot_file
+from ..models import Due, Kind, Piece, RenderedLot, lot_file
 from ..reports import posting, proofs
 
 log = logging.getLogger("notices")

@@ -32,8 +32,7 @@ from ..config import A4_MM, Config
 from ..errors import NotFoundError
 from ..kinds import Kind
 from ..letters import envelope, pagecode
-from ..letters.render import RenderedLot
-from ..models import Piece, Placement, lot_file
+from ..models import Piece, Placement, RenderedLot, lot_file
 from ..reports.report import read_rows
 
 INK_DPI = 100  # a hairline greys its pixel all the same; a ninth of the pixels of print resolution

@@ -25,7 +25,7 @@ from ..register import wareki
 from .fetcher import LocalFetcher
 from ..config import Config
 from ..errors import FontError, RenderError
-from ..models import Piece, Placement, Resident
+from ..models import Piece, Placement, RenderedLot, Resident
 from .slots import NATURAL, SPLIT, Drawing, Slots, ems, widest
 
 log = logging.getLogger("notices")
@@ -33,16 +33,6 @@ log = logging.getLogger("notices")
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July",
            "August", "September", "October", "November", "December")
 QR_MM = 30.0  # the application form's QR code, quiet zone included
-
-
-@dataclass(frozen=True)
-class RenderedLot:
-    """A lot's PDF and where each of its pieces landed."""
-
-    pdf: bytes
-    placements: tuple[Placement, ...]
-    page_count: int
-    problems: tuple[str, ...] = ()  # what the preflight found wrong with it (delivery/preflight.py), if it was run
 
 
 def format_postal(code: str) -> str:
