@@ -298,7 +298,8 @@ def test_the_runs_own_process_never_imports_the_renderer() -> None:
     """WeasyPrint is the workers' (their forkserver preloads it): importing it in the run's own process as well
     cost every run 0.45 s before its first row was read. The command line and the run import neither it nor the
     letters' renderer; a worker does when its first lot comes."""
-    code = ("import sys, notices.cli, notices.pipeline, notices.delivery.lots, notices.delivery.preflight; "
+    code = ("import sys, notices.cli, notices.cli.nightly, notices.pipeline, notices.delivery.executors, "
+            "notices.delivery.lots, notices.delivery.preflight; "
             "print(sorted(m for m in ('weasyprint', 'notices.letters.render') if m in sys.modules))")  # fmt: skip
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "jobs")}
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True, timeout=120)

@@ -68,9 +68,9 @@ CARD_STATES = {
 FLAG_TRUE = {"1", "true", "yes", "y", "有", "有り", "あり", "○", "◯", "対象"}
 FLAG_FALSE = {"", "0", "false", "no", "n", "無", "無し", "なし", "×", "対象外"}
 SEXES = {"1": "男", "男": "男", "m": "男", "male": "男", "2": "女", "女": "女", "f": "女", "female": "女"}
-# Dates outside these are typing errors; they would also break the date arithmetic of the rules.
 # str.strip()'s whitespace: every c with c.isspace() (tests/test_register_fast.py checks it), for utf8_trim.
 WHITESPACE = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u2028\u2029\u202f\u205f\u3000"
+# Dates outside these are typing errors; they would also break the date arithmetic of the rules.
 EARLIEST, LATEST = date(1868, 1, 25), date(2199, 12, 31)
 JAPANESE_NATIONALITY = {"", "jp", "jpn", "japan", "日本", "日本国"}
 HOUSEHOLD_ID_PATTERN = RESIDENT_ID_PATTERN  # not configurable: the resident ID's pattern may be narrower

@@ -10,7 +10,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import cells
+from . import cells, wareki
 from .residents import Coded
 
 
@@ -65,9 +65,9 @@ class Values:
 
 
 _EMPTY, _READ, _UNREADABLE = 0, 1, 2
-# wareki.parse_date's usual forms (its _PLAIN), which it reads by their digits' places: 2026-11-26 (or with / or .
+# wareki.parse_date's usual forms (wareki.PLAIN), which it reads by their digits' places: 2026-11-26 (or with / or .
 # between), 20261126. A register's dates are nearly all of them: read over the column, not a date object a value.
-_PLAIN = "^(?:[0-9]{4}[-/.][0-9]{2}[-/.][0-9]{2}|[0-9]{8})$"
+_PLAIN = f"^(?:{wareki.PLAIN.pattern})$"
 _EARLIEST, _LATEST = np.datetime64(cells.EARLIEST, "D"), np.datetime64(cells.LATEST, "D")
 
 

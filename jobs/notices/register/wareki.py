@@ -18,7 +18,7 @@ _ERA_START_YEAR = {name: start.year for start, name, _ in ERAS}
 _ERA_START_YEAR.update({initial: start.year for start, _, initial in ERAS})
 
 _TIME_OF_DAY = re.compile(r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$")
-_PLAIN = re.compile(r"[0-9]{4}[-/.][0-9]{2}[-/.][0-9]{2}|[0-9]{8}")  # as _WESTERN and _COMPACT read them
+PLAIN = re.compile(r"[0-9]{4}[-/.][0-9]{2}[-/.][0-9]{2}|[0-9]{8}")  # as _WESTERN and _COMPACT read them
 _WESTERN = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$")
 _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _KANJI_WESTERN = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$")
@@ -28,7 +28,7 @@ _ERA_INITIAL = re.compile(r"^([RHSTM])(元|\d{1,2})[./-](\d{1,2})[./-](\d{1,2})$
 
 def parse_date(text: str) -> date:
     """Read a date in any form of domain.md 5.1; raise ValueError if it is not one."""
-    if text.isascii() and _PLAIN.fullmatch(text):  # the usual forms, read as below, only quicker
+    if text.isascii() and PLAIN.fullmatch(text):  # the usual forms, read as below, only quicker
         return date(int(text[:4]), int(text[-5:-3] if len(text) == 10 else text[4:6]), int(text[-2:]))
     # NFKC only on the date cell: full-width digits and letters become ASCII.
     s = unicodedata.normalize("NFKC", text).strip()
