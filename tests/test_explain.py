@@ -106,3 +106,17 @@ def test_a_preview_of_a_named_resident_is_recorded(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     looked = notices("status", "--access", "--since", "2000-01-01", "--ledger", ledger, cwd=tmp_path).stdout
     assert looked.splitlines()[0] == "accesses since 2000-01-01: 1" and looked.split()[-2:] == ["preview", "10000000001"]
+
+
+def test_the_ledgers_clock_keeps_steps_within_a_second_in_order() -> None:
+    """A return recorded and the next run started in the same second (a script, this file's first test) were a tie
+    to the second, and the history put the run's mailing first. The ledger now records to the microsecond; rows of
+    older ledgers, to the second, sort as at .000000: before anything later in that second, after the one before."""
+    import re
+
+    from notices.delivery.ledger import now
+
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00", now())
+    older, newer = "2026-12-06T00:53:44+00:00", "2026-12-06T00:53:44.000001+00:00"
+    assert sorted([newer, older, "2026-12-06T00:53:43.999999+00:00"]) == [
+        "2026-12-06T00:53:43.999999+00:00", older, newer]

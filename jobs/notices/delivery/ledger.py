@@ -42,8 +42,11 @@ def address_hash(postal_code: str, address: str, address_extra: str) -> str:
     return hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()
 
 
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+def now() -> str:
+    """The wall clock as the ledger records it (UTC, ISO 8601) to the microsecond: an operator's step and a run
+    started within the same second still sort in the order they happened (`notices explain`'s history). Older
+    rows to the second sort as if at .000000, before any later time of the same second."""
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
 
 
 class Ledger(Records, Receipts):
@@ -173,7 +176,7 @@ class Ledger(Records, Receipts):
                 "INSERT INTO runs (run_id, as_of, started_at, finished_at, state, folder, sums, summary)"
                 " VALUES (?, ?, ?, ?, 'complete', ?, ?, ?) ON CONFLICT (run_id) DO UPDATE SET state = 'complete',"
                 " finished_at = excluded.finished_at, sums = excluded.sums, summary = excluded.summary",
-                (run_id, entry["as_of"], _now(), _now(), str(folder), entry.get("sums"),
+                (run_id, entry["as_of"], now(), now(), str(folder), entry.get("sums"),
                  json.dumps(entry.get("summary", {}), ensure_ascii=False)),
             )  # fmt: skip
             before = self.db.total_changes
@@ -197,7 +200,7 @@ class Ledger(Records, Receipts):
             folder = (out_dir / f"{as_of.isoformat()}_run{run_id:05d}").resolve()
             self.db.execute(
                 "INSERT INTO runs (run_id, as_of, started_at, state, folder) VALUES (?, ?, ?, 'building', ?)",
-                (run_id, as_of.isoformat(), _now(), str(folder)),
+                (run_id, as_of.isoformat(), now(), str(folder)),
             )
         return run_id, folder
 
@@ -278,13 +281,13 @@ class Ledger(Records, Receipts):
     def complete_run(self, run_id: int) -> None:
         """Mark a run complete: its folder is final and its notices are sent."""
         with self.transaction():
-            self.db.execute("UPDATE runs SET state = 'complete', finished_at = ? WHERE run_id = ?", (_now(), run_id))
+            self.db.execute("UPDATE runs SET state = 'complete', finished_at = ? WHERE run_id = ?", (now(), run_id))
 
     def abandon_run(self, run_id: int) -> None:
         """Undo a failed run's notices so that the next run mails them (IDs stay issued)."""
         with self.transaction():
             self.db.execute("DELETE FROM notices WHERE run_id = ?", (run_id,))
-            self.db.execute("UPDATE runs SET state = 'abandoned', finished_at = ? WHERE run_id = ?", (_now(), run_id))
+            self.db.execute("UPDATE runs SET state = 'abandoned', finished_at = ? WHERE run_id = ?", (now(), run_id))
 
 
 def building_path(final: Path) -> Path:

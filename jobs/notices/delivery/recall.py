@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime, timezone
 from pathlib import Path
 
 from ..errors import InputError, LedgerError, NotFoundError, OutputError, RefusedError
 from . import journal
 from .handoff import Recalled, read_recalled, write_recalled
-from .ledger import Ledger
+from .ledger import Ledger, now as ledger_now
 
 
 def _run_of(ledger: Ledger, folder: Path) -> int:
@@ -73,7 +72,7 @@ def recall(ledger: Ledger, folder: Path, reason: str, operator: str, pieces: lis
         raise InputError(f"{folder}: not pieces of run {run_id}: {', '.join(unknown[:10])}; nothing recalled")
     already = {r.piece_id for r in earlier} | {p for _, (p, *_) in ledger.recalled(run_id)}
     scope = "folder" if already | set(wanted) >= set(every) else "pieces"
-    at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    at = ledger_now()
     placed = _manifest(folder)
     fresh = [Recalled(p, placed.get(p, {}).get("pdf", ""), placed.get(p, {}).get("first_page", ""),
                       placed.get(p, {}).get("page_count", ""), scope, at, operator, reason)

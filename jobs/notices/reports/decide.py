@@ -12,10 +12,10 @@ import csv
 import io
 import re
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timezone
+from datetime import date
 from pathlib import Path
 
-from ..delivery.ledger import Ledger, address_hash
+from ..delivery.ledger import Ledger, address_hash, now as ledger_now
 from ..errors import InputError
 from ..models import Decision, Resident
 from .inputs import read_text
@@ -93,7 +93,7 @@ def _lines(path: Path) -> list[_Line]:
 def read_decisions(path: Path, ledger: Ledger, today: date, operator: str) -> list[Decision]:
     """The decisions of a file, each answering a hold of the latest complete run; InputError naming every bad line."""
     holds, problems, found = ledger.latest_holds(), [], {}
-    decided_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    decided_at = ledger_now()
     for line in _lines(path):
         c = line.cells
         if not c.get("decision"):

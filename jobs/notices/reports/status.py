@@ -7,12 +7,11 @@ import csv
 import io
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 
 from .inputs import read_text
 from ..errors import InputError
-from ..delivery.ledger import Ledger
+from ..delivery.ledger import Ledger, now as ledger_now
 from ..privacy import quote
 from .acks import Pending, overdue_lines
 
@@ -85,7 +84,7 @@ def record_returned(ledger: Ledger, ids: list[str]) -> tuple[list[str], list[str
     A resident ID stands for a piece only when the resident has exactly one mailed piece not yet
     marked returned; otherwise the piece ID is needed. Recording the same list twice changes nothing.
     """
-    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    now = ledger_now()
     recorded, already, unknown = [], [], []
     with ledger.transaction():
         for given in dict.fromkeys(ids):
