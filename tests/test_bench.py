@@ -18,6 +18,8 @@ def test_bench_reports_every_figure(tmp_path: Path) -> None:
     for encoding in ("utf-8", "cp932"):
         assert figures[f"selection_{encoding}"]["rows"] == 400 and figures[f"selection_{encoding}"]["seconds"] > 0
         assert figures[f"plan_{encoding}"]["rows"] == 400 and figures[f"plan_{encoding}"]["peak_mib"] > 0
+        runs = figures[f"selection_{encoding}"]["runs"]  # three runs each, the median reported
+        assert len(runs) == 3 and runs == sorted(runs) and figures[f"selection_{encoding}"]["seconds"] == runs[1]
     assert figures["rendering"]["packets"] == figures["baseline"]["packets"] == 4
     assert figures["rendering"]["bytes_per_packet"] > 1000 and figures["ratio"] > 0
     assert figures["rendering_large"]["packets"] == 6 and figures["rendering"]["worker_peak_mib"] >= 0
@@ -32,10 +34,11 @@ def test_bench_reports_every_figure(tmp_path: Path) -> None:
 
 def test_bench_without_rendering_reports_the_selection_and_the_plan(tmp_path: Path) -> None:
     out = tmp_path / "bench.json"
-    result = CliRunner().invoke(app, ["--rows", "300", "--pieces", "50", "--no-rendering", "--work", str(tmp_path / "w"),
+    result = CliRunner().invoke(app, ["--rows", "300", "--pieces", "50", "--no-rendering", "--repeat", "1", "--work", str(tmp_path / "w"),
                                       "--out", str(out)])  # fmt: skip
     assert result.exit_code == 0, result.output
     figures = json.loads(out.read_text(encoding="utf-8"))
     assert figures["plan_cp932"]["rows"] == figures["selection_cp932"]["rows"] == 300
     assert figures["plan_utf-8"]["seconds"] > 0 and "rendering" not in figures and "baseline" not in figures
+    assert len(figures["plan_utf-8"]["runs"]) == 1
     assert "notices plan, 300 rows, utf-8" in result.output

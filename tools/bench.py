@@ -86,6 +86,13 @@ def measure(what: str, *args: str) -> dict[str, float]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def repeated(times: int, what: str, *args: str) -> dict[str, object]:
+    """TIMES measurements, each in a fresh process: the one of median seconds, with every run's seconds beside it
+    (this machine's speed swings by a fifth from one minute to the next: one run is an anecdote)."""
+    runs = sorted((measure(what, *args) for _ in range(max(times, 1))), key=lambda figures: figures["seconds"])
+    return {**runs[len(runs) // 2], "runs": [figures["seconds"] for figures in runs]}
+
+
 def flatness(small: dict[str, float], large: dict[str, float]) -> dict[str, float]:
     """The run process's peak memory at two sizes of run, overall and from its first lot on, and their ratios."""
     return {"small_packets": small["packets"], "large_packets": large["packets"],
@@ -96,19 +103,23 @@ def flatness(small: dict[str, float], large: dict[str, float]) -> dict[str, floa
 
 
 def bench(work: Path, rows: int, due: int, large: int = 0, pieces: int = 1_000_000, flat: int = 0,
-          rendering: bool = True, baseline: int = 200) -> dict[str, object]:  # fmt: skip
+          rendering: bool = True, baseline: int = 200, repeat: int = 3) -> dict[str, object]:  # fmt: skip
     """Every figure of the benchmark, measured in `work`; with LARGE, a run of LARGE due residents too; with FLAT,
     the run process's peak memory for a run mailing all of a register of FLAT rows against one mailing DUE of
     them (the former LARGE's own run when FLAT is LARGE), to show whether it grows with the number of pieces;
-    without RENDERING, the selection's only; the baseline on BASELINE of the DUE letters (every n-th; 0: all)."""
+    without RENDERING, the selection's only; the baseline on BASELINE of the DUE letters (every n-th; 0: all).
+    The selection and the plan are measured REPEAT times each (the median reported, every run kept), once both
+    registers are written and on disk: measured moments after its file was written, each came out slower."""
     work.mkdir(parents=True, exist_ok=True)
     figures: dict[str, object] = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
                                               "platform": platform.platform()}, "rows": rows, "due": due}  # fmt: skip
     for encoding in ("utf-8", "cp932"):
-        register = work / f"big-{encoding}.csv"
-        write_big_register(register, rows, encoding)
-        figures[f"selection_{encoding}"] = measure("_selection", str(register))
-        figures[f"plan_{encoding}"] = measure("_plan", str(register), str(work / f"plans-{encoding}"))
+        write_big_register(work / f"big-{encoding}.csv", rows, encoding)
+    os.sync()
+    for encoding in ("utf-8", "cp932"):
+        register = str(work / f"big-{encoding}.csv")
+        figures[f"selection_{encoding}"] = repeated(repeat, "_selection", register)
+        figures[f"plan_{encoding}"] = repeated(repeat, "_plan", register, str(work / f"plans-{encoding}"))
     (work / "explain.sqlite3").unlink(missing_ok=True)
     figures["explain"] = measure("_explain", str(work / "big-utf-8.csv"), str(work / "explain.sqlite3"), str(pieces))
     if not rendering:
@@ -136,6 +147,10 @@ def bench(work: Path, rows: int, due: int, large: int = 0, pieces: int = 1_000_0
     return figures
 
 
+def _runs(figures: object) -> str:
+    return ", ".join(f"{s:.2f}" for s in figures["runs"])  # type: ignore[index]
+
+
 app = typer.Typer(add_completion=False)
 
 
@@ -151,12 +166,13 @@ def command(
     rendering: Annotated[bool, typer.Option(help="Measure the rendering and the baseline too (slow).")] = True,
     baseline: Annotated[int, typer.Option(help="Letters of the --due run the naive baseline renders, every n-th "
                                                "(0: all; it takes a third of a second each).")] = 200,
+    repeat: Annotated[int, typer.Option(help="Runs of the selection and of the plan each (the median reported).")] = 3,
     work: Annotated[Path, typer.Option(help="Scratch folder for the synthetic registers and runs.")] = Path("output/bench"),
     out: Annotated[Path, typer.Option(help="Where the figures go (JSON).")] = Path("output/bench.json"),
 ) -> None:
     """Measure selection and rendering, and the naive one-document-per-letter baseline; print the figures."""
     with errors_to_exit_codes():
-        figures = bench(work, rows, due, large, pieces, flat, rendering, baseline)
+        figures = bench(work, rows, due, large, pieces, flat, rendering, baseline, repeat)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
     table = Table(title=f"notices bench ({figures['machine']['cpus']} CPUs, Python {figures['machine']['python']})")  # type: ignore[index]
@@ -164,11 +180,11 @@ def command(
         table.add_column(column)
     for encoding in ("utf-8", "cp932"):
         f = figures[f"selection_{encoding}"]
-        table.add_row(f"selection, {rows:,} rows, {encoding}", f"{f['seconds']:.1f}", f"{f['rows'] / f['seconds']:,.0f} rows/s",
-                      f"{f['peak_mib']:.0f}", f"{f['due']} due")  # type: ignore[index]  # fmt: skip
+        table.add_row(f"selection, {rows:,} rows, {encoding}", f"{f['seconds']:.2f}", f"{f['rows'] / f['seconds']:,.0f} rows/s",
+                      f"{f['peak_mib']:.0f}", f"{f['due']} due; runs {_runs(f)}")  # type: ignore[index]  # fmt: skip
         p = figures[f"plan_{encoding}"]
-        table.add_row(f"notices plan, {rows:,} rows, {encoding} (whole command)", f"{p['seconds']:.1f}",
-                      f"{p['rows'] / p['seconds']:,.0f} rows/s", f"{p['peak_mib']:.0f}", "")  # type: ignore[index]  # fmt: skip
+        table.add_row(f"notices plan, {rows:,} rows, {encoding} (whole command)", f"{p['seconds']:.2f}",
+                      f"{p['rows'] / p['seconds']:,.0f} rows/s", f"{p['peak_mib']:.0f}", f"runs {_runs(p)}")  # type: ignore[index]  # fmt: skip
     e = figures["explain"]
     table.add_row(f"explain, {rows:,} rows; ledger look-ups, {pieces:,} pieces", f"{e['explain_seconds']:.2f}",
                   f"piece {e['piece_ms_max']:.1f} ms, ID {e['application_id_ms_max']:.1f} ms, history "
