@@ -33,7 +33,7 @@ LETTER_DATE = date(2026, 11, 26)
 EXPIRES, RENEWAL_FROM, GRACE_END = date(2027, 2, 10), date(2026, 11, 11), date(2027, 5, 31)
 INSERT_HEADING = "外国籍の方へ"
 MARGIN = 20 * 72 / 25.4  # the page margin in PDF points
-VALUES = {"date": "D", "cert": "C", "office": "O", "town": "T", "hotline": "H", "phone": "P", "hours": "W"}
+VALUES = {"date": "D", "office": "O", "town": "T", "hotline": "H", "phone": "P", "hours": "W"}
 # Nepali text does not come back from a PDF letter for letter (vowel signs drawn before their
 # consonant, conjuncts): these words do.
 NEPALI_WORDS = ("माई नम्बर", "सेवा समय", "फोन")

@@ -6,7 +6,7 @@ import dataclasses
 import logging
 import shutil
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +17,7 @@ from conftest import make_piece, make_resident
 
 from notices.config import Config
 from notices.models import Kind, Piece
+from notices.rules import dates
 from notices.letters.render import RenderedLot, Renderer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -185,3 +186,20 @@ def test_a_value_left_outside_a_slot_costs_speed_not_correctness(config: Config,
         text = document[placement.first_page].get_textpage().get_text_range()  # the expiry notice
         assert f"{name}様へのご案内" in text
         assert all(f"{other}様へ" not in text for other in names if other != name)
+
+
+def test_certificates_that_lapsed_on_many_days_lay_out_no_paragraph_a_resident(config: Config) -> None:
+    """Card renewals of residents whose certificates lapsed on twenty different days, or are to end before the card
+    on twenty different days: their マイナ保険証 sentences hold no date of the resident's own, so the lot lays out
+    as many paragraphs as a lot of twenty with one such date (a few), not one a resident."""
+    def lot(days: list[date]) -> int:
+        renderer = Renderer(config, ROOT / "templates")
+        pieces = [make_piece(Kind.CARD_RENEWAL, make_resident(resident_id=f"R{n}", cert_expires_on=day), piece_id=f"P{n}",
+                             grace_end=dates.grace_end(day)) for n, day in enumerate(days)]  # fmt: skip
+        renderer.render_lot(pieces, LETTER_DATE)
+        return renderer._fast.paragraphs.laid_out
+
+    lapsed = [date(2023, 2, 1) + timedelta(days=n) for n in range(20)]  # the grace ended 2023-05-31
+    ending = [date(2026, 12, 1) + timedelta(days=n) for n in range(20)]  # before the card (2027-02-10); grace 2027-03-31
+    assert lot(lapsed) == lot([lapsed[0]] * 20)
+    assert lot(ending) == lot([ending[0]] * 20)
