@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import datetime, timezone
 from pathlib import Path
 
 from ..errors import InputError, LedgerError, NotFoundError, OutputError, RefusedError
 from . import journal
 from .handoff import Recalled, read_recalled, write_recalled
-from .ledger import Ledger, now as ledger_now
+from .ledger import Ledger
 
 
 def _run_of(ledger: Ledger, folder: Path) -> int:
@@ -72,7 +73,9 @@ def recall(ledger: Ledger, folder: Path, reason: str, operator: str, pieces: lis
         raise InputError(f"{folder}: not pieces of run {run_id}: {', '.join(unknown[:10])}; nothing recalled")
     already = {r.piece_id for r in earlier} | {p for _, (p, *_) in ledger.recalled(run_id)}
     scope = "folder" if already | set(wanted) >= set(every) else "pieces"
-    at = ledger_now()
+    # To the second, as the vendor has always read RECALLED. (explain's history sorts it before anything else of
+    # its second, the ledger's other times being to the microsecond; a recall waits for the ledger to itself.)
+    at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     placed = _manifest(folder)
     fresh = [Recalled(p, placed.get(p, {}).get("pdf", ""), placed.get(p, {}).get("first_page", ""),
                       placed.get(p, {}).get("page_count", ""), scope, at, operator, reason)
