@@ -126,6 +126,10 @@ class Due:
             return "after"
         return "ended" if self.grace_end < on else "cert"
 
+    def grace_promised(self, on: date) -> date | None:
+        """The grace end a letter dated ON may give; None once it has ended (insurance(ON) is "ended")."""
+        return None if self.insurance(on) == "ended" else self.grace_end
+
 
 @dataclass(frozen=True)
 class Review:
