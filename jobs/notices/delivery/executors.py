@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import multiprocessing.forkserver
 import os
 import select
 import signal
@@ -180,6 +181,14 @@ class Serial:
         yield from map(self.task, jobs)
 
 
+def _forkserver() -> multiprocessing.context.BaseContext:
+    """The forkserver context, its server started (if it is not yet) with PRELOAD imported."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(PRELOAD)
+    multiprocessing.forkserver.ensure_running()  # spawns the server and returns: the server imports on its own
+    return context
+
+
 @dataclass(frozen=True)
 class Local:
     """A pool of worker processes on this machine, one a core, forked from a forkserver that has imported
@@ -198,7 +207,9 @@ class Local:
 
     @contextmanager
     def open(self) -> Iterator[RenderLots]:
-        """A renderer of lots in local worker processes (started on the first lot; one lot renders here)."""
+        """A renderer of lots in local worker processes (started on the first lot; one lot renders here). The
+        forkserver starts now: it imports WeasyPrint (about a second) while this process reads the register."""
+        _forkserver()
         yield self._render
 
     def _render(self, jobs: Jobs) -> Iterator[RenderedLot]:
@@ -206,8 +217,7 @@ class Local:
             yield from Serial(self.task)._render(jobs)
             return
         workers = min(self.workers, len(jobs))
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(PRELOAD)
+        context = _forkserver()
         log.info("rendering %d lots in %d worker processes (fresh ones every %d lots)", len(jobs), workers,
                  workers * self.lots_per_worker)  # fmt: skip
         pools: list[ProcessPoolExecutor] = []  # the pool at work (the ones before are let go, shut down)
