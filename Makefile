@@ -41,8 +41,9 @@ system-deps:
 	fi
 
 # The Python environment, from the lock: every package at the version and with the hashes in $(LOCK), so the
-# servers run what the tests ran; then this project itself (editable, no dependencies of its own to resolve).
-$(VENV)/.installed: $(LOCK) pyproject.toml
+# servers run what the tests ran; then this project itself (editable, no dependencies of its own to resolve), its
+# C extension (setup.py) built with the compiler of the machine.
+$(VENV)/.installed: $(LOCK) pyproject.toml setup.py jobs/notices/register/_cp932.c
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --require-hashes --no-deps -r $(LOCK)
 	$(VENV)/bin/pip install -q --no-deps -e .

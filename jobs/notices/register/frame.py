@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
-from . import cells
+from . import cells, transcode
 from .cells import WHITESPACE
 from .csvfile import Record
 from ..models import CardState, Status
@@ -33,9 +33,9 @@ PER_VALUE = ("status", "card_state", "sex", "postal_code", "nationality", "resid
              "application_id", "language")  # fmt: skip
 RESIDENT, ACTIVE = Status.RESIDENT, CardState.ACTIVE
 BLOCK_BYTES = 1 << 24  # what each of the reader's threads parses at a time: fewer, larger chunks read faster
-# The same of a body the reader decodes (CP932): Python's codec makes each block UTF-8 before it is parsed, so
-# smaller blocks keep the parsing threads busy beside the decoding (on 1M rows 1.6-1.9 s with 16 MiB, 1.3-1.4 with 4;
-# the whole read, later: 1.62-1.67 s with 2, 1.63-1.77 with 4, 1.68-1.83 with 3, 1.75-1.85 with 1).
+# The same of a CP932 body where the extension of transcode.py is not built: Python's codec makes each block UTF-8
+# before it is parsed, so smaller blocks keep the parsing threads busy beside the decoding (on 1M rows 1.6-1.9 s
+# with 16 MiB, 1.3-1.4 with 4; the whole read, later: 1.62-1.67 s with 2, 1.63-1.77 with 4, 1.68-1.83 with 3).
 DECODED_BLOCK_BYTES = 1 << 21
 CODED = frozenset((*PER_VALUE, *cells.DATE_COLUMNS))  # the columns of few values: functions run once per value
 _CODES = pa.dictionary(pa.int32(), pa.string())
@@ -73,11 +73,14 @@ def read_plain(scan: Scan, columns: dict[str, int]) -> pa.Table | None:
         return pa.table({name: pa.array([], _CODES if name in CODED else pa.string()) for name in used.values()})
     invalid: list[object] = []
     width = len(scan.header)
+    body, codec = pa.BufferReader(scan.body), scan.codec
+    if codec == transcode.CODEC and transcode.available():
+        body, codec = pa.TransformInputStream(body, transcode.Utf8From932()), "utf-8"
     try:
         table = pcsv.read_csv(
-            pa.BufferReader(scan.body),
-            read_options=pcsv.ReadOptions(autogenerate_column_names=True, encoding=scan.codec,
-                                            block_size=BLOCK_BYTES if scan.codec == "utf-8" else DECODED_BLOCK_BYTES),
+            body,
+            read_options=pcsv.ReadOptions(autogenerate_column_names=True, encoding=codec,
+                                            block_size=BLOCK_BYTES if codec == "utf-8" else DECODED_BLOCK_BYTES),
             parse_options=pcsv.ParseOptions(ignore_empty_lines=False,
                                             invalid_row_handler=lambda row: invalid.append(row) or "skip"),
             # The body is UTF-8 already checked, or decoded by the reader: only lines in the encoding are plain.
