@@ -7,9 +7,10 @@ AS_OF    ?= 2026-11-26
 REGISTER ?= data/register.csv
 # Debian packages: the letters' fonts (Japanese, the 文字情報基盤 fallback for names and addresses, and
 # the foreign-language pages'), what WeasyPrint needs to lay out and subset them, Ghostscript's ICC profiles (the
-# default output intent of a PDF/X lot, [print] output_profile) and Chromium, in which the tests open the run report.
+# default output intent of a PDF/X lot, [print] output_profile), Chromium, in which the tests open the run report,
+# and a C compiler with Python's headers for the register reader's CP932 extension (setup.py).
 DEBS     := fonts-morisawa-bizud-mincho fonts-morisawa-bizud-gothic fonts-ipamj-mincho fonts-noto-core fonts-noto-cjk fontconfig \
-            libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 libgs-common chromium
+            libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 libgs-common chromium gcc libc6-dev python3-dev
 
 LOCK     := requirements.lock
 
