@@ -293,10 +293,18 @@ def test_a_plain_register_is_read_in_bulk(tmp_path: Path, encoding: str) -> None
     assert (fast.bulk_rows, len(fast.table), fast.encoding) == (50, 50, encoding)
 
 
-def test_a_cp932_register_of_many_blocks_reads_as_row_by_row(tmp_path: Path) -> None:
-    """pyarrow decodes a CP932 body block by block: characters split at a block's edge, and a line not CP932
-    among the blocks (rejected with its number, its neighbours read in bulk), read as the per-row code reads them."""
-    from notices.register import frame
+@pytest.mark.parametrize("extension", [True, False])
+def test_a_cp932_register_of_many_blocks_reads_as_row_by_row(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                             extension: bool) -> None:  # fmt: skip
+    """A CP932 body is made UTF-8 block by block (by the extension of transcode.py, or by pyarrow with Python's
+    codec): characters split at a block's edge, and a line not CP932 among the blocks (rejected with its number,
+    its neighbours read in bulk), read as the per-row code reads them."""
+    from notices.register import frame, transcode
+
+    if not extension:
+        monkeypatch.setattr(transcode, "_cp932", None)
+    monkeypatch.setattr(frame, "TRANSCODED_BLOCK_BYTES", 1 << 14)  # 30-odd blocks
+    monkeypatch.setattr(frame, "DECODED_BLOCK_BYTES", 1 << 14)
 
     names = ["山田 太郎", "ﾔﾏﾀﾞ ﾀﾛｳ", "高橋 崎子ｱ", "佐藤 花子ｲｳ"]
     lines = [_line(good(str(10_000_000 + i), name=names[i % 4] + "丁" * (i % 3)), "\r\n") for i in range(5_000)]
@@ -304,13 +312,11 @@ def test_a_cp932_register_of_many_blocks_reads_as_row_by_row(tmp_path: Path) -> 
     middle = data.index(b"\r\n", len(data) // 2) + 2
     path = tmp_path / "r.csv"
     path.write_bytes(data[:middle] + b"\x82\xff" + data[middle:])  # no CP932: the row's first cell spoilt
-    with mock.patch.object(frame, "DECODED_BLOCK_BYTES", 1 << 14):  # 30-odd blocks
-        fast, reference = read_both(path)
+    fast, reference = read_both(path)
     assert_same_read(fast, reference)
     assert fast.encoding == "cp932" and fast.bulk_rows == len(fast.table) == 4_999
     assert [(r.line, r.reason) for r in fast.rejects] == [(data[:middle].count(b"\n") + 1, "malformed_row")]
-    with mock.patch.object(frame, "DECODED_BLOCK_BYTES", 1 << 14):
-        fast, reference = read_both(write(tmp_path, [HEAD, *lines], "cp932"))
+    fast, reference = read_both(write(tmp_path, [HEAD, *lines], "cp932"))
     assert_same_read(fast, reference)
     assert fast.bulk_rows == 5_000 and [r.name for r in fast.residents] == [
         names[i % 4] + "丁" * (i % 3) for i in range(5_000)]  # fmt: skip
