@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
-import multiprocessing.forkserver
 import os
 import select
 import signal
@@ -181,14 +180,6 @@ class Serial:
         yield from map(self.task, jobs)
 
 
-def _forkserver() -> multiprocessing.context.BaseContext:
-    """The forkserver context, its server started (if it is not yet) with PRELOAD imported."""
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(PRELOAD)
-    multiprocessing.forkserver.ensure_running()  # spawns the server and returns: the server imports on its own
-    return context
-
-
 @dataclass(frozen=True)
 class Local:
     """A pool of worker processes on this machine, one a core, forked from a forkserver that has imported
@@ -207,9 +198,7 @@ class Local:
 
     @contextmanager
     def open(self) -> Iterator[RenderLots]:
-        """A renderer of lots in local worker processes (started on the first lot; one lot renders here). The
-        forkserver starts now: it imports WeasyPrint (about a second) while this process reads the register."""
-        _forkserver()
+        """A renderer of lots in local worker processes (started on the first lot; one lot renders here)."""
         yield self._render
 
     def _render(self, jobs: Jobs) -> Iterator[RenderedLot]:
@@ -217,7 +206,8 @@ class Local:
             yield from Serial(self.task)._render(jobs)
             return
         workers = min(self.workers, len(jobs))
-        context = _forkserver()
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(PRELOAD)
         log.info("rendering %d lots in %d worker processes (fresh ones every %d lots)", len(jobs), workers,
                  workers * self.lots_per_worker)  # fmt: skip
         pools: list[ProcessPoolExecutor] = []  # the pool at work (the ones before are let go, shut down)
