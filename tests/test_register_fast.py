@@ -301,6 +301,7 @@ def test_a_cp932_register_of_many_blocks_reads_as_row_by_row(tmp_path: Path, mon
     its neighbours read in bulk), read as the per-row code reads them."""
     from notices.register import frame, transcode
 
+    assert transcode.available()
     if not extension:
         monkeypatch.setattr(transcode, "_cp932", None)
     monkeypatch.setattr(frame, "TRANSCODED_BLOCK_BYTES", 1 << 14)  # 30-odd blocks

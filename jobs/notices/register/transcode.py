@@ -28,9 +28,15 @@ def available() -> bool:
     return _cp932 is not None
 
 
+class NotCp932(ValueError):
+    """A byte the codec refuses: where in the body, never the bytes (a resident's)."""
+
+
 def _packed(text: str) -> int:
     """The UTF-8 of one character as the extension reads it: its length << 24 | its bytes from the high one."""
     data = text.encode("utf-8")
+    if not 1 <= len(data) <= 3:  # the extension writes three bytes at most (cp932 has nothing beyond U+FFFF)
+        raise ValueError(f"U+{ord(text):04X} is {len(data)} bytes of UTF-8")
     value = len(data) << 24
     for k, byte in enumerate(data):
         value |= byte << (16 - 8 * k)
@@ -60,7 +66,7 @@ def tables() -> tuple[np.ndarray, np.ndarray]:
 
 class Utf8From932:
     """A transform for pyarrow.TransformInputStream: CP932 blocks in, UTF-8 out, a character cut between two blocks
-    kept for the next; UnicodeDecodeError at the first byte the codec refuses (the caller reads the lines one by one)."""
+    kept for the next; NotCp932 at the first byte the codec refuses (the caller then reads the lines one by one)."""
 
     def __init__(self) -> None:
         self._singles, self._pairs = tables()
@@ -87,5 +93,4 @@ class Utf8From932:
         return out[: written + more]
 
     def _refuse(self, at: int) -> None:
-        # The error names a position only: never the bytes, which are a resident's.
-        raise UnicodeDecodeError(CODEC, b"", 0, 0, f"a byte the codec refuses at offset {self._offset + at} of the body")
+        raise NotCp932(f"not {CODEC}: a byte at offset {self._offset + at} of the register's body")
