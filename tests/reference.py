@@ -1,4 +1,5 @@
-"""Slow, obvious references: the encoding told line by line, and selection by the scalar rules (dates.py).
+"""Slow, obvious references: the encoding told line by line, selection by the scalar rules (dates.py), and the
+ledger's questions of many residents asked one resident at a time (OneByOne, for the tests' stand-in ledgers).
 
 Production decides over the register's columns (rules/sorting.py, rules/engine.py); the tests hold it to this.
 """
@@ -6,12 +7,13 @@ Production decides over the register's columns (rules/sorting.py, rules/engine.p
 from __future__ import annotations
 
 import codecs
+from collections.abc import Sequence
 from datetime import date
 
 from notices.rules import dates, selection
 from notices.config import Config
 from notices.delivery.ledger import Ledger
-from notices.models import CardState, QualityNote, Reject, Status
+from notices.models import CardState, Decision, QualityNote, Reject, Status
 from notices.privacy import mask
 from notices.register.read import RegisterRead
 
@@ -80,3 +82,34 @@ def lapsed(read: RegisterRead, as_of: date, config: Config, ledger: Ledger) -> l
             rows.append((r.resident_id, r.household_id, subject, expired.isoformat(), grace_end.isoformat(),
                          next((sent[k] for k in notice if k in sent), ""), sent.get("grace_reminder", "")))  # fmt: skip
     return rows
+
+
+class OneByOne:
+    """The ledger's questions of many residents (Ledger.*_each), from a stand-in's questions of one."""
+
+    def notified(self, resident_id: str, kind: str, expires_on: date) -> bool:
+        raise NotImplementedError
+
+    def returned_addresses(self, resident_id: str) -> dict[str, str]:
+        raise NotImplementedError
+
+    def decisions(self, resident_id: str) -> list[Decision]:
+        raise NotImplementedError
+
+    def application_id_owner(self, application_id: str) -> str | None:
+        raise NotImplementedError
+
+    def notified_each(self, keys: Sequence[tuple[str, str, str]]) -> list[bool]:
+        return [self.notified(rid, kind, date.fromisoformat(day)) for rid, kind, day in keys]
+
+    def returned_each(self, resident_ids: Sequence[str]) -> list[bool]:
+        return [bool(self.returned_addresses(rid)) for rid in resident_ids]
+
+    def returned_addresses_each(self, resident_ids: Sequence[str]) -> list[dict[str, str]]:
+        return [self.returned_addresses(rid) for rid in resident_ids]
+
+    def decisions_each(self, resident_ids: Sequence[str]) -> list[list[Decision]]:
+        return [self.decisions(rid) for rid in resident_ids]
+
+    def application_id_owners(self, application_ids: Sequence[str]) -> dict[str, str]:
+        return {i: owner for i in application_ids if (owner := self.application_id_owner(i)) is not None}

@@ -11,6 +11,7 @@ import pytest
 from notices.errors import LedgerError, LockedError
 from notices.delivery.handoff import RunFolder, clear_unfinished, settle
 from notices.delivery.ledger import MIGRATIONS, Ledger, NoticeRecord, building_path
+from notices.models import Decision
 
 D = date(2026, 11, 26)
 
@@ -95,6 +96,31 @@ def test_a_folder_sealed_by_an_older_version_is_settled_by_its_own_sums(tmp_path
     _sealed(final)
     (final / "READY").unlink()
     assert settle(final, None) is True and (final / "READY").is_file()
+
+
+def test_many_residents_asked_at_once_get_each_their_own_answers(tmp_path: Path) -> None:
+    with Ledger.open(tmp_path / "l.sqlite3") as ledger:
+        run_id, _ = ledger.begin_run(D, tmp_path / "out")
+        ledger.record_notices(run_id, [NoticeRecord(rid, kind, date(2027, 2, 1), piece, "", address_hash=digest)
+                                       for rid, kind, piece, digest in (("R1", "card_renewal", "1-1", "A"),
+                                                                        ("R1", "cert_renewal", "1-2", "B"),
+                                                                        ("R2", "card_renewal", "1-3", "A"),
+                                                                        ("R3", "card_renewal", "1-4", "C"))])  # fmt: skip
+        ledger.complete_run(run_id)
+        for piece, when in (("1-1", "2026-12-01"), ("1-2", "2026-12-02"), ("1-3", "2026-12-03")):
+            ledger.mark_returned(piece, when)
+        assert ledger.claim_application_id("1" * 23, "R1", run_id, supplied=True)
+        with ledger.transaction():
+            ledger.record_decisions([Decision("R1", "glyph", "withhold", "first"), Decision("R1", "glyph", "mail", "later"),
+                                     Decision("R1", "address", "mail", ""), Decision("R2", "glyph", "mail", "")], "test")  # fmt: skip
+        ids = ["R1", "R2", "R3", "R4", "R1"]  # R4 unknown, R1 twice
+        assert ledger.returned_addresses_each(ids) == [{"A": "2026-12-01", "B": "2026-12-02"}, {"A": "2026-12-03"}, {},
+                                                       {}, {"A": "2026-12-01", "B": "2026-12-02"}]  # fmt: skip
+        assert [[(d.reason, d.note) for d in found] for found in ledger.decisions_each(ids)] == [
+            [("address", ""), ("glyph", "later")], [("glyph", "")], [], [], [("address", ""), ("glyph", "later")]]
+        assert ledger.application_id_owners(["1" * 23, "2" * 23]) == {"1" * 23: "R1"}
+        assert ledger.returned_addresses("R2") == {"A": "2026-12-03"} and ledger.application_id_owner("2" * 23) is None
+        assert [d.note for d in ledger.decisions("R1")] == ["", "later"] and len(ledger.decisions()) == 3
 
 
 def test_a_returned_or_unfinished_notice_does_not_count_as_sent(tmp_path: Path) -> None:

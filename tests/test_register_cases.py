@@ -29,7 +29,7 @@ COLUMNS = ("birth_date", "card_issued_on", "card_expires_on", "cert_issued_on", 
 HEADER = ("resident_id", "household_id", "name", "postal_code", "address", "status", "card_state", *COLUMNS)
 
 
-class NoHistory:
+class NoHistory(reference.OneByOne):
     """A ledger that has sent nobody anything."""
 
     def notified(self, resident_id: str, kind: str, expires_on: date) -> bool:
@@ -46,12 +46,6 @@ class NoHistory:
 
     def decisions(self, resident_id: str) -> list[Decision]:
         return []
-
-    def notified_each(self, keys: list[tuple[str, str, str]]) -> list[bool]:
-        return [self.notified(rid, kind, date.fromisoformat(day)) for rid, kind, day in keys]
-
-    def returned_each(self, resident_ids: list[str]) -> list[bool]:
-        return [bool(self.returned_addresses(rid)) for rid in resident_ids]
 
 
 def _register(case: dict[str, str], path: Path) -> Path:

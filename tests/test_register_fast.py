@@ -119,7 +119,7 @@ def register_bytes(body: list[tuple[dict[str, str], str]], end: str, encoding: s
     return data if final_newline else data.rstrip(b"\r\n")
 
 
-class StubLedger:
+class StubLedger(scalar.OneByOne):
     """A ledger that has notified some residents, knows some application IDs, some returned mail and history."""
 
     def notified(self, resident_id: str, kind: str, expires_on: date) -> bool:
@@ -137,12 +137,6 @@ class StubLedger:
 
     def decisions(self, resident_id: str) -> list[Decision]:
         return []
-
-    def notified_each(self, keys: list[tuple[str, str, str]]) -> list[bool]:
-        return [self.notified(rid, kind, date.fromisoformat(day)) for rid, kind, day in keys]
-
-    def returned_each(self, resident_ids: list[str]) -> list[bool]:
-        return [bool(self.returned_addresses(rid)) for rid in resident_ids]
 
 
 def read_both(path: Path, encoding: str | None = None, **options: Any) -> tuple[Any, Any]:

@@ -217,14 +217,6 @@ class Ledger(Records, Receipts):
             " AND state IN ('complete', 'sealing'))", (json.dumps(keys, ensure_ascii=False),))}  # fmt: skip
         return [n in found for n in range(len(keys))]
 
-    def returned_each(self, resident_ids: Sequence[str]) -> list[bool]:
-        """For each resident, whether any of their notices came back undelivered (returned_addresses says where),
-        asked in one query: each resident looked up by the index, whatever the ledger holds."""
-        found = {n for (n,) in self.db.execute(
-            "SELECT a.key FROM json_each(?) a WHERE EXISTS (SELECT 1 FROM notices WHERE resident_id = a.value"
-            " AND returned_at IS NOT NULL)", (json.dumps(resident_ids, ensure_ascii=False),))}  # fmt: skip
-        return [n in found for n in range(len(resident_ids))]
-
     def history(self, resident_id: str, expires_on: date) -> dict[str, str]:
         """The kinds of notice handed off to a resident for an expiry, with the run date of each."""
         rows = self.db.execute(
@@ -237,10 +229,13 @@ class Ledger(Records, Receipts):
 
     def application_id_owner(self, application_id: str) -> str | None:
         """The resident an application ID was issued to, or None."""
-        row = self.db.execute(
-            "SELECT resident_id FROM application_ids WHERE application_id = ?", (application_id,)
-        ).fetchone()
-        return row[0] if row else None
+        return self.application_id_owners([application_id]).get(application_id)
+
+    def application_id_owners(self, application_ids: Sequence[str]) -> dict[str, str]:
+        """The resident each of some application IDs was issued to (those issued), asked in one query."""
+        return dict(self.db.execute(
+            "SELECT application_id, resident_id FROM application_ids WHERE application_id IN"
+            " (SELECT value FROM json_each(?))", (json.dumps(application_ids, ensure_ascii=False),)).fetchall())  # fmt: skip
 
     def claim_application_id(self, application_id: str, resident_id: str, run_id: int, supplied: bool) -> bool:
         """Record an ID as issued; False if it already was (to anyone). IDs are never released. Inside a
@@ -264,12 +259,6 @@ class Ledger(Records, Receipts):
                 [(n.resident_id, n.kind, n.expires_on.isoformat(), run_id, n.piece_id, n.application_id or None,
                   n.address_hash or None, n.pdf or None, n.first_page or None) for n in notices],
             )  # fmt: skip
-
-    def returned_addresses(self, resident_id: str) -> dict[str, str]:
-        """Address fingerprints of a resident's returned notices, with when each was recorded."""
-        return dict(self.db.execute(
-            "SELECT address_hash, MAX(returned_at) FROM notices WHERE resident_id = ? AND returned_at IS NOT NULL"
-            " GROUP BY address_hash", (resident_id,)).fetchall())  # fmt: skip
 
     def sealing(self, run_id: int, sums: str, summary: dict[str, object]) -> None:
         """Record the run's folder as sealed (its SHA256SUMS), before it is renamed into place: from here on its

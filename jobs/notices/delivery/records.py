@@ -5,8 +5,9 @@ Mixed into Ledger (ledger.py), whose connection and transactions these use; all 
 
 from __future__ import annotations
 
+import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
 from datetime import date
 
@@ -52,6 +53,28 @@ class Records:
             found.setdefault(rid, []).append((reason, detail, digest))
         return found
 
+    def returned_each(self, resident_ids: Sequence[str]) -> list[bool]:
+        """For each resident, whether any of their notices came back undelivered (returned_addresses says where),
+        asked in one query: each resident looked up by the index, whatever the ledger holds."""
+        found = {n for (n,) in self.db.execute(
+            "SELECT a.key FROM json_each(?) a WHERE EXISTS (SELECT 1 FROM notices WHERE resident_id = a.value"
+            " AND returned_at IS NOT NULL)", (json.dumps(resident_ids, ensure_ascii=False),))}  # fmt: skip
+        return [n in found for n in range(len(resident_ids))]
+
+    def returned_addresses(self, resident_id: str) -> dict[str, str]:
+        """Address fingerprints of a resident's returned notices, with when each was recorded."""
+        return self.returned_addresses_each([resident_id])[0]
+
+    def returned_addresses_each(self, resident_ids: Sequence[str]) -> list[dict[str, str]]:
+        """returned_addresses() of each resident, asked in one query."""
+        found: list[dict[str, str]] = [{} for _ in resident_ids]
+        for n, digest, at in self.db.execute(
+                "SELECT a.key, n.address_hash, MAX(n.returned_at) FROM json_each(?) a JOIN notices n"
+                " ON n.resident_id = a.value WHERE n.returned_at IS NOT NULL GROUP BY a.key, n.address_hash",
+                (json.dumps(resident_ids, ensure_ascii=False),)):  # fmt: skip
+            found[n][digest] = at
+        return found
+
     def knows_resident(self, resident_id: str) -> bool:
         """True when any run mailed or held the resident."""
         return self.db.execute(
@@ -66,12 +89,22 @@ class Records:
 
     def decisions(self, resident_id: str | None = None) -> list[Decision]:
         """The latest decision on each hold (of one resident, or of all), by resident and reason."""
-        where = "WHERE resident_id = ?" if resident_id is not None else ""
-        rows = self.db.execute(
+        if resident_id is not None:
+            return self.decisions_each([resident_id])[0]
+        return [_decision(row) for row in self.db.execute(
             f"SELECT {', '.join(_DECISION_COLUMNS)} FROM decisions WHERE decision_id IN (SELECT MAX(decision_id)"
-            f" FROM decisions {where} GROUP BY resident_id, reason) ORDER BY resident_id, reason",
-            () if resident_id is None else (resident_id,)).fetchall()  # fmt: skip
-        return [_decision(row) for row in rows]
+            " FROM decisions GROUP BY resident_id, reason) ORDER BY resident_id, reason")]  # fmt: skip
+
+    def decisions_each(self, resident_ids: Sequence[str]) -> list[list[Decision]]:
+        """decisions() of each resident, asked in one query."""
+        found: dict[str, list[Decision]] = {resident_id: [] for resident_id in resident_ids}
+        for row in self.db.execute(
+                f"SELECT {', '.join(_DECISION_COLUMNS)} FROM decisions WHERE decision_id IN (SELECT MAX(decision_id)"
+                " FROM decisions WHERE resident_id IN (SELECT value FROM json_each(?)) GROUP BY resident_id, reason)"
+                " ORDER BY resident_id, reason", (json.dumps(list(found), ensure_ascii=False),)):  # fmt: skip
+            decision = _decision(row)
+            found[decision.resident_id].append(decision)
+        return [list(found[resident_id]) for resident_id in resident_ids]
 
     def latest_runs(self, limit: int) -> list[tuple[int, str, str, str, str | None]]:
         """The latest `limit` runs, newest first: (run, run date, state, folder, summary JSON or None)."""

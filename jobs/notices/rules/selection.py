@@ -11,12 +11,13 @@ import contextlib
 import threading
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import numpy as np
 
 from . import decisions, postal, review, screening, sorting
+from .asked import Answers, Asked
 from .. import kinds
 from ..letters import fit, fonts, i18n
 from ..register.bulk_memory import bulk_memory
@@ -139,7 +140,7 @@ class Context:
 
     as_of: date
     config: Config
-    ledger: Ledger
+    ledger: Answers
     protected: frozenset[str]
     glyph_check: Glyphs
     supplied: Counter[str]
@@ -167,9 +168,11 @@ def select(read: RegisterRead, as_of: date, config: Config, ledger: Ledger) -> S
     out.quality += plan.quality(plan.settle[plan.noted(plan.settle)])  # as settle adds them, in line order
     out.at_once = AtOnce(plan, plan.settle[due[screened.clear]], plan.settle[due[screened.notified]])
     out.already_notified += len(out.at_once.notified)
-    for r, due_notice in plan.settled(np.delete(plan.settle, due[screened.clear | screened.notified])):
+    settling = list(plan.settled(np.delete(plan.settle, due[screened.clear | screened.notified])))
+    asked = replace(run, ledger=Asked(ledger, settling))  # what settle asks the ledger, asked of all at once
+    for r, due_notice in settling:
         try:
-            settle(r, due_notice, [], run, out)
+            settle(r, due_notice, [], asked, out)
         except (ValueError, OverflowError) as exc:  # dates the letters cannot compute with: this row only
             out.rejects.append(Reject(r.line, r.resident_id, "bad_date", "", f"dates cannot be used: {mask(str(exc))}"))
     return out
