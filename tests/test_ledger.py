@@ -105,17 +105,18 @@ def test_many_residents_asked_at_once_get_each_their_own_answers(tmp_path: Path)
                                        for rid, kind, piece, digest in (("R1", "card_renewal", "1-1", "A"),
                                                                         ("R1", "cert_renewal", "1-2", "B"),
                                                                         ("R2", "card_renewal", "1-3", "A"),
-                                                                        ("R3", "card_renewal", "1-4", "C"))])  # fmt: skip
+                                                                        ("R3", "card_renewal", "1-4", "C"),
+                                                                        ("R1", "grace_reminder", "1-5", "A"))])  # fmt: skip
         ledger.complete_run(run_id)
-        for piece, when in (("1-1", "2026-12-01"), ("1-2", "2026-12-02"), ("1-3", "2026-12-03")):
-            ledger.mark_returned(piece, when)
+        for piece, when in (("1-1", "2026-12-01"), ("1-2", "2026-12-02"), ("1-3", "2026-12-03"), ("1-5", "2026-12-04")):
+            ledger.mark_returned(piece, when)  # R1's two pieces to A: the later return is the one that counts
         assert ledger.claim_application_id("1" * 23, "R1", run_id, supplied=True)
         with ledger.transaction():
             ledger.record_decisions([Decision("R1", "glyph", "withhold", "first"), Decision("R1", "glyph", "mail", "later"),
                                      Decision("R1", "address", "mail", ""), Decision("R2", "glyph", "mail", "")], "test")  # fmt: skip
         ids = ["R1", "R2", "R3", "R4", "R1"]  # R4 unknown, R1 twice
-        assert ledger.returned_addresses_each(ids) == [{"A": "2026-12-01", "B": "2026-12-02"}, {"A": "2026-12-03"}, {},
-                                                       {}, {"A": "2026-12-01", "B": "2026-12-02"}]  # fmt: skip
+        assert ledger.returned_addresses_each(ids) == [{"A": "2026-12-04", "B": "2026-12-02"}, {"A": "2026-12-03"}, {},
+                                                       {}, {"A": "2026-12-04", "B": "2026-12-02"}]  # fmt: skip
         assert [[(d.reason, d.note) for d in found] for found in ledger.decisions_each(ids)] == [
             [("address", ""), ("glyph", "later")], [("glyph", "")], [], [], [("address", ""), ("glyph", "later")]]
         assert ledger.application_id_owners(["1" * 23, "2" * 23]) == {"1" * 23: "R1"}

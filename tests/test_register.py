@@ -229,7 +229,7 @@ def test_multi_line_cells_keep_line_numbers_of_the_next_rows(tmp_path: Path) -> 
 cells = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00\r"), max_size=30)
 
 
-@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.tuples(cells, cells), min_size=1, max_size=8), st.sampled_from(["utf-8", "utf-8-sig"]))
 def test_any_cells_round_trip_with_their_line_numbers(tmp_path: Path, values: list[tuple[str, str]], encoding: str) -> None:
     """Whatever the names and addresses hold (quotes, commas, newlines), they come back as written."""

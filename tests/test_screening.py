@@ -18,6 +18,7 @@ import reference
 from notices.config import load_config
 from notices.delivery.lots import postal_order
 from notices.delivery.ledger import Ledger, NoticeRecord, address_hash
+from notices.models import Decision
 from notices.register.read import read_register
 from notices.rules import screening, selection, sorting
 from notices.rules.mailing import MailOrder
@@ -95,6 +96,36 @@ def test_only_residents_no_hold_concerns_are_settled_at_once(tmp_path: Path) -> 
                                                     if what not in ("plain", "notified", "supplied application ID")}
     assert [d.resident.resident_id for d in got.mail_settled] == ["20"]
     assert got.already_notified == 1
+
+
+def test_the_residents_settled_one_by_one_get_each_their_own_answers(tmp_path: Path) -> None:
+    """What settling asks the ledger (rules/asked.py: of all at once) is answered for each as the reference, asking
+    one at a time, is answered: decisions on two residents' holds, an application ID issued to another resident."""
+    read = read_register(_register(tmp_path / "r.csv"))
+    path = _ledger(tmp_path / "ledger.sqlite3")
+    with Ledger.read(path) as ledger:
+        before = selection.select(read, AS_OF, CONFIG, ledger)
+    holds = {(r.resident_id, r.reason): r for r in before.reviews}
+    dues = {d.resident.resident_id: d.resident for d in before.held}
+    decided = [(holds["12", "support_measure"], "mail"), (holds["17", "address"], "withhold")]
+    with Ledger.open(path) as ledger:
+        with ledger.transaction():
+            ledger.record_decisions([Decision(h.resident_id, h.reason, answer, "test", detail=h.detail,
+                                              address_hash=address_hash(dues[h.resident_id].postal_code,
+                                                                        dues[h.resident_id].address,
+                                                                        dues[h.resident_id].address_extra))
+                                     for h, answer in decided], "test")  # fmt: skip
+        run_id, _ = ledger.begin_run(date(2026, 11, 21), tmp_path / "out")
+        assert ledger.claim_application_id("1" * 23, "99", run_id, supplied=False)  # 20's supplied ID: 99's
+        ledger.abandon_run(run_id)
+    with Ledger.read(path) as ledger:
+        got, expected = selection.select(read, AS_OF, CONFIG, ledger), reference.select(read, AS_OF, CONFIG, ledger)
+    for part in ("held", "reviews", "withheld", "by_decision", "not_mailed", "already_notified", "outcomes"):
+        assert getattr(got, part) == getattr(expected, part), part
+    assert got.mailed() == expected.mailed()
+    assert [d.resident.resident_id for d in got.mail_settled] == ["12"]  # its decision: mail
+    assert [w.due.resident.resident_id for w in got.withheld] == ["17"]
+    assert ("20", "application_id") in {(r.resident_id, r.reason) for r in got.reviews}  # 99's ID, not 20's
 
 
 def test_the_pieces_go_in_postal_order_a_lot_at_a_time(tmp_path: Path) -> None:

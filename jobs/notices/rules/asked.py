@@ -38,6 +38,8 @@ class Asked:
         keys = [(r.resident_id, d.kind.value, d.expires_on.isoformat()) for r, d in due]
         ids = list(dict.fromkeys(r.resident_id for r, _ in due))
         self._ledger = ledger
+        # Screening asked this of every due resident and settles none it found notified: settle asks it again, as
+        # the reference does, and one query answers it here.
         self._notified = dict(zip(keys, ledger.notified_each(keys), strict=True))
         self._returned = dict(zip(ids, ledger.returned_addresses_each(ids), strict=True))
         self._decisions = dict(zip(ids, ledger.decisions_each(ids), strict=True))
