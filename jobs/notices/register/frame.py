@@ -77,14 +77,13 @@ def read_plain(scan: Scan, columns: dict[str, int]) -> pa.Table | None:
     invalid: list[object] = []
     width = len(scan.header)
     body, codec = pa.BufferReader(scan.body), scan.codec
+    block = BLOCK_BYTES if codec == "utf-8" else DECODED_BLOCK_BYTES
     if codec == transcode.CODEC and transcode.available():
-        body, codec = pa.TransformInputStream(body, transcode.Utf8From932()), "utf-8"
+        body, codec, block = pa.TransformInputStream(body, transcode.Utf8From932()), "utf-8", TRANSCODED_BLOCK_BYTES
     try:
         table = pcsv.read_csv(
             body,
-            read_options=pcsv.ReadOptions(autogenerate_column_names=True, encoding=codec,
-                                            block_size=BLOCK_BYTES if scan.codec == "utf-8" else
-                                            TRANSCODED_BLOCK_BYTES if codec == "utf-8" else DECODED_BLOCK_BYTES),
+            read_options=pcsv.ReadOptions(autogenerate_column_names=True, encoding=codec, block_size=block),
             parse_options=pcsv.ParseOptions(ignore_empty_lines=False,
                                             invalid_row_handler=lambda row: invalid.append(row) or "skip"),
             # The body is UTF-8 already checked, or decoded by the reader: only lines in the encoding are plain.
