@@ -17,6 +17,7 @@ import jinja2
 from PIL import ImageFont
 from markupsafe import Markup
 from weasyprint import HTML
+from weasyprint.text.fonts import FontConfiguration
 from weasyprint.document import Document, Page
 
 from . import appid, envelope, fast, fit, fonts, i18n, layers, pagecode, variant
@@ -86,6 +87,7 @@ class Renderer:
         self.config = config
         self.templates_dir = templates_dir.resolve()
         self._fetcher = LocalFetcher(self.templates_dir)
+        self._font_config = FontConfiguration()
         self._geometry = envelope.geometry(config)
         # Each BIZ UD font with the fallback right after it: Pango draws a character the first lacks with the
         # fallback (issue 13), and fonts.missing_in_stacks checks names and addresses against these same lists.
@@ -208,7 +210,9 @@ class Renderer:
         return self._render_fast(pieces, letter_date) if fast else self._render_natural(pieces, letter_date)
 
     def _document(self, html: str) -> Document:
-        return HTML(string=html, base_url=self.templates_dir.as_uri() + "/", url_fetcher=self._fetcher).render()
+        # One font configuration for all of them: each document's own would load fontconfig and the fonts again (6 ms).
+        html_document = HTML(string=html, base_url=self.templates_dir.as_uri() + "/", url_fetcher=self._fetcher)
+        return html_document.render(font_config=self._font_config)
 
     def _render_natural(self, pieces: Sequence[Piece], letter_date: date) -> RenderedLot:
         """The straightforward path: the whole lot laid out as one document."""
