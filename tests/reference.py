@@ -1,5 +1,6 @@
 """Slow, obvious references: the encoding told line by line, selection by the scalar rules (dates.py), and the
-ledger's questions of many residents asked one resident at a time (OneByOne, for the tests' stand-in ledgers).
+ledger's questions of many residents asked one resident at a time (OneByOne, for the tests' stand-in ledgers), and
+the customer barcode read a row of pixels after another.
 
 Production decides over the register's columns (rules/sorting.py, rules/engine.py); the tests hold it to this.
 """
@@ -10,12 +11,15 @@ import codecs
 from collections.abc import Sequence
 from datetime import date
 
+import numpy as np
+
 from notices.rules import dates, selection
 from notices.config import Config
 from notices.delivery.ledger import Ledger
 from notices.models import CardState, Decision, QualityNote, Reject, Status
 from notices.privacy import mask
 from notices.register.read import RegisterRead
+from notices.delivery.raster import ASCENT_MM, BAR_PITCH_MM, BAR_WIDTH_MM, Raster
 
 
 def detect_encoding(lines: list[bytes]) -> str:
@@ -113,3 +117,53 @@ class OneByOne:
 
     def application_id_owners(self, application_ids: Sequence[str]) -> dict[str, str]:
         return {i: owner for i in application_ids if (owner := self.application_id_owner(i)) is not None}
+
+
+def read_bars(raster: Raster) -> str:
+    """raster.read_bars, a candidate row after another: each row's runs chained at the bar pitch by itself."""
+    ink = raster.ink()
+    px_mm = raster.px_mm
+    low_w, high_w = BAR_WIDTH_MM[0] * px_mm, BAR_WIDTH_MM[1] * px_mm
+    low_p, high_p = BAR_PITCH_MM[0] * px_mm, BAR_PITCH_MM[1] * px_mm
+
+    def bar_runs(y: int) -> list[tuple[int, int]]:
+        runs, x, row = [], 0, ink[y].tolist()
+        while x < len(row):
+            if row[x]:
+                end = x
+                while end < len(row) and row[end]:
+                    end += 1
+                if low_w <= end - x <= high_w:
+                    runs.append((x, end))
+                x = end
+            else:
+                x += 1
+        return runs
+
+    def chain(runs: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        best: list[tuple[int, int]] = []
+        current: list[tuple[int, int]] = []
+        for run in runs:
+            if current and not low_p <= run[0] - current[-1][0] <= high_p:
+                current = []
+            current.append(run)
+            if len(current) > len(best):
+                best = list(current)
+        return best
+
+    counts = [len(bar_runs(y)) for y in range(ink.shape[0])]
+    threshold = max(10, max(counts, default=0) * 0.8)
+    across = {y: chain(bar_runs(y)) for y in range(ink.shape[0]) if counts[y] >= threshold}
+    most = max((len(bars) for bars in across.values()), default=0)
+    if most < 10:
+        return ""
+    band = [y for y, bars in across.items() if len(bars) == most]
+    middle = band[len(band) // 2]
+    reach = int(np.ceil(ASCENT_MM * px_mm))
+    out = ""
+    for start, end in across[middle]:
+        column = (start + end) // 2
+        high = middle >= reach and bool(ink[middle - reach:middle + 1, column].all())
+        low = middle + reach < len(ink) and bool(ink[middle:middle + reach + 1, column].all())
+        out += "F" if high and low else "A" if high else "D" if low else "T"
+    return out

@@ -121,51 +121,42 @@ def qr_codes(page: pdfium.PdfPage, found_in: Raster, dpi: float,
     return found
 
 
-def _runs(row: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Where the runs of set pixels of ROW start and end (exclusive)."""
-    edges = np.diff(np.concatenate(([0], row.astype(np.int8), [0])))
-    return np.nonzero(edges == 1)[0], np.nonzero(edges == -1)[0]
-
-
-def _bars_across(row: np.ndarray, px_mm: float) -> list[tuple[int, int]]:
-    """The longest chain of bar-wide runs of ROW at the bar pitch: the bars a row of the barcode crosses."""
-    starts, ends = _runs(row)
-    wide = ends - starts
-    keep = (wide >= BAR_WIDTH_MM[0] * px_mm) & (wide <= BAR_WIDTH_MM[1] * px_mm)
-    starts, ends = starts[keep], ends[keep]
-    if not len(starts):
-        return []
-    pitch = np.diff(starts)
-    # A chain breaks before each run not a pitch after the one before it; the first of the longest chains is kept.
-    breaks = np.concatenate(([0], np.flatnonzero((pitch < BAR_PITCH_MM[0] * px_mm) | (pitch > BAR_PITCH_MM[1] * px_mm)) + 1,
-                             [len(starts)]))  # fmt: skip
-    longest = int(np.argmax(np.diff(breaks)))
-    first, last = int(breaks[longest]), int(breaks[longest + 1])
-    return list(zip(starts[first:last].tolist(), ends[first:last].tolist()))
-
-
 def read_bars(raster: Raster) -> str:
     """The customer barcode in RASTER as its bars, F (long), A (upper), D (lower), T (timing), left to right:
     found by the rows its timing zone crosses all bars in, each bar measured from there up and down; "" when
     no row crosses ten bars (no barcode)."""
     ink = raster.ink()
     px_mm = raster.px_mm
-    edges = np.diff(np.pad(ink.astype(np.int8), ((0, 0), (1, 1))), axis=1)
-    rows, starts = np.nonzero(edges == 1)
-    wide = np.nonzero(edges == -1)[1] - starts  # runs come row by row, so starts and ends pair up
-    bar_wide = rows[(wide >= BAR_WIDTH_MM[0] * px_mm) & (wide <= BAR_WIDTH_MM[1] * px_mm)]
-    counts = np.bincount(bar_wide, minlength=ink.shape[0])
-    candidates = np.nonzero(counts >= max(10, counts.max(initial=0) * 0.8))[0]  # the rows that may cross the most bars
-    across = {int(y): _bars_across(ink[y], px_mm) for y in candidates}
-    most = max((len(bars) for bars in across.values()), default=0)
+    edges = np.diff(np.pad(ink.view(np.int8), ((0, 0), (1, 1))), axis=1)
+    width = edges.shape[1]
+    rows, starts = np.divmod(np.flatnonzero(edges == 1), width)  # flat: a tenth of the cost of 2-D nonzero
+    ends = np.flatnonzero(edges == -1) % width  # runs come row by row, so starts and ends pair up
+    wide = ends - starts
+    keep = (wide >= BAR_WIDTH_MM[0] * px_mm) & (wide <= BAR_WIDTH_MM[1] * px_mm)  # the bar-wide runs
+    rows, starts, ends = rows[keep], starts[keep], ends[keep]
+    counts = np.bincount(rows, minlength=ink.shape[0])
+    candidate = counts >= max(10, counts.max(initial=0) * 0.8)  # the rows that may cross the most bars
+    chosen = candidate[rows]
+    rows, starts, ends = rows[chosen], starts[chosen], ends[chosen]
+    if len(rows) < 10:
+        return ""
+    # Each candidate row's runs in chains at the bar pitch, all rows at once: a chain breaks where a row begins
+    # and before each run not a pitch after the one before it.
+    pitch = np.diff(starts)
+    breaks = np.concatenate(([0], np.flatnonzero((np.diff(rows) != 0) | (pitch < BAR_PITCH_MM[0] * px_mm)
+                                                 | (pitch > BAR_PITCH_MM[1] * px_mm)) + 1, [len(starts)]))  # fmt: skip
+    lengths = np.diff(breaks)
+    most = int(lengths.max())
     if most < 10:
         return ""
-    band = [y for y, bars in across.items() if len(bars) == most]
-    middle = band[len(band) // 2]  # the timing zone's middle row
+    longest = breaks[:-1][lengths == most]  # the first run of each longest chain, the rows' in row order
+    band = np.unique(rows[longest])  # the rows whose longest chain crosses the most bars
+    middle = int(band[len(band) // 2])  # the timing zone's middle row
+    first = int(longest[np.searchsorted(rows[longest], middle)])  # the first of its longest chains
     reach = int(np.ceil(ASCENT_MM * px_mm))
-    columns = [(start + end) // 2 for start, end in across[middle]]
-    high = ink[max(0, middle - reach):middle + 1, columns].all(axis=0) if middle >= reach else np.zeros(len(columns), bool)
-    low = ink[middle:middle + reach + 1, columns].all(axis=0) if middle + reach < len(ink) else np.zeros(len(columns), bool)
+    columns = (starts[first:first + most] + ends[first:first + most]) // 2
+    high = ink[max(0, middle - reach):middle + 1, columns].all(axis=0) if middle >= reach else np.zeros(most, bool)
+    low = ink[middle:middle + reach + 1, columns].all(axis=0) if middle + reach < len(ink) else np.zeros(most, bool)
     return "".join("F" if h and l else "A" if h else "D" if l else "T" for h, l in zip(high.tolist(), low.tolist()))
 
 
