@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import os
 import random
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -13,7 +14,7 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from datetime import date, time as clock_time
+from datetime import date, time as clock_time, timedelta
 from pathlib import Path
 
 import pytest
@@ -116,6 +117,24 @@ def test_the_local_pool_writes_the_folder_the_serial_run_writes(tmp_path: Path, 
     result = run(tmp_path, town, Local(workers=2, lots_per_worker=1))
     assert "rendering 3 lots in 2 worker processes" in caplog.text
     assert_same_folder(result, reference)
+
+
+def test_layouts_kept_the_night_before_make_the_same_folder(tmp_path: Path, town: Config,
+                                                           reference: pipeline.RunResult) -> None:  # fmt: skip
+    """A run keeps its layouts beside its ledger (letters/layouts.py); a run the next night finds them (the shapes
+    two pieces had: one piece's own is not kept) and writes the very folder a run that laid everything out writes."""
+    night = tmp_path / "night"
+    pipeline.run(MINI, AS_OF - timedelta(days=1), town, night / "out", night / "ledger.sqlite3", TEMPLATES,
+                 randbelow=random.Random(2025).randrange)  # fmt: skip
+    kept = sorted((night / "layouts").glob("*/*"))
+    assert kept, "the night before kept no layout"
+    shutil.copytree(night / "layouts", tmp_path / "warm" / "layouts")
+    result = run(tmp_path / "warm", town, Serial())
+    assert executors._renderer is not None and executors._renderer[3]._fast.layouts.found > 0
+    assert_same_folder(result, reference)
+    pool = run(tmp_path / "pool", town, Local(workers=2, lots_per_worker=1))  # the workers share what they lay out
+    assert_same_folder(pool, reference)
+    assert sorted((tmp_path / "pool" / "layouts").glob("*/*"))
 
 
 def test_a_dask_cluster_writes_the_folder_the_serial_run_writes(tmp_path: Path, town: Config, cluster: str,

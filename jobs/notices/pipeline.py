@@ -12,7 +12,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from .delivery import journal, lots
-from .letters import appid, fonts
+from .letters import appid, fonts, layouts
 from .reports import acks, posting, proofs
 from .rules import dates
 from .config import Config
@@ -94,6 +94,8 @@ def run(register: Path, as_of: date, config: Config, out_dir: Path, ledger_path:
         journal.check(ledger, out_dir)  # first: a ledger behind the folder would settle and mail wrongly
         _settle_crashed_runs(ledger, out_dir)
         crash_point("recovered")
+        layouts_dir = ledger_path.resolve().parent / "layouts"  # kept beside the ledger (letters/layouts.py)
+        layouts.prune(layouts_dir)
         read = read_register(register, encoding, resident_id_pattern=config.resident_id_pattern, gaiji=config.gaiji)
         crash_point("read")
         log.info("read %d rows from %s (%s): %d rejected", read.rows_read, register.name, read.encoding, len(read.rejects))
@@ -106,7 +108,8 @@ def run(register: Path, as_of: date, config: Config, out_dir: Path, ledger_path:
         try:
             folder = RunFolder(final)
             # Lot by lot from here: the pieces of a lot are made when the executor takes it, and written when back.
-            jobs = lots.LotJobs(sel.in_postal_order(), run_id, config, ledger, templates_dir.resolve(), as_of, randbelow)
+            jobs = lots.LotJobs(sel.in_postal_order(), run_id, config, ledger, templates_dir.resolve(), as_of, randbelow,
+                                layouts_dir)  # fmt: skip
             written = lots.write_lots(folder, ledger, jobs, render_lots, progress)
             lapsed_rows = lapsed(read, as_of, config, ledger)
             _write_reports(folder, read, sel, lapsed_rows)

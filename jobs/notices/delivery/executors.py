@@ -55,6 +55,7 @@ class LotJob:
     templates_dir: Path
     pieces: tuple[Piece, ...]
     letter_date: date
+    layouts_dir: Path | None = None  # where layouts are kept across runs (letters/layouts.py), if anywhere
 
 
 class Jobs(Protocol):
@@ -66,7 +67,7 @@ class Jobs(Protocol):
 
 Task = Callable[[LotJob], Any]  # render_job, or a test's stand-in
 RenderLots = Callable[[Jobs], Iterator[RenderedLot]]
-_renderer: tuple[Config, Path, Renderer] | None = None  # this process's Renderer, kept between lots
+_renderer: tuple[Config, Path, Path | None, Renderer] | None = None  # this process's Renderer, kept between lots
 
 
 def render_job(job: LotJob) -> RenderedLot:
@@ -75,9 +76,9 @@ def render_job(job: LotJob) -> RenderedLot:
     from ..letters.render import Renderer  # here, not above: the run's own process never lays out a letter
 
     global _renderer
-    if _renderer is None or _renderer[:2] != (job.config, job.templates_dir):
-        _renderer = (job.config, job.templates_dir, Renderer(job.config, job.templates_dir))
-    return preflight.checked(_renderer[2].render_lot(job.pieces, job.letter_date), job.pieces, job.config)
+    if _renderer is None or _renderer[:3] != (job.config, job.templates_dir, job.layouts_dir):
+        _renderer = (job.config, job.templates_dir, job.layouts_dir, Renderer(job.config, job.templates_dir, job.layouts_dir))
+    return preflight.checked(_renderer[3].render_lot(job.pieces, job.letter_date), job.pieces, job.config)
 
 
 def cores() -> int:

@@ -44,10 +44,11 @@ class LotJobs:
     jobs made and not yet written: the executor has a bounded number in flight, so it stays short."""
 
     def __init__(self, mail: Sequence[Due], run_id: int, config: Config, ledger: Ledger, templates_dir: Path,
-                 letter_date: date, randbelow: Callable[[int], int]) -> None:  # fmt: skip
+                 letter_date: date, randbelow: Callable[[int], int], layouts_dir: Path | None = None) -> None:  # fmt: skip
         self.mail = mail  # in postal order
         self.run_id, self.config, self.ledger = run_id, config, ledger
         self.templates_dir, self.letter_date, self.randbelow = templates_dir, letter_date, randbelow
+        self.layouts_dir = layouts_dir
         self.issued: deque[LotJob] = deque()
 
     def __len__(self) -> int:
@@ -59,7 +60,7 @@ class LotJobs:
             dues = self.mail[first:first + size]
             with self.ledger.transaction():  # the lot's application IDs committed at once: one disk flush a lot
                 pieces = tuple(self._piece(seq, lot, due) for seq, due in enumerate(dues, start=first + 1))
-            job = LotJob(self.config, self.templates_dir, pieces, self.letter_date)
+            job = LotJob(self.config, self.templates_dir, pieces, self.letter_date, self.layouts_dir)
             crash_point("ids", lot)
             self.issued.append(job)
             yield job

@@ -2,7 +2,8 @@
 
 Each shape of letter (its split-layer HTML, slots.py) is laid out once a renderer and kept as a background;
 each paragraph that holds a date once per distinct content (paragraphs.py); each shape of box content once
-(values.py). A lot is then written without a layout: every page draws its background as a form XObject and,
+(values.py). Backgrounds and paragraphs are kept on disk too, for the run's other workers and the nights
+after (layouts.py). A lot is then written without a layout: every page draws its background as a form XObject and,
 straight into its content stream, the paragraphs' and values' texts (in the lot's own subset fonts, pdftext.py)
 and the codes (layers.py). A piece that cannot be drawn so (a value too long for its box, a font Pango would
 mix within one text, a page that runs over) is laid out whole by the straightforward path instead.
@@ -23,6 +24,7 @@ from . import drawn, layers, paragraphs, values, variant
 from ..config import Config
 from ..errors import RenderError
 from ..models import Piece
+from .layouts import Layouts
 from .pdftext import TextWriter
 from .slots import Field, Slots, with_heights
 
@@ -39,12 +41,15 @@ class FastPath:
     """The fast path of one renderer, with what it has laid out so far."""
 
     def __init__(self, env: jinja2.Environment, config: Config, document: Callable[[str], Document],
-                 context: Callable[[], dict[str, object]], check_fit: CheckFit, pages: Callable[[Piece], int]) -> None:  # fmt: skip
+                 context: Callable[[], dict[str, object]], check_fit: CheckFit, pages: Callable[[Piece], int],
+                 layouts: Layouts) -> None:  # fmt: skip
         """ENV has the templates; DOCUMENT lays out HTML; CONTEXT gives what a page's head needs; CHECK_FIT
-        raises RenderError for a piece whose sheets do not keep to their pages; PAGES gives a piece's page count."""
+        raises RenderError for a piece whose sheets do not keep to their pages; PAGES gives a piece's page count;
+        LAYOUTS keeps backgrounds and paragraphs across runs."""
         self.config, self._document, self._context, self._check_fit, self._pages = config, document, context, check_fit, pages
+        self.layouts = layouts
         alone = env.get_template("slots.html")
-        self.paragraphs = paragraphs.paragraphs(alone, document, context)
+        self.paragraphs = paragraphs.paragraphs(alone, document, context, layouts)
         self.shapes = values.shapes(alone, document, context)
         self._blank_template = env.from_string('<!DOCTYPE html><html lang="ja"><head>{% include "_head.html" %}</head>'
                                                "<body></body></html>")  # fmt: skip
@@ -62,17 +67,28 @@ class FastPath:
         if len(sections) != len(pieces):
             raise RenderError(f"lot {pieces[0].lot}: {len(sections)} sections of letters for {len(pieces)} pieces")
         fields = [slots.fields for slots in all_slots]
-        backgrounds = [self.background(piece, section) for piece, section in zip(pieces, sections)]
+        shapes: dict[str, list[int]] = {}  # each shape of letter and its pieces
+        for i, section in enumerate(sections):
+            shapes.setdefault(section, []).append(i)
+        if pieces[0].lot % 2 == 0:  # a run's two workers begin with lots 1 and 2 at once: laying out their shapes
+            shapes = dict(reversed(shapes.items()))  # from either end, each finds about half kept by the other
+        laid_out = {}
+        for section, i in shapes.items():
+            for n in i[:2]:  # a second piece's need keeps it for the other worker and the next night (Layouts.offer)
+                laid_out[section] = self.background(pieces[n], section)
+        backgrounds = [laid_out[section] for section in sections]
+        wanted = [(piece.piece_id, background.boxes[f.slot], f) for piece, background, piece_fields in
+                  zip(pieces, backgrounds, fields) for f in piece_fields if f.para]  # fmt: skip
         try:
-            laid = self.paragraphs.get([(background.boxes[f.slot], f) for background, piece_fields in
-                                            zip(backgrounds, fields) for f in piece_fields if f.para])  # fmt: skip
+            laid = self.paragraphs.get([(box, f) for _, box, f in wanted], [piece for piece, _, _ in wanted])
         except (KeyError, ValueError) as exc:
             raise RenderError(f"lot {pieces[0].lot}: paragraph slots: {exc}") from None
         laid.reverse()
-        paras: list[Paras] = []
-        for i, piece_fields in enumerate(fields):
-            paras.append([(f, laid.pop()) for f in piece_fields if f.para])
-            backgrounds[i] = self._fitted(pieces[i], sections[i], backgrounds[i], paras[i])
+        paras = [[(f, laid.pop()) for f in piece_fields if f.para] for piece_fields in fields]
+        for i, (section, placed) in enumerate(zip(sections, paras)):
+            html = self._refitted(section, backgrounds[i], placed)
+            backgrounds[i] = self._fitted(pieces[i], backgrounds[i] if html is None else self.background(pieces[i], html),
+                                          placed)  # fmt: skip
             if backgrounds[i].problem:
                 paras[i] = []
         writer = TextWriter()
@@ -81,12 +97,17 @@ class FastPath:
         pdf = layers.compose(self._blank_page(pieces[0].lot, letter_date), plan, contents, writer.embed)
         return pdf, [background.page_count for background in backgrounds], misfit
 
-    def _fitted(self, piece: Piece, section: str, background: layers.Background, paras: Paras) -> layers.Background:
-        """The background with the heights of the piece's paragraphs, or an empty one (a problem said) if the
-        piece is to be laid out whole."""
+    @staticmethod
+    def _refitted(section: str, background: layers.Background, paras: Paras) -> str | None:
+        """The shape of letter with the heights of the piece's paragraphs, if they are not those of its background."""
         if background.problem or any(abs(lay.height - background.boxes[f.slot].height) > 0.001 for f, lay in paras):
             # Not as high as with the widest dates (a line fewer): the shape with these heights.
-            background = self.background(piece, with_heights(section, {f.slot: lay.height for f, lay in paras}))
+            return with_heights(section, {f.slot: lay.height for f, lay in paras})
+        return None
+
+    def _fitted(self, piece: Piece, background: layers.Background, paras: Paras) -> layers.Background:
+        """The background (with the heights of the piece's paragraphs), or an empty one (a problem said) if the
+        piece is to be laid out whole."""
         problem = background.problem or ("a paragraph not drawn here" if any(lay.texts is None for _, lay in paras) else "")
         if problem:  # the straightforward path says whether it fits
             log.info("piece %s: laid out whole (%s)", piece.piece_id, problem)
@@ -94,9 +115,12 @@ class FastPath:
         return background
 
     def background(self, piece: Piece, html: str) -> layers.Background:
-        """The background of the piece's shape of letter (its split-layer HTML), laid out once."""
+        """The background of the piece's shape of letter (its split-layer HTML), laid out once (and kept across runs
+        once two pieces have it: Layouts.offer)."""
         key = hashlib.sha256(html.encode("utf-8")).hexdigest()
         found = self._backgrounds.get(key)
+        if found is None and (kept := self.layouts.get("background", key)) is not None:
+            found = self._backgrounds[key] = layers.Background.decode(kept)
         if found is None:
             document = self._document(html)
             pages = list(document.pages)
@@ -110,6 +134,8 @@ class FastPath:
                 self._backgrounds.clear()
             found = self._backgrounds[key] = layers.Background(b"" if problem else document.write_pdf(), len(pages),
                                                                layers.slot_boxes(document), problem)  # fmt: skip
+        if not found.problem:  # a problem names its piece: said again for each piece of the shape
+            self.layouts.offer("background", key, piece.piece_id, found.encode)
         return found
 
     def _contents(self, backgrounds: Sequence[layers.Background], fields: Sequence[Sequence[Field]],

@@ -11,6 +11,8 @@ its values (values.py, text drawn straight into the content stream) and its code
 from __future__ import annotations
 
 import io
+import json
+from functools import partial
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -20,6 +22,7 @@ from jinja2 import Template
 from weasyprint.document import Document
 
 from .i18n import css_string
+from .layouts import Layouts
 from .slots import Field, Rect
 
 _GENERIC = frozenset({"serif", "sans-serif", "monospace", "cursive", "fantasy", "system-ui"})  # never quoted
@@ -48,6 +51,20 @@ class Background:
     page_count: int
     boxes: dict[int, Box]
     problem: str = ""  # why it cannot be printed (a page runs over), if so: then its pdf is empty
+
+    def encode(self) -> bytes:
+        """As kept on disk (layouts.py): its pages and slots as a JSON line, then its PDF."""
+        boxes = {n: [b.page, b.left, b.top, b.width, b.height, b.css, b.classes, b.lang] for n, b in self.boxes.items()}
+        head = json.dumps({"pages": self.page_count, "boxes": boxes, "problem": self.problem}, ensure_ascii=False)
+        return head.encode("utf-8") + b"\n" + self.pdf
+
+    @classmethod
+    def decode(cls, data: bytes) -> Background:
+        """A background as encode() kept it."""
+        head, _, pdf = data.partition(b"\n")
+        fields = json.loads(head)
+        boxes = {int(n): Box(*values) for n, values in fields["boxes"].items()}
+        return cls(pdf, fields["pages"], boxes, fields["problem"])
 
 
 def walk(box: object) -> Iterator[object]:
@@ -205,34 +222,53 @@ def alone(template: Template, document: Callable[[str], Document], context: dict
     return laid_out, [found[f"alone-{n}"] for n in range(1, len(items) + 1)]
 
 
+@dataclass(frozen=True)
+class Kept(Generic[T]):
+    """Where Alone keeps what it makes across runs (layouts.py), as KIND, and how it is written and read."""
+
+    layouts: Layouts
+    kind: str
+    encode: Callable[[T], bytes]
+    decode: Callable[[bytes], T]
+
+
 class Alone(Generic[T]):
     """Slots laid out alone, each distinct one once a renderer (the new ones of a lot in one document by TEMPLATE),
     and what MAKE makes of each: MAKE(laid-out box, its top-left corner, slot box, field), kept by KEY(box, field)."""
 
     def __init__(self, template: Template, document: Callable[[str], Document], context: Callable[[], dict[str, object]],
                  key: Callable[[Box, Field], Hashable], markup: Callable[[Field], str], fixed: bool,
-                 make: Callable[[object, tuple[float, float], Box, Field], T]) -> None:  # fmt: skip
+                 make: Callable[[object, tuple[float, float], Box, Field], T], kept: Kept[T] | None = None) -> None:  # fmt: skip
         """DOCUMENT lays out HTML; CONTEXT gives what TEMPLATE needs besides the slots; MARKUP is a field's content
-        as laid out; FIXED: at the slot's height too (a box), else as high as its content (a paragraph)."""
+        as laid out; FIXED: at the slot's height too (a box), else as high as its content (a paragraph); KEPT: where
+        what is made is also kept across runs, by the repr of its key."""
         self._template, self._document, self._context = template, document, context
-        self._key, self._markup, self._fixed, self._make = key, markup, fixed, make
+        self._key, self._markup, self._fixed, self._make, self._store = key, markup, fixed, make, kept
         self._kept: dict[Hashable, T] = {}
         self.laid_out = 0  # slots laid out so far
 
-    def get(self, wanted: Sequence[tuple[Box, Field]]) -> list[T]:
-        """What is made of each wanted slot, in order."""
+    def get(self, wanted: Sequence[tuple[Box, Field]], pieces: Sequence[str] = ()) -> list[T]:
+        """What is made of each wanted slot, in order. PIECES: the piece each slot is of, for what is kept across
+        runs (Layouts.offer: what two pieces have needed)."""
         keys = [self._key(box, field) for box, field in wanted]
         new: dict[Hashable, tuple[Box, Field]] = {}
         for k, item in zip(keys, wanted):
             if k not in self._kept:
                 new.setdefault(k, item)
+        if new and len(self._kept) + len(new) > _ALONE_CACHE:
+            self._kept.clear()
+        for k in list(new) if self._store else ():
+            data = self._store.layouts.get(self._store.kind, repr(k))  # type: ignore[union-attr]
+            if data is not None:
+                self._kept[k] = self._store.decode(data)  # type: ignore[union-attr]
+                del new[k]
         if new:
-            if len(self._kept) + len(new) > _ALONE_CACHE:
-                self._kept.clear()
             items = [(box, self._markup(field)) for box, field in new.values()]
             _, found = alone(self._template, self._document, self._context(), items, fixed=self._fixed)
             for k, (box, field), (_, laid) in zip(new, new.values(), found):
                 origin = (laid.border_box_x(), laid.border_box_y())  # type: ignore[attr-defined]
                 self._kept[k] = self._make(laid, origin, box, field)
             self.laid_out += len(new)
+        for k, piece in zip(keys, pieces) if self._store else ():
+            self._store.layouts.offer(self._store.kind, repr(k), piece, partial(self._store.encode, self._kept[k]))  # type: ignore[union-attr]
         return [self._kept[k] for k in keys]

@@ -20,7 +20,7 @@ from weasyprint import HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.document import Document, Page
 
-from . import appid, envelope, fast, fit, fonts, i18n, layers, pagecode, variant
+from . import appid, envelope, fast, fit, fonts, i18n, layers, layouts, pagecode, variant
 from ..register import wareki
 from .fetcher import LocalFetcher
 from ..config import Config
@@ -82,10 +82,12 @@ class _Codes:
 class Renderer:
     """Turns mail pieces into letters for one municipality's configuration."""
 
-    def __init__(self, config: Config, templates_dir: Path) -> None:
-        """Prepare the templates (loaded from TEMPLATES_DIR) and the URL fetcher."""
+    def __init__(self, config: Config, templates_dir: Path, layouts_dir: Path | None = None) -> None:
+        """Prepare the templates (loaded from TEMPLATES_DIR) and the URL fetcher; the fast path's layouts are kept
+        in LAYOUTS_DIR across runs, if given (layouts.py)."""
         self.config = config
         self.templates_dir = templates_dir.resolve()
+        kept = layouts.Layouts(layouts_dir, layouts.fingerprint(self.templates_dir) if layouts_dir else "")
         self._fetcher = LocalFetcher(self.templates_dir)
         self._font_config = FontConfiguration()
         self._geometry = envelope.geometry(config)
@@ -114,7 +116,7 @@ class Renderer:
         self._env = env
         self._lot = env.get_template("lot.html")
         self._fast = fast.FastPath(env, config, self._document, self._alone_context, self._check_fit,
-                                   lambda piece: sheet_plan(piece)[2])  # fmt: skip
+                                   lambda piece: sheet_plan(piece)[2], kept)  # fmt: skip
         self._widest: dict[tuple[str, str | None, int], str] = {}
 
     @property

@@ -1,0 +1,149 @@
+"""Layouts kept on disk (letters/layouts.py): found only under the fingerprint they were kept with, never when damaged,
+written only once two pieces needed them, and a renderer that finds them makes the very same lot."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+import stat
+from datetime import date, timedelta
+from pathlib import Path
+
+from conftest import make_piece, make_resident
+
+from notices.config import Config
+from notices.letters import fonts, layouts, paragraphs
+from notices.letters.layers import Background
+from notices.letters.layouts import Layouts
+from notices.letters.render import Renderer
+from notices.models import Kind, Piece
+
+ROOT = Path(__file__).resolve().parents[1]
+LETTER_DATE = date(2026, 11, 26)
+
+
+def _entries(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.glob("*/*") if not p.name.startswith(".tmp-"))
+
+
+def _lot(lot: int = 1, names: tuple[str, ...] = ("若葉 一郎", "緑川 二郎", "青山 三郎", "赤坂 四郎")) -> list[Piece]:
+    """Pieces of two kinds, two expiry dates each, so that every shape and paragraph is needed by two pieces."""
+    kinds = (Kind.CERT_RENEWAL, Kind.CARD_RENEWAL)
+    return [dataclasses.replace(make_piece(kinds[n % 2], make_resident(resident_id=f"R{lot}{n}", name=name),
+                                           piece_id=f"P{lot}{n}", expires_on=date(2027, 2, 1 + n // 2)), lot=lot)
+            for n, name in enumerate(names)]  # fmt: skip
+
+
+def test_an_entry_is_found_under_its_fingerprint_only(tmp_path: Path) -> None:
+    kept = Layouts(tmp_path, "night-one")
+    kept.put("background", "k", b"\x00pdf bytes\n")
+    assert kept.get("background", "k") == b"\x00pdf bytes\n"
+    assert kept.get("paragraph", "k") is None and kept.get("background", "other") is None
+    assert Layouts(tmp_path, "fonts-changed").get("background", "k") is None
+    assert Layouts(None, "night-one").get("background", "k") is None  # no folder: nothing kept
+    (entry,) = _entries(tmp_path)
+    assert stat.S_IMODE(entry.stat().st_mode) == 0o600 and stat.S_IMODE(entry.parent.stat().st_mode) == 0o700
+
+
+def test_a_damaged_or_torn_entry_is_a_miss_and_is_removed(tmp_path: Path) -> None:
+    kept = Layouts(tmp_path, "f")
+    for n, damage in enumerate((lambda raw: raw[:-1] + bytes([raw[-1] ^ 1]), lambda raw: raw[: len(raw) // 2],
+                                lambda raw: b"")):  # fmt: skip
+        kept.put("paragraph", str(n), b'{"height": 18.5, "texts": null}')
+        (entry,) = _entries(tmp_path)
+        entry.write_bytes(damage(entry.read_bytes()))
+        assert kept.get("paragraph", str(n)) is None
+        assert not entry.exists()
+
+
+def test_a_layout_is_written_once_a_second_piece_needs_it(tmp_path: Path) -> None:
+    kept = Layouts(tmp_path, "f")
+    made = []
+    data = lambda: made.append(1) or b"laid out"  # noqa: E731
+    kept.offer("background", "k", "P1", data)
+    kept.offer("background", "k", "P1", data)  # the same piece again (two slots of one letter)
+    assert _entries(tmp_path) == [] and made == []
+    kept.offer("background", "k", "P2", data)
+    kept.offer("background", "k", "P3", data)
+    assert len(_entries(tmp_path)) == 1 and made == [1]
+    assert Layouts(tmp_path, "f").get("background", "k") == b"laid out"
+
+
+def test_a_folder_that_cannot_be_written_keeps_nothing(tmp_path: Path) -> None:
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    kept = Layouts(blocked, "f")
+    kept.put("background", "k", b"data")
+    assert kept.get("background", "k") is None and kept.kept == 0
+
+
+def test_entries_not_used_for_two_months_are_pruned(tmp_path: Path) -> None:
+    kept = Layouts(tmp_path, "f")
+    for key in ("old", "used", "new"):
+        kept.put("paragraph", key, key.encode())
+    now = 1_800_000_000.0
+    old, used, new = (kept._path("paragraph", key) for key in ("old", "used", "new"))
+    for path in (old, used):
+        os.utime(path, (now - 61 * 86400, now - 61 * 86400))
+    os.utime(new, (now - 59 * 86400, now - 59 * 86400))
+    stale = old.parent / ".tmp-crashed"
+    stale.write_bytes(b"half")
+    os.utime(stale, (now - 2 * 86400, now - 2 * 86400))
+    assert kept.get("paragraph", "used") == b"used"  # read: its time is now
+    assert layouts.prune(tmp_path, now=now) == 2
+    assert not old.exists() and not stale.exists() and new.exists() and used.exists()
+
+
+def test_the_fingerprint_changes_with_a_template_and_names_the_fonts(tmp_path: Path, config: Config) -> None:
+    templates = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", templates)
+    before = layouts.fingerprint.__wrapped__(templates)
+    assert layouts.fingerprint.__wrapped__(templates) == before
+    css = templates / "letters.css"
+    css.write_text(css.read_text(encoding="utf-8") + "\n.issuer { margin-top: 5mm; }\n", encoding="utf-8")
+    assert layouts.fingerprint.__wrapped__(templates) != before
+    assert str(fonts.font_file(config.mincho_font)) in layouts._fonts()  # a font replaced in place changes it too
+
+
+def test_a_background_and_a_paragraph_come_back_as_they_were_kept(renderer: Renderer) -> None:
+    pieces = _lot()
+    renderer.render_lot(pieces, LETTER_DATE)
+    backgrounds = list(renderer._fast._backgrounds.values())
+    assert backgrounds and all(Background.decode(b.encode()) == b for b in backgrounds)
+    laid = list(renderer._fast.paragraphs._kept.values())
+    assert laid and any(lay.texts for lay in laid)
+    assert all(paragraphs.decode(paragraphs.encode(lay)) == lay for lay in laid)
+
+
+def test_the_next_night_lays_out_no_background_and_makes_the_same_lot(config: Config, tmp_path: Path) -> None:
+    """The letter's date is drawn like the residents' values: the backgrounds kept the night before serve the next;
+    a fresh renderer with them (a worker the next night) makes the same bytes as one that lays everything out."""
+    folder = tmp_path / "layouts"
+    Renderer(config, ROOT / "templates", folder).render_lot(_lot(), LETTER_DATE - timedelta(days=1))
+    assert _entries(folder)
+    pieces = _lot(2)
+    warm = Renderer(config, ROOT / "templates", folder)
+    kept = warm.render_lot(pieces, LETTER_DATE)
+    assert warm.backgrounds_laid_out == 0
+    cold = Renderer(config, ROOT / "templates")
+    assert kept.pdf == cold.render_lot(pieces, LETTER_DATE).pdf
+    assert cold.backgrounds_laid_out > 0
+
+
+def test_one_resident_s_own_shape_is_never_written_down(config: Config, tmp_path: Path) -> None:
+    """A template that prints the name outside a slot makes a background a resident: laid out, drawn, never kept."""
+    templates = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", templates)
+    notice = templates / "expiry_notice.html"
+    notice.write_text(notice.read_text(encoding="utf-8").replace("<h2>ご案内</h2>", "<h2>{{ r.name }}様へのご案内</h2>"),
+                      encoding="utf-8")  # fmt: skip
+    folder = tmp_path / "layouts"
+    pieces = [dataclasses.replace(p, due=dataclasses.replace(p.due, kind=Kind.CERT_RENEWAL)) for p in _lot()]
+    first = Renderer(config, templates, folder)
+    first.render_lot(pieces, LETTER_DATE)
+    assert first.backgrounds_laid_out == len(pieces) and first._fast.layouts.kept > 0  # the shared paragraphs
+    again = Renderer(config, templates, folder)
+    again.render_lot([dataclasses.replace(p, lot=2) for p in pieces], LETTER_DATE)
+    assert again.backgrounds_laid_out == len(pieces)  # each resident's own, laid out again: none was written
+    assert again._fast.paragraphs.laid_out == 0
