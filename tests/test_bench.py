@@ -23,6 +23,8 @@ def test_bench_reports_every_figure(tmp_path: Path) -> None:
     assert figures["rendering"]["packets"] == figures["baseline"]["packets"] == 4
     assert figures["rendering"]["bytes_per_packet"] > 1000 and figures["ratio"] > 0
     assert figures["rendering_large"]["packets"] == 6 and figures["rendering"]["worker_peak_mib"] >= 0
+    assert figures["rendering_next"]["packets"] == 4 and figures["rendering_large_next"]["packets"] == 6
+    assert any((tmp_path / "w" / "run-next" / "layouts").glob("*/*"))  # the night before's, found beside the ledger
     assert figures["explain"]["found"] is True and figures["explain"]["explain_seconds"] > 0
     assert figures["explain"]["piece_ms_max"] > 0 and figures["explain"]["history_ms_max"] > 0
     flat = figures["flat"]  # the --large run itself (6 of 6 rows mailed) against 4 of a register of 6 rows

@@ -129,7 +129,8 @@ def _plan(register: str, out: str) -> dict[str, float]:
     return {"seconds": seconds, "rows": rows, "peak_mib": peak}
 
 
-def _rendering(register: str, work: str) -> dict[str, float]:
+def _rendering(register: str, work: str, days_before: str = "0") -> dict[str, float]:
+    """`notices run` on REGISTER with the ledger in WORK (and the layouts kept beside it), DAYS_BEFORE AS_OF."""
     from notices.config import load_config
     from notices.delivery import lots
     from notices.delivery.executors import Local
@@ -141,7 +142,7 @@ def _rendering(register: str, work: str) -> dict[str, float]:
     sampler = _WorkerMemory()
     sampler.start()
     start = time.perf_counter()
-    result = run(Path(register), AS_OF, load_config(ROOT / "config" / "municipality.toml"), Path(work) / "out",
+    result = run(Path(register), AS_OF - timedelta(days=int(days_before)), load_config(ROOT / "config" / "municipality.toml"), Path(work) / "out",
                  Path(work) / "ledger.sqlite3", ROOT / "templates", executor=executor)  # fmt: skip
     seconds = time.perf_counter() - start
     stages.finish()

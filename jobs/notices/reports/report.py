@@ -76,7 +76,7 @@ def _proof(path: Path, window_mm: Sequence[float] | None) -> dict[str, object]:
     if image.width > PROOF_WIDTH_PX:
         image = image.resize((PROOF_WIDTH_PX, round(image.height * PROOF_WIDTH_PX / image.width)), Image.Resampling.LANCZOS)
     buffer = io.BytesIO()
-    image.quantize(colors=64).save(buffer, format="PNG", optimize=True)
+    image.quantize(colors=64).save(buffer, format="PNG")  # optimize=True: 2 % smaller, twice as slow (0.15 s a proof)
     kind = path.stem
     return {
         "kind": kind,
