@@ -132,7 +132,7 @@ def test_layouts_kept_the_night_before_make_the_same_folder(tmp_path: Path, town
     result = run(tmp_path / "warm", town, Serial())
     assert executors._renderer is not None and executors._renderer[3]._fast.layouts.found > 0
     assert_same_folder(result, reference)
-    pool = run(tmp_path / "pool", town, Local(workers=2, lots_per_worker=1))  # the workers share what they lay out
+    pool = run(tmp_path / "pool", town, Local(workers=2, lots_per_worker=1))  # its workers keep theirs too
     assert_same_folder(pool, reference)
     assert sorted((tmp_path / "pool" / "layouts").glob("*/*"))
 

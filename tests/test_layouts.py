@@ -13,7 +13,7 @@ from pathlib import Path
 from conftest import make_piece, make_resident
 
 from notices.config import Config
-from notices.letters import fonts, layouts, paragraphs
+from notices.letters import fonts, layers, layouts, paragraphs
 from notices.letters.layers import Background
 from notices.letters.layouts import Layouts
 from notices.letters.render import Renderer
@@ -70,6 +70,18 @@ def test_a_layout_is_written_once_a_second_piece_needs_it(tmp_path: Path) -> Non
     assert Layouts(tmp_path, "f").get("background", "k") == b"laid out"
 
 
+def test_a_write_that_fails_leaves_nothing_behind(tmp_path: Path, monkeypatch) -> None:
+    kept = Layouts(tmp_path, "f")
+
+    def full(*args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", full)
+    kept.put("background", "k", b"data" * 1000)
+    assert kept.get("background", "k") is None and kept.kept == 0
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []  # no half-written temporary file
+
+
 def test_a_folder_that_cannot_be_written_keeps_nothing(tmp_path: Path) -> None:
     blocked = tmp_path / "file"
     blocked.write_text("not a folder")
@@ -90,9 +102,12 @@ def test_entries_not_used_for_two_months_are_pruned(tmp_path: Path) -> None:
     stale = old.parent / ".tmp-crashed"
     stale.write_bytes(b"half")
     os.utime(stale, (now - 2 * 86400, now - 2 * 86400))
+    foreign = old.parent / "notes.txt"  # not an entry: left alone, however old
+    foreign.write_text("an operator's")
+    os.utime(foreign, (now - 99 * 86400, now - 99 * 86400))
     assert kept.get("paragraph", "used") == b"used"  # read: its time is now
     assert layouts.prune(tmp_path, now=now) == 2
-    assert not old.exists() and not stale.exists() and new.exists() and used.exists()
+    assert not old.exists() and not stale.exists() and new.exists() and used.exists() and foreign.exists()
 
 
 def test_the_fingerprint_changes_with_a_template_and_names_the_fonts(tmp_path: Path, config: Config) -> None:
@@ -103,7 +118,8 @@ def test_the_fingerprint_changes_with_a_template_and_names_the_fonts(tmp_path: P
     css = templates / "letters.css"
     css.write_text(css.read_text(encoding="utf-8") + "\n.issuer { margin-top: 5mm; }\n", encoding="utf-8")
     assert layouts.fingerprint.__wrapped__(templates) != before
-    assert str(fonts.font_file(config.mincho_font)) in layouts._fonts()  # a font replaced in place changes it too
+    assert str(fonts.font_file(config.mincho_font)) in layouts._font_files()  # a font replaced in place changes it
+    assert any(Path(lib).name.startswith("libharfbuzz.so") for lib in layouts._libraries())  # and the system's HarfBuzz
 
 
 def test_a_background_and_a_paragraph_come_back_as_they_were_kept(renderer: Renderer) -> None:
@@ -131,6 +147,18 @@ def test_the_next_night_lays_out_no_background_and_makes_the_same_lot(config: Co
     assert cold.backgrounds_laid_out > 0
 
 
+def test_a_paragraph_kept_under_another_configuration_is_not_used(config: Config, tmp_path: Path) -> None:
+    """The dates are printed in the configured gothic font, which the paragraph's key does not hold: a night after
+    the font was changed makes the letters a renderer without kept layouts makes (nothing kept is used)."""
+    folder = tmp_path / "layouts"
+    Renderer(config, ROOT / "templates", folder).render_lot(_lot(), LETTER_DATE)
+    other = dataclasses.replace(config, gothic_font="BIZ UDPGothic")
+    warm = Renderer(other, ROOT / "templates", folder)
+    pieces = _lot(2)
+    assert warm.render_lot(pieces, LETTER_DATE).pdf == Renderer(other, ROOT / "templates").render_lot(pieces, LETTER_DATE).pdf
+    assert warm._fast.layouts.found == 0
+
+
 def test_one_resident_s_own_shape_is_never_written_down(config: Config, tmp_path: Path) -> None:
     """A template that prints the name outside a slot makes a background a resident: laid out, drawn, never kept."""
     templates = tmp_path / "templates"
@@ -147,3 +175,25 @@ def test_one_resident_s_own_shape_is_never_written_down(config: Config, tmp_path
     again.render_lot([dataclasses.replace(p, lot=2) for p in pieces], LETTER_DATE)
     assert again.backgrounds_laid_out == len(pieces)  # each resident's own, laid out again: none was written
     assert again._fast.paragraphs.laid_out == 0
+
+
+def test_one_resident_on_many_nights_is_still_one_resident(config: Config, tmp_path: Path) -> None:
+    """A process that renders night after night (a Dask worker) meets the same resident under a new piece ID each
+    night: still one resident, whose own layouts are not written down."""
+    folder = tmp_path / "layouts"
+    renderer = Renderer(config, ROOT / "templates", folder)
+    (piece,) = _lot(names=("若葉 一郎",))
+    for night in range(3):
+        renderer.render_lot([dataclasses.replace(piece, piece_id=f"{night + 1:05d}-000001")], LETTER_DATE)
+    assert _entries(folder) == []
+
+
+def test_a_full_cache_lays_out_again_what_it_let_go(config: Config, monkeypatch) -> None:
+    """When the paragraphs kept in memory reach their bound, they are let go and the lot's own laid out again (a lot
+    that needed one of them used to fail); the lot is the same as with room for all."""
+    pieces = _lot()
+    want = Renderer(config, ROOT / "templates").render_lot(pieces, LETTER_DATE).pdf
+    monkeypatch.setattr(layers, "_ALONE_CACHE", 4)
+    small = Renderer(config, ROOT / "templates")
+    small.render_lot(pieces[:2], LETTER_DATE)  # some of the lot's paragraphs kept, then the bound passed
+    assert small.render_lot(pieces, LETTER_DATE).pdf == want

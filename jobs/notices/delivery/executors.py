@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import partial
 from pathlib import Path
@@ -273,6 +273,7 @@ class Dask:
         run = uuid.uuid4().hex[:8]
 
         def submit(job: LotJob) -> Any:
+            job = replace(job, layouts_dir=None)  # the run's var/layouts is not on the workers' machines
             return client.submit(in_worker, self.task, job, key=f"notices-lot-{job.pieces[0].lot:04d}-{run}")
 
         try:

@@ -74,13 +74,13 @@ class FastPath:
             shapes = dict(reversed(shapes.items()))  # from either end, each finds about half kept by the other
         laid_out = {}
         for section, i in shapes.items():
-            for n in i[:2]:  # a second piece's need keeps it for the other worker and the next night (Layouts.offer)
+            for n in i[:2]:  # a second resident's need keeps it for the other worker and the next night (Layouts.offer)
                 laid_out[section] = self.background(pieces[n], section)
         backgrounds = [laid_out[section] for section in sections]
-        wanted = [(piece.piece_id, background.boxes[f.slot], f) for piece, background, piece_fields in
+        wanted = [(piece.due.resident.resident_id, background.boxes[f.slot], f) for piece, background, piece_fields in
                   zip(pieces, backgrounds, fields) for f in piece_fields if f.para]  # fmt: skip
         try:
-            laid = self.paragraphs.get([(box, f) for _, box, f in wanted], [piece for piece, _, _ in wanted])
+            laid = self.paragraphs.get([(box, f) for _, box, f in wanted], [resident for resident, _, _ in wanted])
         except (KeyError, ValueError) as exc:
             raise RenderError(f"lot {pieces[0].lot}: paragraph slots: {exc}") from None
         laid.reverse()
@@ -116,9 +116,11 @@ class FastPath:
 
     def background(self, piece: Piece, html: str) -> layers.Background:
         """The background of the piece's shape of letter (its split-layer HTML), laid out once (and kept across runs
-        once two pieces have it: Layouts.offer)."""
+        once two residents have needed it: Layouts.offer)."""
         key = hashlib.sha256(html.encode("utf-8")).hexdigest()
         found = self._backgrounds.get(key)
+        if found is None and len(self._backgrounds) >= _CACHE:
+            self._backgrounds.clear()
         if found is None and (kept := self.layouts.get("background", key)) is not None:
             found = self._backgrounds[key] = layers.Background.decode(kept)
         if found is None:
@@ -130,12 +132,10 @@ class FastPath:
             except RenderError as exc:  # with its paragraphs' real heights it may fit (_fitted)
                 problem = str(exc)
             self.backgrounds_laid_out += 1
-            if len(self._backgrounds) >= _CACHE:
-                self._backgrounds.clear()
             found = self._backgrounds[key] = layers.Background(b"" if problem else document.write_pdf(), len(pages),
                                                                layers.slot_boxes(document), problem)  # fmt: skip
         if not found.problem:  # a problem names its piece: said again for each piece of the shape
-            self.layouts.offer("background", key, piece.piece_id, found.encode)
+            self.layouts.offer("background", key, piece.due.resident.resident_id, found.encode)
         return found
 
     def _contents(self, backgrounds: Sequence[layers.Background], fields: Sequence[Sequence[Field]],

@@ -247,16 +247,19 @@ class Alone(Generic[T]):
         self._kept: dict[Hashable, T] = {}
         self.laid_out = 0  # slots laid out so far
 
-    def get(self, wanted: Sequence[tuple[Box, Field]], pieces: Sequence[str] = ()) -> list[T]:
-        """What is made of each wanted slot, in order. PIECES: the piece each slot is of, for what is kept across
-        runs (Layouts.offer: what two pieces have needed)."""
+    def get(self, wanted: Sequence[tuple[Box, Field]], residents: Sequence[str] = ()) -> list[T]:
+        """What is made of each wanted slot, in order. RESIDENTS: whose each slot is, for what is kept across runs
+        (Layouts.offer: what two residents have needed)."""
         keys = [self._key(box, field) for box, field in wanted]
         new: dict[Hashable, tuple[Box, Field]] = {}
         for k, item in zip(keys, wanted):
             if k not in self._kept:
                 new.setdefault(k, item)
         if new and len(self._kept) + len(new) > _ALONE_CACHE:
-            self._kept.clear()
+            self._kept.clear()  # and all of this lot's made again: none it held is lost
+            new = {}
+            for k, item in zip(keys, wanted):
+                new.setdefault(k, item)
         for k in list(new) if self._store else ():
             data = self._store.layouts.get(self._store.kind, repr(k))  # type: ignore[union-attr]
             if data is not None:
@@ -269,6 +272,6 @@ class Alone(Generic[T]):
                 origin = (laid.border_box_x(), laid.border_box_y())  # type: ignore[attr-defined]
                 self._kept[k] = self._make(laid, origin, box, field)
             self.laid_out += len(new)
-        for k, piece in zip(keys, pieces) if self._store else ():
-            self._store.layouts.offer(self._store.kind, repr(k), piece, partial(self._store.encode, self._kept[k]))  # type: ignore[union-attr]
+        for k, resident in zip(keys, residents) if self._store else ():
+            self._store.layouts.offer(self._store.kind, repr(k), resident, partial(self._store.encode, self._kept[k]))  # type: ignore[union-attr]
         return [self._kept[k] for k in keys]

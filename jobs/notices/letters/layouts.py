@@ -5,13 +5,15 @@ A night lays out the same shapes of letter as the night before (the letter's dat
 residents'; slots.py) and nearly the same paragraphs (its dates shift by a day). What is kept is addressed by
 its content (the HTML laid out) together with a fingerprint of everything else that decides a layout: the
 templates' files, the fonts fontconfig can give (each file's size and time), fontconfig's own configuration,
-the code that reads a layout (this package's letters/) and the versions of WeasyPrint, Pango, HarfBuzz and
-their libraries. Change any of them and nothing kept before is found: a stale layout would be a wrong letter.
+the code that reads a layout (this package's letters/), the versions of WeasyPrint and the Python libraries
+around it, Pango's, and the files of the shared libraries that shape text (HarfBuzz, FreeType, …). Change any
+of them and nothing kept before is found: a stale layout would be a wrong letter.
 Each entry carries the SHA-256 of its data, checked as it is read (a torn or damaged file is a miss, and
 removed); entries are written atomically, 0600 in a 0700 folder, and those not used for PRUNE_DAYS are removed.
 They hold no resident's value: a background has empty slots, a paragraph the dates of a letter, and a layout is
-written only once two pieces have needed it (a template that prints a name outside its slot makes a background a
-resident: never written). The shapes of box values (values.py) are learnt from a resident's values: not kept.
+written only once two residents' letters have needed it (a template that prints a name outside its slot makes a
+background a resident's: never written). The shapes of box values (values.py), learnt from a resident's values,
+are not kept.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import functools
 import hashlib
 import importlib.metadata
 import os
+import re
 import subprocess
 import tempfile
 import time
@@ -27,8 +30,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 _MAGIC = b"notices-layout 1\n"
+_ENTRY = re.compile("[0-9a-f]{64}")  # an entry's folder and name: its SHA-256, cut after two digits
 PRUNE_DAYS = 60  # a layout not used for two months (a season's shapes come back within a year: laid out again)
-_FONT_DIRS = ("/etc/fonts",)  # fontconfig's configuration (the font files themselves: fc-list)
+# The libraries that shape and break text, loaded with Pango as WeasyPrint is imported (name up to ".so")
+_LAYOUT_LIBRARIES = re.compile(r"lib(pango-1\.0|pangoft2-1\.0|harfbuzz|freetype|fontconfig|fribidi|thai|datrie|graphite2)\.so")
 _PACKAGES = ("weasyprint", "pydyf", "tinycss2", "tinyhtml5", "cssselect2", "fonttools", "uharfbuzz", "pillow")
 
 
@@ -39,7 +44,7 @@ class Layouts:
         """Entries are found only under the FINGERPRINT they were kept with."""
         self.folder, self.fingerprint = folder, fingerprint
         self.found = self.kept = 0  # entries read and written by this process
-        self._first: dict[tuple[str, str], str] = {}  # the first piece that needed each layout
+        self._first: dict[tuple[str, str], str] = {}  # the first resident who needed each layout
         self._done: set[tuple[str, str]] = set()  # the layouts found or written
 
     def _path(self, kind: str, key: str) -> Path:
@@ -68,10 +73,11 @@ class Layouts:
         self._done.add((kind, key))
         return data
 
-    def offer(self, kind: str, key: str, piece: str, data: Callable[[], bytes]) -> None:
-        """PIECE needs the layout KEY of KIND (its DATA made when asked): kept once a second piece has needed it,
-        so that no layout of one resident's own (a name a template left outside its slot) is ever written down."""
-        if self.folder is None or (kind, key) in self._done or self._first.setdefault((kind, key), piece) == piece:
+    def offer(self, kind: str, key: str, resident: str, data: Callable[[], bytes]) -> None:
+        """RESIDENT's letter needs the layout KEY of KIND (its DATA made when asked): kept once a second resident's
+        has, so that no layout of one resident's own (a name a template left outside its slot) is written down,
+        however many nights the same process renders."""
+        if self.folder is None or (kind, key) in self._done or self._first.setdefault((kind, key), resident) == resident:
             return
         self._done.add((kind, key))
         self.put(kind, key, data())
@@ -81,13 +87,17 @@ class Layouts:
         if self.folder is None:
             return
         path = self._path(kind, key)
+        temporary = None
         try:
-            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            path.parent.mkdir(mode=0o700, exist_ok=True)
             handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
             with os.fdopen(handle, "wb") as out:
                 out.write(_MAGIC + hashlib.sha256(data).hexdigest().encode("ascii") + b"\n" + data)
             os.replace(temporary, path)
-        except OSError:
+        except OSError:  # a full disk, a folder not ours: nothing kept, nothing half-written left
+            if temporary is not None:
+                Path(temporary).unlink(missing_ok=True)
             return
         self.kept += 1
 
@@ -97,6 +107,8 @@ def prune(folder: Path, days: int = PRUNE_DAYS, now: float | None = None) -> int
     now = time.time() if now is None else now
     removed = 0
     for entry in folder.glob("*/*") if folder.is_dir() else ():
+        if not (_ENTRY.fullmatch(entry.parent.name + entry.name) or entry.name.startswith(".tmp-")):
+            continue  # not ours
         try:
             used = entry.stat().st_mtime
             if used < now - days * 86400 or (entry.name.startswith(".tmp-") and used < now - 86400):
@@ -112,38 +124,60 @@ def fingerprint(templates_dir: Path) -> str:
     """What decides a layout besides the HTML laid out, as a digest (computed once a process)."""
     digest = hashlib.sha256(_MAGIC)
     code = Path(__file__).resolve().parent
-    for path in sorted(code.glob("*.py")) + sorted(p for p in templates_dir.rglob("*") if p.is_file()):
-        digest.update(f"{path.name}\0{path.stat().st_size}\0".encode("utf-8") + path.read_bytes())
+    for folder, paths in ((code, sorted(code.glob("*.py"))), (templates_dir, sorted(templates_dir.rglob("*")))):
+        for path in (p for p in paths if p.is_file()):
+            digest.update(f"{path.relative_to(folder)}\0{path.stat().st_size}\0".encode("utf-8") + path.read_bytes())
     for package in _PACKAGES:
         try:
             digest.update(f"{package}={importlib.metadata.version(package)}\0".encode("utf-8"))
         except importlib.metadata.PackageNotFoundError:
             digest.update(f"{package}=none\0".encode("utf-8"))
-    from weasyprint.text.ffi import pango  # the workers' (WeasyPrint loads Pango)
+    from weasyprint.text.ffi import pango  # the workers' (WeasyPrint loads Pango and the libraries below)
 
-    import uharfbuzz
-
-    digest.update(f"pango={pango.pango_version()}\0harfbuzz={uharfbuzz.__version__}\0".encode("utf-8"))
-    digest.update(_fonts().encode("utf-8"))
+    digest.update(f"pango={pango.pango_version()}\0".encode("utf-8"))
+    digest.update(_stats(_libraries() + _font_files()).encode("utf-8"))
     return digest.hexdigest()
 
 
-def _fonts() -> str:
-    """The fonts fontconfig can give, each file with its size and time, and fontconfig's configuration files."""
-    env = "".join(f"{name}={os.environ.get(name, '')}\0" for name in ("FONTCONFIG_FILE", "FONTCONFIG_PATH", "FONTCONFIG_SYSROOT"))
+def _libraries() -> list[str]:
+    """The shared libraries this process has loaded that lay out text (Pango, HarfBuzz, FreeType, fontconfig,
+    FriBidi, libthai, graphite2): a distribution's patch keeps their version, not their size and time."""
     try:
-        listed = subprocess.run(["fc-list", "--format", "%{file}\\n"], capture_output=True, text=True, check=False,
-                                timeout=60).stdout.split("\n")  # fmt: skip
+        maps = Path("/proc/self/maps").read_text(encoding="utf-8", errors="replace").split("\n")
+    except OSError:
+        return [f"no /proc/self/maps {os.urandom(16).hex()}"]  # nothing kept is found again: laid out anew
+    found = {line.split(None, 5)[5] for line in maps if len(line.split(None, 5)) == 6}
+    return sorted(path for path in found if _LAYOUT_LIBRARIES.match(Path(path).name))
+
+
+def _font_files() -> list[str]:
+    """The fonts fontconfig can give and its configuration: the system's, the user's and FONTCONFIG_* files."""
+    try:
+        done = subprocess.run(["fc-list", "--format", "%{file}\\n"], capture_output=True, text=True, check=False,
+                              timeout=60)  # fmt: skip
+        listed = done.stdout.split("\n") if done.returncode == 0 else []
     except (OSError, subprocess.SubprocessError):
-        listed = ["fc-list failed"]  # then this fingerprint differs from any where fontconfig answered
+        listed = []
+    if not listed:  # then the fonts cannot be told: nothing kept is found again
+        return [f"fc-list failed {os.urandom(16).hex()}"]
+    home = Path.home()
+    config = Path(os.environ.get("XDG_CONFIG_HOME") or home / ".config") / "fontconfig"
+    places = [Path("/etc/fonts"), config, home / ".fonts.conf"]
+    places += [Path(p) for name in ("FONTCONFIG_FILE", "FONTCONFIG_PATH") for p in os.environ.get(name, "").split(":") if p]
     files = set(filter(None, listed))
-    for folder in _FONT_DIRS:
-        files.update(str(p) for p in Path(folder).rglob("*") if p.is_file())
+    for place in places:
+        files.update(str(p) for p in ([place] if place.is_file() else place.rglob("*") if place.is_dir() else ())
+                     if p.is_file())  # fmt: skip
+    return sorted(files) + [f"FONTCONFIG_SYSROOT={os.environ.get('FONTCONFIG_SYSROOT', '')}"]
+
+
+def _stats(names: list[str]) -> str:
+    """Each file named with its size and time (a name that is not a file as it is)."""
     lines = []
-    for name in sorted(files):
+    for name in names:
         try:
             stat = os.stat(name)
             lines.append(f"{name}\0{stat.st_size}\0{stat.st_mtime_ns}")
         except OSError:
-            lines.append(f"{name}\0missing")
-    return env + "\n".join(lines)
+            lines.append(name)
+    return "\n".join(lines)

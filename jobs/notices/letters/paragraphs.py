@@ -12,6 +12,7 @@ is kept on disk too (layouts.py): the next night's paragraphs are nearly all the
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -44,9 +45,12 @@ def key(box: Box, field: Field) -> Key:
 
 def paragraphs(template: jinja2.Template, document: Callable[[str], Document],
                context: Callable[[], dict[str, object]], layouts: Layouts) -> Alone[Laid]:  # fmt: skip
-    """The paragraphs of a renderer, laid out as they are first needed and kept (layers.Alone), in LAYOUTS too."""
+    """The paragraphs of a renderer, laid out as they are first needed and kept (layers.Alone), in LAYOUTS too:
+    under the digest of the document they are laid out in, whose style sheet the configuration fills in (the
+    dates' font is the configured gothic one), since a paragraph's key holds only its slot's own style."""
+    head = hashlib.sha256(template.render(items=[], fixed=False, **context()).encode("utf-8")).hexdigest()
     return Alone(template, document, context, key, lambda field: field.html, False, _laid,
-                 Kept(layouts, "paragraph", encode, decode))  # fmt: skip
+                 Kept(layouts, f"paragraph {head}", encode, decode))  # fmt: skip
 
 
 def encode(laid: Laid) -> bytes:
