@@ -16,6 +16,7 @@ import zxingcpp
 from conftest import make_piece, make_resident
 
 from notices.config import Config
+from notices.delivery import preflight
 from notices.models import Kind, Piece
 from notices.rules import dates
 from notices.letters.render import RenderedLot, Renderer
@@ -203,3 +204,19 @@ def test_certificates_that_lapsed_on_many_days_lay_out_no_paragraph_a_resident(c
     ending = [date(2026, 12, 1) + timedelta(days=n) for n in range(20)]  # before the card (2027-02-10); grace 2027-03-31
     assert lot(lapsed) == lot([lapsed[0]] * 20)
     assert lot(ending) == lot([ending[0]] * 20)
+
+
+def test_a_date_in_a_box_as_wide_as_its_content_keeps_its_width(renderer: Renderer, config: Config) -> None:
+    """The foreign page's date stands in a float as wide as its content. Where another paragraph of the piece is a
+    line shorter than with the widest dates, the date's box keeps the widest date's width: it once shrank to the
+    sender's name, and "Nobyembre 26, 2026" ran into the margin."""
+    santos = make_resident(resident_id="R20", name="SANTOS MARIA", nationality="PH", language="tl", residence_status="家族滞在")
+    piece = make_piece(Kind.RESIDENCE_EXTENSION, santos, piece_id="P20", expires_on=date(2027, 2, 11),
+                       renewal_from=date(2026, 11, 12), grace_end=date(2027, 5, 31))  # fmt: skip
+    piece = dataclasses.replace(piece, due=dataclasses.replace(piece.due, card_expires_on=date(2027, 2, 11),
+                                                               cert_expires_on=date(2027, 2, 11), stay_capped=True))  # fmt: skip
+    fast, natural = renderer.render_lot([piece], LETTER_DATE), renderer.render_lot([piece], LETTER_DATE, fast=False)
+    assert preflight.checked(fast, [piece], config).problems == ()
+    for number, (got, want) in enumerate(zip(_gray(fast.pdf, 100), _gray(natural.pdf, 100), strict=True), start=1):
+        diff = np.abs(got - want)
+        assert int(diff.max()) < 128, f"page {number}: {int((diff >= 128).sum())} pixels differ"

@@ -99,11 +99,13 @@ class FastPath:
 
     @staticmethod
     def _refitted(section: str, background: layers.Background, paras: Paras) -> str | None:
-        """The shape of letter with the heights of the piece's paragraphs, if they are not those of its background."""
-        if background.problem or any(abs(lay.height - background.boxes[f.slot].height) > 0.001 for f, lay in paras):
-            # Not as high as with the widest dates (a line fewer): the shape with these heights.
-            return with_heights(section, {f.slot: lay.height for f, lay in paras})
-        return None
+        """The shape of letter with the heights of the piece's paragraphs that are not those of its background (it may
+        fit with them where it ran over with the widest dates), or None if all are."""
+        # Not as high as with the widest dates (a line fewer): the shape with these heights. Only those: a paragraph
+        # as high as its sizer keeps it, and with it its width where that is the sizer's (the foreign page's date,
+        # in a box as wide as its content: emptied, the box shrank to the sender's name and the date ran over).
+        heights = {f.slot: lay.height for f, lay in paras if abs(lay.height - background.boxes[f.slot].height) > 0.001}
+        return with_heights(section, heights) if heights else None
 
     def _fitted(self, piece: Piece, background: layers.Background, paras: Paras) -> layers.Background:
         """The background (with the heights of the piece's paragraphs), or an empty one (a problem said) if the
