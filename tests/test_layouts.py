@@ -106,7 +106,9 @@ def test_entries_not_used_for_two_months_are_pruned(tmp_path: Path) -> None:
     foreign.write_text("an operator's")
     os.utime(foreign, (now - 99 * 86400, now - 99 * 86400))
     assert kept.get("paragraph", "used") == b"used"  # read: its time is now
+    tmp_path.chmod(0o755)  # as an earlier version left it
     assert layouts.prune(tmp_path, now=now) == 2
+    assert stat.S_IMODE(tmp_path.stat().st_mode) == 0o700
     assert not old.exists() and not stale.exists() and new.exists() and used.exists() and foreign.exists()
 
 
@@ -120,6 +122,15 @@ def test_the_fingerprint_changes_with_a_template_and_names_the_fonts(tmp_path: P
     assert layouts.fingerprint.__wrapped__(templates) != before
     assert str(fonts.font_file(config.mincho_font)) in layouts._font_files()  # a font replaced in place changes it
     assert any(Path(lib).name.startswith("libharfbuzz.so") for lib in layouts._libraries())  # and the system's HarfBuzz
+
+
+def test_nothing_is_kept_where_the_fonts_cannot_be_told(config: Config, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(layouts, "_font_files", lambda: None)  # fc-list missing or failing
+    assert layouts.fingerprint.__wrapped__(ROOT / "templates") == ""
+    monkeypatch.setattr(layouts, "fingerprint", lambda templates: "")
+    folder = tmp_path / "layouts"
+    Renderer(config, ROOT / "templates", folder).render_lot(_lot(), LETTER_DATE)
+    assert not folder.exists()
 
 
 def test_a_background_and_a_paragraph_come_back_as_they_were_kept(renderer: Renderer) -> None:

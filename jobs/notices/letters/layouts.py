@@ -12,8 +12,9 @@ Each entry carries the SHA-256 of its data, checked as it is read (a torn or dam
 removed); entries are written atomically, 0600 in a 0700 folder, and those not used for PRUNE_DAYS are removed.
 They hold no resident's value: a background has empty slots, a paragraph the dates of a letter, and a layout is
 written only once two residents' letters have needed it (a template that prints a name outside its slot makes a
-background a resident's: never written). The shapes of box values (values.py), learnt from a resident's values,
-are not kept.
+background a resident's: not written, unless two residents of that name are mailed the same shape; the README
+asks for every value in a slot). The shapes of box values (values.py), learnt from residents' values, are not
+kept. Where fontconfig or the loaded libraries cannot be told (fc-list or /proc failing), nothing is kept.
 """
 
 from __future__ import annotations
@@ -33,7 +34,8 @@ _MAGIC = b"notices-layout 1\n"
 _ENTRY = re.compile("[0-9a-f]{64}")  # an entry's folder and name: its SHA-256, cut after two digits
 PRUNE_DAYS = 60  # a layout not used for two months (a season's shapes come back within a year: laid out again)
 # The libraries that shape and break text, loaded with Pango as WeasyPrint is imported (name up to ".so")
-_LAYOUT_LIBRARIES = re.compile(r"lib(pango-1\.0|pangoft2-1\.0|harfbuzz|freetype|fontconfig|fribidi|thai|datrie|graphite2)\.so")
+_LAYOUT_LIBRARIES = re.compile(r"lib(pango-1\.0|pangoft2-1\.0|harfbuzz|freetype|fontconfig|fribidi|thai|datrie|graphite2|"
+                               r"glib-2\.0)\.so")  # GLib: the characters' line-break classes and scripts Pango uses
 _PACKAGES = ("weasyprint", "pydyf", "tinycss2", "tinyhtml5", "cssselect2", "fonttools", "uharfbuzz", "pillow")
 
 
@@ -106,6 +108,8 @@ def prune(folder: Path, days: int = PRUNE_DAYS, now: float | None = None) -> int
     """Remove the entries of FOLDER not used for DAYS, and the temporary files a crash left a day ago: how many."""
     now = time.time() if now is None else now
     removed = 0
+    if folder.is_dir():
+        folder.chmod(0o700)  # its entries' names say which shapes of letter a town mails
     for entry in folder.glob("*/*") if folder.is_dir() else ():
         if not (_ENTRY.fullmatch(entry.parent.name + entry.name) or entry.name.startswith(".tmp-")):
             continue  # not ours
@@ -121,7 +125,8 @@ def prune(folder: Path, days: int = PRUNE_DAYS, now: float | None = None) -> int
 
 @functools.cache
 def fingerprint(templates_dir: Path) -> str:
-    """What decides a layout besides the HTML laid out, as a digest (computed once a process)."""
+    """What decides a layout besides the HTML laid out, as a digest (computed once a process); "" when the fonts or
+    the libraries cannot be told (then nothing is kept)."""
     digest = hashlib.sha256(_MAGIC)
     code = Path(__file__).resolve().parent
     for folder, paths in ((code, sorted(code.glob("*.py"))), (templates_dir, sorted(templates_dir.rglob("*")))):
@@ -134,23 +139,26 @@ def fingerprint(templates_dir: Path) -> str:
             digest.update(f"{package}=none\0".encode("utf-8"))
     from weasyprint.text.ffi import pango  # the workers' (WeasyPrint loads Pango and the libraries below)
 
+    libraries, fonts = _libraries(), _font_files()
+    if libraries is None or fonts is None:
+        return ""
     digest.update(f"pango={pango.pango_version()}\0".encode("utf-8"))
-    digest.update(_stats(_libraries() + _font_files()).encode("utf-8"))
+    digest.update(_stats(libraries + fonts).encode("utf-8"))
     return digest.hexdigest()
 
 
-def _libraries() -> list[str]:
+def _libraries() -> list[str] | None:
     """The shared libraries this process has loaded that lay out text (Pango, HarfBuzz, FreeType, fontconfig,
     FriBidi, libthai, graphite2): a distribution's patch keeps their version, not their size and time."""
     try:
         maps = Path("/proc/self/maps").read_text(encoding="utf-8", errors="replace").split("\n")
     except OSError:
-        return [f"no /proc/self/maps {os.urandom(16).hex()}"]  # nothing kept is found again: laid out anew
+        return None
     found = {line.split(None, 5)[5] for line in maps if len(line.split(None, 5)) == 6}
     return sorted(path for path in found if _LAYOUT_LIBRARIES.match(Path(path).name))
 
 
-def _font_files() -> list[str]:
+def _font_files() -> list[str] | None:
     """The fonts fontconfig can give and its configuration: the system's, the user's and FONTCONFIG_* files."""
     try:
         done = subprocess.run(["fc-list", "--format", "%{file}\\n"], capture_output=True, text=True, check=False,
@@ -158,8 +166,8 @@ def _font_files() -> list[str]:
         listed = done.stdout.split("\n") if done.returncode == 0 else []
     except (OSError, subprocess.SubprocessError):
         listed = []
-    if not listed:  # then the fonts cannot be told: nothing kept is found again
-        return [f"fc-list failed {os.urandom(16).hex()}"]
+    if not listed:
+        return None
     home = Path.home()
     config = Path(os.environ.get("XDG_CONFIG_HOME") or home / ".config") / "fontconfig"
     places = [Path("/etc/fonts"), config, home / ".fonts.conf"]

@@ -87,7 +87,8 @@ class Renderer:
         in LAYOUTS_DIR across runs, if given (layouts.py)."""
         self.config = config
         self.templates_dir = templates_dir.resolve()
-        kept = layouts.Layouts(layouts_dir, layouts.fingerprint(self.templates_dir) if layouts_dir else "")
+        fingerprint = layouts.fingerprint(self.templates_dir) if layouts_dir else ""
+        kept = layouts.Layouts(layouts_dir if fingerprint else None, fingerprint)
         self._fetcher = LocalFetcher(self.templates_dir)
         self._font_config = FontConfiguration()
         self._geometry = envelope.geometry(config)
