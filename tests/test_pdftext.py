@@ -298,3 +298,17 @@ def cmap_text(data: bytes) -> str:
     cmap = dict(re.findall(r"<([0-9A-F]{4})> <([0-9A-F]*)>", font.ToUnicode.read_bytes().decode()))
     codes = re.findall(r"<([0-9A-F]{4})>", page.Contents.read_bytes().decode())
     return "".join(bytes.fromhex(cmap.get(code, "")).decode("utf-16-be") for code in codes)
+
+
+@pytest.mark.parametrize("family", ["BIZ UDMincho", "IPAmjMincho", "Noto Sans:italic", "Noto Serif:italic"])
+def test_a_face_reads_the_post_table_s_header_as_fonttools_does(family: str) -> None:
+    """The italic angle and fixed pitch the PDF's font descriptor carries, read off the post table's header (the
+    whole table, decompiled, holds a CJK font's 20,000 glyph names): as fontTools reads them."""
+    name, _, style = family.partition(":")
+    found = subprocess.run(["fc-match", "--format=%{file}|%{index}", f"{name}:{style}" if style else name],
+                           capture_output=True, text=True, check=True).stdout.split("|")  # fmt: skip
+    face = Face.load(found[0], int(found[1]))
+    post = TTFont(found[0], fontNumber=int(found[1]))["post"]
+    assert (face.italic_angle, face.fixed_pitch) == (float(post.italicAngle), bool(post.isFixedPitch))
+    if style:
+        assert face.italic_angle < 0  # an italic face leans right
