@@ -24,7 +24,8 @@ test: setup
 
 # Figures for selection (1,000,000 rows) and rendering (1,000 and 10,000 letters) against the naive baseline, and
 # the run process's peak memory mailing 1,000 against FLAT residents of registers of FLAT rows (a tool of the project,
-# tools/bench.py, not part of the installed package). `make bench FLAT=100000` for the 100,000-piece run (10 minutes).
+# tools/bench.py, not part of the installed package; about 13 minutes, each rendering run also as the next night's).
+# `make bench FLAT=100000` for the 100,000-piece run (10 minutes more).
 FLAT     ?= 10000
 bench: setup
 	$(VENV)/bin/python -m tools.bench --large 10000 --flat $(FLAT) --out output/bench.json
