@@ -19,6 +19,7 @@ kept. Where fontconfig or the loaded libraries cannot be told (fc-list or /proc 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import importlib.metadata
@@ -109,7 +110,8 @@ def prune(folder: Path, days: int = PRUNE_DAYS, now: float | None = None) -> int
     now = time.time() if now is None else now
     removed = 0
     if folder.is_dir():
-        folder.chmod(0o700)  # its entries' names say which shapes of letter a town mails
+        with contextlib.suppress(OSError):  # not ours to change: its entries are 0600 all the same
+            folder.chmod(0o700)  # its entries' names say which shapes of letter a town mails
     for entry in folder.glob("*/*") if folder.is_dir() else ():
         if not (_ENTRY.fullmatch(entry.parent.name + entry.name) or entry.name.startswith(".tmp-")):
             continue  # not ours
@@ -149,7 +151,7 @@ def fingerprint(templates_dir: Path) -> str:
 
 def _libraries() -> list[str] | None:
     """The shared libraries this process has loaded that lay out text (Pango, HarfBuzz, FreeType, fontconfig,
-    FriBidi, libthai, graphite2): a distribution's patch keeps their version, not their size and time."""
+    FriBidi, libthai, graphite2, GLib): a distribution's patch keeps their version, not their size and time."""
     try:
         maps = Path("/proc/self/maps").read_text(encoding="utf-8", errors="replace").split("\n")
     except OSError:
@@ -163,7 +165,7 @@ def _font_files() -> list[str] | None:
     try:
         done = subprocess.run(["fc-list", "--format", "%{file}\\n"], capture_output=True, text=True, check=False,
                               timeout=60)  # fmt: skip
-        listed = done.stdout.split("\n") if done.returncode == 0 else []
+        listed = [name for name in done.stdout.split("\n") if name] if done.returncode == 0 else []
     except (OSError, subprocess.SubprocessError):
         listed = []
     if not listed:
@@ -172,7 +174,7 @@ def _font_files() -> list[str] | None:
     config = Path(os.environ.get("XDG_CONFIG_HOME") or home / ".config") / "fontconfig"
     places = [Path("/etc/fonts"), config, home / ".fonts.conf"]
     places += [Path(p) for name in ("FONTCONFIG_FILE", "FONTCONFIG_PATH") for p in os.environ.get(name, "").split(":") if p]
-    files = set(filter(None, listed))
+    files = set(listed)
     for place in places:
         files.update(str(p) for p in ([place] if place.is_file() else place.rglob("*") if place.is_dir() else ())
                      if p.is_file())  # fmt: skip
