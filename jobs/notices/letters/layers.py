@@ -260,10 +260,11 @@ class Alone(Generic[T]):
             new = {}
             for k, item in zip(keys, wanted):
                 new.setdefault(k, item)
-        for k in list(new) if self._store else ():
-            data = self._store.layouts.get(self._store.kind, repr(k))  # type: ignore[union-attr]
+        store = self._store
+        for k in list(new) if store else ():
+            data = store.layouts.get(store.kind, repr(k))
             if data is not None:
-                self._kept[k] = self._store.decode(data)  # type: ignore[union-attr]
+                self._kept[k] = store.decode(data)
                 del new[k]
         if new:
             items = [(box, self._markup(field)) for box, field in new.values()]
@@ -272,6 +273,6 @@ class Alone(Generic[T]):
                 origin = (laid.border_box_x(), laid.border_box_y())  # type: ignore[attr-defined]
                 self._kept[k] = self._make(laid, origin, box, field)
             self.laid_out += len(new)
-        for k, resident in zip(keys, residents) if self._store else ():
-            self._store.layouts.offer(self._store.kind, repr(k), resident, partial(self._store.encode, self._kept[k]))  # type: ignore[union-attr]
+        for k, resident in zip(keys, residents) if store else ():
+            store.layouts.offer(store.kind, repr(k), resident, partial(store.encode, self._kept[k]))
         return [self._kept[k] for k in keys]

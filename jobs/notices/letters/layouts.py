@@ -107,12 +107,13 @@ class Layouts:
 
 def prune(folder: Path, days: int = PRUNE_DAYS, now: float | None = None) -> int:
     """Remove the entries of FOLDER not used for DAYS, and the temporary files a crash left a day ago: how many."""
+    if not folder.is_dir():
+        return 0
     now = time.time() if now is None else now
     removed = 0
-    if folder.is_dir():
-        with contextlib.suppress(OSError):  # not ours to change: its entries are 0600 all the same
-            folder.chmod(0o700)  # its entries' names say which shapes of letter a town mails
-    for entry in folder.glob("*/*") if folder.is_dir() else ():
+    with contextlib.suppress(OSError):  # not ours to change: its entries are 0600 all the same
+        folder.chmod(0o700)  # its entries' names say which shapes of letter a town mails
+    for entry in folder.glob("*/*"):
         if not (_ENTRY.fullmatch(entry.parent.name + entry.name) or entry.name.startswith(".tmp-")):
             continue  # not ours
         try:
