@@ -15,6 +15,9 @@ What is checked, naming the lot file, the page and the piece of every problem:
   application address with the piece's application ID);
 - a PDF/X variant's own requirements that can be checked here: its output intent, its version in the metadata,
   a TrimBox on every page, the Trapped key.
+
+The pages are rasterised to the pixels of the composed page, from each page's own drawing and its background apart
+where they can be (sheets.py): pdfium then parses each background once a lot rather than on each of its pages.
 """
 
 from __future__ import annotations
@@ -25,9 +28,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pikepdf
-import pypdfium2 as pdfium
 
 from . import pdfcheck, raster
+from .sheets import Sheet, Sheets
 from ..config import A4_MM, Config
 from ..errors import NotFoundError
 from ..kinds import Kind
@@ -102,16 +105,13 @@ def check_lot(data: bytes, name: str, pieces: Sequence[Expected], config: Config
     found = _Found(name, owner)
     with pdf:
         pdfcheck.check(found.add, pdf, [(p.first_page, p.page_count) for p in pieces], config)
-    document = pdfium.PdfDocument(data)
-    try:
-        for number in range(1, len(document) + 1):
-            page = document[number - 1]
+    with Sheets(data) as sheets:
+        for number in range(1, len(sheets) + 1):
+            page = sheets.page(number)
             try:
                 _check_raster(found, page, number, config)
             finally:
                 page.close()
-    finally:
-        document.close()
     return sorted(found.problems, key=lambda p: (p.page or 0))
 
 
@@ -129,11 +129,11 @@ class _Found:
         self.problems.append(Problem(self.name, page, piece.piece_id if piece else None, what))
 
 
-def _check_raster(found: _Found, page: pdfium.PdfPage, number: int, config: Config) -> None:
+def _check_raster(found: _Found, page: Sheet, number: int, config: Config) -> None:
     """The page as printed: ink within the margins, its page code, and on a piece's pages the window and the QR."""
     piece = found.owner.get(number)
     m = config.print_margin_mm
-    outside = [extent for extent in map(_ink_extent, (raster.render(page, INK_DPI, strip) for strip in _margins(m)))
+    outside = [extent for extent in map(_ink_extent, (page.render(INK_DPI, strip) for strip in _margins(m)))
                if extent is not None]  # only the margins are rasterised: a fraction of the page's pixels
     if outside:
         left, top = min(e[0] for e in outside), min(e[1] for e in outside)
@@ -143,7 +143,7 @@ def _check_raster(found: _Found, page: pdfium.PdfPage, number: int, config: Conf
     if piece is None:
         return
     want = pagecode.payload(piece.lot, piece.piece_id, number - piece.first_page + 1, piece.page_count)
-    read = [text for text, _ in raster.codes(raster.render(page, PRINT_DPI, pagecode.REGION_MM))]
+    read = [text for text, _ in raster.codes(page.render(PRINT_DPI, pagecode.REGION_MM))]
     if read != [want]:
         found.add(number, f"the page code does not read {want} at {PRINT_DPI} dpi (read: {', '.join(read) or 'nothing'})")
     if number == piece.first_page:
@@ -155,7 +155,7 @@ def _check_raster(found: _Found, page: pdfium.PdfPage, number: int, config: Conf
                       f"(read: {', '.join(read) or 'nothing'})")  # fmt: skip
 
 
-def _form_qr(found: _Found, page: pdfium.PdfPage, piece: Expected) -> list[str]:
+def _form_qr(found: _Found, page: Sheet, piece: Expected) -> list[str]:
     """The QR codes of a piece's application form read at PRINT_DPI. Where the lot's first form of the kind had its
     one code (the same layout), the piece's is read first: if it reads as it must, there and nowhere else within
     5 mm, that is all; otherwise the whole page is looked at, as for that first form (a tenth of the cost: the
@@ -163,10 +163,10 @@ def _form_qr(found: _Found, page: pdfium.PdfPage, piece: Expected) -> list[str]:
     elsewhere on a later form: the first form of each kind in each lot is searched whole."""
     box, where = found.qr_at.get(piece.kind, (None, None))
     if box is not None and where is not None:
-        read = [(text, at) for text, micro, at in raster.found_codes(raster.render(page, PRINT_DPI, where)) if not micro]
+        read = [(text, at) for text, micro, at in raster.found_codes(page.render(PRINT_DPI, where)) if not micro]
         if len(read) == 1 and read[0][0] == piece.qr_payload and _near(read[0][1], box, QR_SHIFT_MM):
             return [piece.qr_payload]
-    located = raster.qr_codes(page, raster.render(page, INK_DPI), PRINT_DPI)
+    located = raster.qr_codes(page.render, page.render(INK_DPI), PRINT_DPI)
     if [text for text, _, _ in located] == [piece.qr_payload]:
         found.qr_at.setdefault(piece.kind, located[0][1:])  # the first form's place, whatever a later one's
     return [text for text, _, _ in located]
@@ -193,12 +193,12 @@ def _window(config: Config) -> tuple[float, float, float, float]:
             config.window_top_mm + config.window_height_mm)  # fmt: skip
 
 
-def _check_window(found: _Found, page: pdfium.PdfPage, number: int, piece: Expected, config: Config) -> None:
+def _check_window(found: _Found, page: Sheet, number: int, piece: Expected, config: Config) -> None:
     """The address block lies inside the envelope window, and its customer barcode reads as the piece's."""
     left, top, right, bottom = window = _window(config)
     m = config.print_margin_mm
     around = (max(m, left - AROUND_MM[0]), max(m, top - AROUND_MM[1]), right + AROUND_MM[2], bottom + AROUND_MM[3])
-    ink_raster = raster.render(page, INK_DPI, around)
+    ink_raster = page.render(INK_DPI, around)
     ink = ink_raster.ink()
     if not ink[ink_raster.box(*window)].any():
         found.add(number, "nothing printed in the envelope window")
@@ -210,7 +210,7 @@ def _check_window(found: _Found, page: pdfium.PdfPage, number: int, piece: Expec
                   f" from the left and top edges): ink at {x0:.1f}-{x1:.1f} x {y0:.1f}-{y1:.1f} mm")  # fmt: skip
     # Read where the letter places it, the bottom of the window (envelope.py): a fifth of the window's pixels.
     band = (left, bottom - envelope.BARCODE_BOTTOM_MM - envelope.BARCODE_H_MM - 1.0, right, bottom)
-    bars = raster.read_bars(raster.render(page, PRINT_DPI, band))
+    bars = raster.read_bars(page.render(PRINT_DPI, band))
     if piece.bars is not None:
         if bars != piece.bars:
             found.add(number, f"the customer barcode reads {raster.describe(bars)}, not {raster.describe(piece.bars)}")

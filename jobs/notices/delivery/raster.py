@@ -6,6 +6,7 @@ Regions are given in mm from the sheet's top-left corner, as the configuration g
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -61,14 +62,16 @@ class Raster:
                 self.left + (columns.max() + 1) / scale, self.top + (rows.max() + 1) / scale)  # fmt: skip
 
 
-def render(page: pdfium.PdfPage, dpi: float, region: tuple[float, float, float, float] | None = None) -> Raster:
-    """PAGE, or the REGION (left, top, right, bottom in mm) of it, rasterised in grey at DPI."""
+def render(page: pdfium.PdfPage, dpi: float, region: tuple[float, float, float, float] | None = None,
+           paper: int = 255) -> Raster:  # fmt: skip
+    """PAGE, or the REGION (left, top, right, bottom in mm) of it, rasterised in grey at DPI on paper of grey PAPER."""
+    fill = (paper, paper, paper, 255)
     if region is None:
-        return Raster(_grey(page.render(scale=dpi / 72, grayscale=True)), dpi)
+        return Raster(_grey(page.render(scale=dpi / 72, grayscale=True, fill_color=fill)), dpi)
     width, height = page.get_size()
     left, top, right, bottom = region
     crop = (left * PT_MM, height - bottom * PT_MM, width - right * PT_MM, top * PT_MM)
-    return Raster(_grey(page.render(scale=dpi / 72, crop=crop, grayscale=True)), dpi, left, top)
+    return Raster(_grey(page.render(scale=dpi / 72, crop=crop, grayscale=True, fill_color=fill)), dpi, left, top)
 
 
 def _grey(bitmap: pdfium.PdfBitmap) -> np.ndarray:
@@ -101,9 +104,9 @@ def found_codes(raster: Raster) -> list[tuple[str, bool, Region]]:
     return found
 
 
-def qr_codes(page: pdfium.PdfPage, found_in: Raster, dpi: float,
+def qr_codes(page: Callable[[float, Region | None], Raster], found_in: Raster, dpi: float,
              margin_mm: float = 5.0) -> list[tuple[str, Region, Region]]:  # fmt: skip
-    """The QR codes (not Micro QR) of PAGE read at DPI, each with its box and the region it was read from: each
+    """The QR codes (not Micro QR) of a page read at DPI (PAGE(dpi, region) rasterises it, or a region of it), each with its box and the region it was read from: each
     found in the coarser raster FOUND_IN, then read again from its region (with MARGIN_MM around it) at DPI; the
     whole page at DPI if the coarse raster shows none ("" for a code found but not read)."""
 
@@ -113,10 +116,10 @@ def qr_codes(page: pdfium.PdfPage, found_in: Raster, dpi: float,
 
     located = [where for _, micro, where in found_codes(found_in) if not micro]
     if not located:
-        return [(text, where, around(where)) for text, micro, where in found_codes(render(page, dpi)) if not micro]
+        return [(text, where, around(where)) for text, micro, where in found_codes(page(dpi, None)) if not micro]
     found = []
     for region in map(around, located):
-        read = [(text, where, region) for text, micro, where in found_codes(render(page, dpi, region)) if not micro]
+        read = [(text, where, region) for text, micro, where in found_codes(page(dpi, region)) if not micro]
         found += read or [("", region, region)]
     return found
 

@@ -1,0 +1,168 @@
+"""A lot's pages rasterised for the preflight from their own drawing and their background apart, to the pixels of
+the composed page, without pdfium parsing each page's background again.
+
+Each page the fast path composes (letters/layers.py) draws its background, `q /NoticesBackgroundN Do Q` (the
+letter's text as WeasyPrint laid it out, some 13 KB of operators), then its own texts and codes. pdfium parses all
+of a page's content, its background's included, each time it loads the page: three quarters of the cost of
+loading a lot's pages. So the lot is also read as a document of each page's own drawing, followed by a page for
+each background alone, and a region of a page is rasterised as pdfium draws it, background first, on one bitmap:
+- where the background leaves the region white (every pixel), the own drawing on white paper: pdfium drawing the
+  composed page has painted the background to white there before drawing the rest;
+- where it does not, the same with the background's pixels put back where the own drawing does not touch: a pixel
+  the own drawing leaves white on white paper and black on black paper was never drawn on (any coverage, of any
+  grey, changes one of the two), so the composed page keeps the background's pixel there. Should the own drawing
+  touch a pixel of the background's, the composed page itself is rasterised.
+The whole page, and a page that does not begin with its background alone (laid out whole, edited by hand, another
+program's PDF given to `notices preflight`), are rasterised from the composed page. tests/test_sheets.py holds every
+region the preflight reads of a lot to the composed page's own pixels.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from types import TracebackType
+
+import numpy as np
+import pikepdf
+import pypdfium2 as pdfium
+
+from . import raster
+
+_BACKGROUND = re.compile(rb"q (/NoticesBackground\d+) Do Q\n")  # how layers.compose begins a page
+Region = raster.Region
+
+
+class Sheets:
+    """The pages of one lot PDF (its bytes DATA), each as a Sheet to rasterise region by region."""
+
+    def __init__(self, data: bytes) -> None:
+        self.composed = pdfium.PdfDocument(data)
+        self.own: pdfium.PdfDocument | None = None
+        self.background: list[int | None] = [None] * len(self.composed)  # each page's background page in `own`
+        self._under: dict[tuple[int, float, Region], raster.Raster | None] = {}
+        self._backgrounds: dict[int, pdfium.PdfPage] = {}
+        split = _split(data)
+        if split is not None:
+            self.own = pdfium.PdfDocument(split[0])
+            self.background = split[1]
+
+    def __len__(self) -> int:
+        return len(self.composed)
+
+    def __enter__(self) -> Sheets:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Let go of both documents and their pages."""
+        for page in self._backgrounds.values():
+            page.close()
+        if self.own is not None:
+            self.own.close()
+        self.composed.close()
+
+    def page(self, number: int) -> Sheet:
+        """Page NUMBER (from 1); close it once read."""
+        return Sheet(self, number)
+
+    def under(self, background: int, dpi: float, region: Region) -> raster.Raster | None:
+        """REGION of BACKGROUND (a page of `own`) at DPI, or None where it is white: rasterised once a lot."""
+        key = (background, dpi, region)
+        if key not in self._under:
+            assert self.own is not None
+            page = self._backgrounds.get(background)
+            if page is None:
+                page = self._backgrounds[background] = self.own[background]
+            found = raster.render(page, dpi, region)
+            self._under[key] = None if bool((found.grey == 255).all()) else found
+        return self._under[key]
+
+
+class Sheet:
+    """One page of a lot, rasterised from its own drawing and its background where it can be, else as composed."""
+
+    def __init__(self, sheets: Sheets, number: int) -> None:
+        self._sheets, self.number = sheets, number
+        self._composed: pdfium.PdfPage | None = None
+        self._own: pdfium.PdfPage | None = None
+
+    def render(self, dpi: float, region: Region | None = None) -> raster.Raster:
+        """The page, or its REGION (mm from the sheet's top-left corner), as printed, in grey at DPI."""
+        sheets = self._sheets
+        background = sheets.background[self.number - 1]
+        if region is not None and background is not None:
+            if self._own is None:
+                assert sheets.own is not None
+                self._own = sheets.own[self.number - 1]
+            own = raster.render(self._own, dpi, region)
+            under = sheets.under(background, dpi, region)
+            if under is None:
+                return own
+            shown = under.grey != 255
+            on_black = raster.render(self._own, dpi, region, paper=0)
+            if ((own.grey[shown] == 255) & (on_black.grey[shown] == 0)).all():  # the own drawing leaves them be
+                return raster.Raster(np.where(shown, under.grey, own.grey), dpi, own.left, own.top)
+        if self._composed is None:
+            self._composed = sheets.composed[self.number - 1]
+        return raster.render(self._composed, dpi, region)
+
+    def close(self) -> None:
+        """Let go of the pages loaded."""
+        for page in (self._own, self._composed):
+            if page is not None:
+                page.close()
+
+
+def _split(data: bytes) -> tuple[bytes, list[int | None]] | None:
+    """DATA as a PDF of each page's own drawing (its background's Do left out), then each background alone on a
+    page, and which of those each page draws (None: not a page that begins with its background alone); None where
+    no page does."""
+    pdf = pikepdf.open(io.BytesIO(data))
+    with pdf:
+        count = len(pdf.pages)
+        # Each background's page (after the lot's own pages), for each size of sheet it is drawn on.
+        backgrounds: dict[tuple[bytes, tuple[int, int], tuple[str, ...]], tuple[int, pikepdf.Page]] = {}
+        background: list[int | None] = [None] * count
+        for index, page in enumerate(pdf.pages):
+            contents, sheet = page.obj.get("/Contents"), _sheet(page)
+            if not isinstance(contents, pikepdf.Stream) or sheet is None:  # several streams: edited after composing
+                continue
+            content = contents.read_bytes()
+            found = _BACKGROUND.match(content)
+            if found is None:
+                continue
+            resources = page.obj.get("/Resources")
+            forms = resources.get("/XObject") if isinstance(resources, pikepdf.Dictionary) else None
+            form = forms.get(found.group(1).decode("ascii")) if isinstance(forms, pikepdf.Dictionary) else None
+            if not isinstance(form, pikepdf.Stream):
+                continue
+            key = (found.group(1), form.objgen, sheet)  # the same form (not only name), on the same size of sheet
+            background[index] = backgrounds.setdefault(key, (count + len(backgrounds), page))[0]
+            page.obj.Contents = pikepdf.Stream(pdf, content[found.end():])
+        if not backgrounds:
+            return None
+        for (name, _, _), (_, page) in backgrounds.items():
+            pdf.pages.append(page)  # a copy of the page, then only its background
+            pdf.pages[-1].obj.Contents = pikepdf.Stream(pdf, b"q " + name + b" Do Q\n")
+        buffer = io.BytesIO()
+        # Its streams as they are (not decoded, not compressed again): a tenth of the time of writing a lot.
+        pdf.save(buffer, compress_streams=False, stream_decode_level=pikepdf.StreamDecodeLevel.none)
+    return buffer.getvalue(), background
+
+
+def _sheet(page: pikepdf.Page) -> tuple[str, ...] | None:
+    """What decides where PAGE's pixels fall (its boxes, rotation, unit), or None if any of it or the resources are
+    inherited from the page tree (not copied with the page: such a page is read composed; ours set all on the page)."""
+    keys = ("/MediaBox", "/CropBox", "/Rotate", "/UserUnit")
+    parent = page.obj.get("/Parent")
+    inherited = (*keys, "/Resources")
+    for _ in range(64):  # a page tree is a few levels deep; a cycle must not hold the preflight
+        if not isinstance(parent, pikepdf.Dictionary):
+            return tuple(repr(page.obj.get(key)) for key in keys)
+        if any(key in parent for key in inherited):
+            return None
+        parent = parent.get("/Parent")
+    return None

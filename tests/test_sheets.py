@@ -1,0 +1,163 @@
+"""A lot's pages rasterised from their own drawing and their background apart (delivery/sheets.py): every region the
+preflight reads is the composed page's, pixel for pixel, and the preflight finds what it finds on the composed pages,
+whatever ink a background or a page's own drawing has where."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import re
+from collections.abc import Callable, Iterator
+from datetime import date
+
+import numpy as np
+import pikepdf
+import pytest
+from conftest import make_piece, make_resident
+
+from notices.config import Config
+from notices.delivery import preflight, raster, sheets
+from notices.letters.render import Renderer
+from notices.models import Kind, Piece, RenderedLot
+
+AS_OF = date(2026, 11, 26)
+MM = 72 / 25.4
+HEIGHT = 297 * MM
+
+
+def _rect(left: float, top: float, right: float, bottom: float, grey: float = 0.0) -> bytes:
+    """Operators filling a rectangle given in mm from the sheet's top-left corner, in GREY."""
+    return (f"\nq {grey:g} g {left * MM:.3f} {HEIGHT - bottom * MM:.3f} {(right - left) * MM:.3f} "
+            f"{(bottom - top) * MM:.3f} re f Q\n").encode("ascii")  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def lot(renderer: Renderer) -> tuple[RenderedLot, list[Piece]]:
+    """A lot of card renewals (with their forms) and certificate renewals, backgrounds shared by several pieces."""
+    people = [("山田 太郎", "架空県若葉町緑町二丁目3番4号"), ("佐藤 花子", "架空県若葉町緑町二丁目3番5号"),
+              ("鈴木 一郎", "架空県若葉町緑町二丁目3番6号")]  # fmt: skip
+    pieces = [make_piece(kind, make_resident(resident_id=f"R{n:010d}", name=name, address=address),
+                         piece_id=f"00001-{n:06d}", application_id=f"9999971234567890123456{n}")
+              for n, (kind, (name, address)) in enumerate(
+                  [(kind, person) for kind in (Kind.CARD_RENEWAL, Kind.CERT_RENEWAL) for person in people], start=1)]  # fmt: skip
+    return renderer.render_lot(pieces, AS_OF), pieces
+
+
+@pytest.fixture
+def compared(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[bool]]:
+    """Every region a Sheet rasterises, held to the composed page's pixels; yields, for each, whether it was made
+    without loading the composed page."""
+    made: list[bool] = []
+    render = sheets.Sheet.render
+
+    def checked(self: sheets.Sheet, dpi: float, region: raster.Region | None = None) -> raster.Raster:
+        found = render(self, dpi, region)
+        page = self._sheets.composed[self.number - 1]
+        try:
+            composed = raster.render(page, dpi, region)
+        finally:
+            page.close()
+        assert (found.left, found.top, found.dpi) == (composed.left, composed.top, composed.dpi)
+        assert found.grey.shape == composed.grey.shape and np.array_equal(found.grey, composed.grey), (self.number, region)
+        made.append(self._composed is None)
+        return found
+
+    monkeypatch.setattr(sheets.Sheet, "render", checked)
+    yield made
+
+
+def _problems(lot: RenderedLot, pieces: list[Piece], config: Config) -> tuple[str, ...]:
+    return preflight.checked(lot, pieces, config).problems
+
+
+def _composed_only(lot: RenderedLot, pieces: list[Piece], config: Config) -> tuple[str, ...]:
+    """The problems when every page is rasterised as composed (no page split from its background)."""
+    split = sheets._split
+    sheets._split = lambda data: None  # type: ignore[assignment]
+    try:
+        return _problems(lot, pieces, config)
+    finally:
+        sheets._split = split
+
+
+def _edited(lot: RenderedLot, change: Callable[[pikepdf.Pdf], None]) -> RenderedLot:
+    with pikepdf.open(io.BytesIO(lot.pdf)) as pdf:
+        change(pdf)
+        buffer = io.BytesIO()
+        pdf.save(buffer)
+    return dataclasses.replace(lot, pdf=buffer.getvalue())
+
+
+def _background(pdf: pikepdf.Pdf, number: int) -> pikepdf.Stream:
+    """The background form XObject page NUMBER draws first."""
+    name = re.match(rb"q (/\w+) Do Q\n", pdf.pages[number - 1].obj.Contents.read_bytes())
+    assert name is not None
+    return pdf.pages[number - 1].Resources.XObject[name.group(1).decode("ascii")]
+
+
+def test_every_region_the_preflight_reads_is_the_composed_pages(lot: tuple[RenderedLot, list[Piece]], config: Config,
+                                                               compared: list[bool]) -> None:  # fmt: skip
+    rendered, pieces = lot
+    with sheets.Sheets(rendered.pdf) as split:
+        assert None not in split.background and len(set(split.background)) < len(split)  # all split, some shared
+    assert _problems(rendered, pieces, config) == ()
+    # Margins, page codes, windows, barcodes and the later forms' QR codes from the own drawing; the composed page
+    # loaded only for each kind's first form, searched whole.
+    assert len(compared) > 8 * len(pieces) and compared.count(False) <= 2, compared
+
+
+# Ink put in a background (under every page that draws it) or in one page's own drawing, where the preflight looks.
+EDITS = {
+    "background in the margin": ("background", _rect(1, 100, 3, 102)),
+    "background over the page code": ("background", _rect(19, 278, 32, 290)),
+    "background around the window": ("background", _rect(10, 30, 12, 32)),
+    "background under the address, grey": ("background", _rect(20, 15, 110, 60, grey=0.6)),
+    "own drawing in the margin": ("own", _rect(200, 150, 209, 160)),
+    "own drawing over the barcode": ("own", _rect(20, 52, 110, 54, grey=1.0)),
+}
+
+
+@pytest.mark.parametrize("edit", EDITS, ids=list(EDITS))
+def test_the_preflight_finds_on_split_pages_what_it_finds_on_composed_ones(lot: tuple[RenderedLot, list[Piece]],
+                                                                        config: Config, edit: str,
+                                                                        compared: list[bool]) -> None:  # fmt: skip
+    rendered, pieces = lot
+    where, operators = EDITS[edit]
+
+    def change(pdf: pikepdf.Pdf) -> None:
+        if where == "background":  # drawn first: the background's own operators leave its space flipped
+            stream = _background(pdf, 1)
+            stream.write(operators + stream.read_bytes())
+        else:
+            stream = pdf.pages[0].obj.Contents
+            stream.write(stream.read_bytes() + operators)
+
+    broken = _edited(rendered, change)
+    with sheets.Sheets(broken.pdf) as split:
+        assert None not in split.background  # a page's own drawing changed in its one stream: still split
+    problems = _problems(broken, pieces, config)
+    assert problems and problems == _composed_only(broken, pieces, config)
+    assert all(p.startswith("lot-0001.pdf page ") for p in problems)
+    if where == "own":  # on the one page
+        assert {p.split(" (")[0] for p in problems} == {"lot-0001.pdf page 1"}, problems
+
+
+def test_a_page_that_does_not_begin_with_its_background_is_read_composed(lot: tuple[RenderedLot, list[Piece]],
+                                                                       config: Config, compared: list[bool]) -> None:  # fmt: skip
+    rendered, pieces = lot
+    broken = _edited(rendered, lambda pdf: pdf.pages[0].contents_add(pikepdf.Stream(pdf, _rect(1, 100, 3, 102))))
+    with sheets.Sheets(broken.pdf) as split:
+        assert split.background[0] is None and None not in split.background[1:]
+    problems = _problems(broken, pieces, config)
+    assert [p.split(":")[0] for p in problems] == ["lot-0001.pdf page 1 (piece 00001-000001)"], problems
+
+
+def test_a_page_of_another_size_has_its_background_drawn_at_that_size(lot: tuple[RenderedLot, list[Piece]],
+                                                                     config: Config, compared: list[bool]) -> None:  # fmt: skip
+    rendered, pieces = lot
+    broken = _edited(rendered, lambda pdf: setattr(pdf.pages[0], "mediabox", pikepdf.Array([0, 0, 612, 792])))
+    with sheets.Sheets(broken.pdf) as split:
+        assert None not in split.background and split.background[0] not in split.background[1:]
+    problems = _problems(broken, pieces, config)
+    assert problems == _composed_only(broken, pieces, config)
+    assert any(p.startswith("lot-0001.pdf page 1 ") and "not A4" in p for p in problems), problems
