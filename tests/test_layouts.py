@@ -10,6 +10,8 @@ import stat
 from datetime import date, timedelta
 from pathlib import Path
 
+import jinja2
+import pypdfium2 as pdfium
 from conftest import make_piece, make_resident
 
 from notices.config import Config
@@ -24,7 +26,13 @@ LETTER_DATE = date(2026, 11, 26)
 
 
 def _entries(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.glob("*/*") if not p.name.startswith(".tmp-"))
+    """The layouts kept in FOLDER, not the compiled templates kept there too (their code begins with Jinja's "j2")."""
+    return sorted(p for p in folder.glob("*/*") if not p.name.startswith(".tmp-")
+                  and not p.read_bytes().split(b"\n", 2)[2].startswith(b"j2"))  # fmt: skip
+
+
+def pdftext(data: bytes) -> str:
+    return "".join(page.get_textpage().get_text_range() for page in pdfium.PdfDocument(data))
 
 
 def _lot(lot: int = 1, names: tuple[str, ...] = ("若葉 一郎", "緑川 二郎", "青山 三郎", "赤坂 四郎")) -> list[Piece]:
@@ -208,3 +216,33 @@ def test_a_full_cache_lays_out_again_what_it_let_go(config: Config, monkeypatch)
     small = Renderer(config, ROOT / "templates")
     small.render_lot(pieces[:2], LETTER_DATE)  # some of the lot's paragraphs kept, then the bound passed
     assert small.render_lot(pieces, LETTER_DATE).pdf == want
+
+
+def test_templates_are_compiled_once_and_again_when_they_change(config: Config, tmp_path: Path, monkeypatch) -> None:
+    """Jinja's compiled templates are kept with the layouts: a renderer of the next night compiles none of them, one
+    whose template changed compiles it again and prints the change, and an environment of other settings (whose
+    code differs) finds none."""
+    templates = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", templates)
+    folder = tmp_path / "layouts"
+    compiled: list[str] = []
+    compile_ = jinja2.Environment.compile
+    monkeypatch.setattr(jinja2.Environment, "compile",
+                        lambda self, source, name=None, *args, **kwargs: (name and compiled.append(name)) or compile_(
+                            self, source, name, *args, **kwargs))  # fmt: skip (a string's template has no name: not kept)
+    pieces = [p for p in _lot() if p.due.kind is Kind.CERT_RENEWAL]
+    Renderer(config, templates, folder).render_lot(pieces, LETTER_DATE)
+    assert "lot.html" in compiled and "cert_renewal.html" in compiled
+    compiled.clear()
+    before = Renderer(config, templates, folder).render_lot(pieces, LETTER_DATE)
+    assert compiled == []
+    notice = templates / "expiry_notice.html"
+    notice.write_text(notice.read_text(encoding="utf-8").replace("<h2>ご案内</h2>", "<h2>ご案内（再）</h2>"), encoding="utf-8")
+    after = Renderer(config, templates, folder).render_lot(pieces, LETTER_DATE)
+    assert compiled == ["expiry_notice.html"]
+    assert "ご案内（再）" in pdftext(after.pdf) and "ご案内（再）" not in pdftext(before.pdf)
+    compiled.clear()
+    other = jinja2.Environment(loader=jinja2.FileSystemLoader(templates), autoescape=False)
+    other.bytecode_cache = layouts.Compiled(folder, other)
+    other.get_template("lot.html")
+    assert compiled == ["lot.html"]

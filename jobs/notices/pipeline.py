@@ -121,7 +121,7 @@ def run(register: Path, as_of: date, config: Config, out_dir: Path, ledger_path:
             window = (config.window_left_mm, config.window_top_mm, config.window_width_mm, config.window_height_mm)
             earlier = acks.overdue(ledger, config.ack_hours)  # the earlier folders the vendor has not acknowledged
             folder.write("report.html", (part.encode("utf-8") for part in report_parts(folder.path, templates_dir, window,
-                                                                                       earlier)))  # fmt: skip
+                                                                                       earlier, layouts_dir)))  # fmt: skip
             crash_point("reports")
             ledger.record_held(run_id, held_rows(sel))
             crash_point("recorded")

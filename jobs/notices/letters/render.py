@@ -114,6 +114,7 @@ class Renderer:
         )
         i18n.install(env)
         env.globals["fit_box"] = fit.CSS
+        env.bytecode_cache = layouts.Compiled(layouts_dir if fingerprint else None, env)
         self._env = env
         self._lot = env.get_template("lot.html")
         self._fast = fast.FastPath(env, config, self._document, self._alone_context, self._check_fit,

@@ -31,6 +31,7 @@ from .acks import Pending
 from .proofs import LAYOUT_PREFIX
 from ..delivery.post import is_late, promised_by
 from ..kinds import colour as kind_colour, label as kind_label
+from ..letters.layouts import Compiled
 from ..rules.review import REASONS
 
 A4_MM = (210.0, 297.0)
@@ -76,7 +77,8 @@ def _proof(path: Path, window_mm: Sequence[float] | None) -> dict[str, object]:
     if image.width > PROOF_WIDTH_PX:
         image = image.resize((PROOF_WIDTH_PX, round(image.height * PROOF_WIDTH_PX / image.width)), Image.Resampling.LANCZOS)
     buffer = io.BytesIO()
-    image.quantize(colors=64).save(buffer, format="PNG")  # optimize=True: 2 % smaller, twice as slow (0.15 s a proof)
+    # Fast octree: a seventh of median cut's time (4 against 28 ms a proof) and 40 % smaller, its greys as even.
+    image.quantize(colors=64, method=Image.Quantize.FASTOCTREE).save(buffer, format="PNG")
     kind = path.stem
     return {
         "kind": kind,
@@ -315,16 +317,18 @@ def report_context(folder: Path, window_mm: Sequence[float] | None = None,
 
 
 def report_parts(folder: Path, templates_dir: Path, window_mm: Sequence[float] | None = None,
-                 unacknowledged: Sequence[Pending] = ()) -> Iterator[str]:  # fmt: skip
+                 unacknowledged: Sequence[Pending] = (), compiled_in: Path | None = None) -> Iterator[str]:  # fmt: skip
     """report.html for the run folder FOLDER, from templates_dir/report.html, in the parts Jinja renders (to be
     written as they come: the list of late pieces may be long).
 
     WINDOW_MM is the envelope's address window (left, top, width, height in mm, as configured);
     without it the whole area where a window may be is painted over in the proofs. UNACKNOWLEDGED: the
-    earlier folders handed off that the vendor has not acknowledged in time.
+    earlier folders handed off that the vendor has not acknowledged in time. COMPILED_IN: the layouts folder where the
+    compiled template is kept (letters/layouts.py Compiled), if any.
     """
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(templates_dir), autoescape=True,
                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True)  # fmt: skip
+    env.bytecode_cache = Compiled(compiled_in, env)
     env.filters.update(num=lambda n: f"{int(n):,}", jdate=jdate, kind=kind_label, kind_colour=kind_colour,
                        review_label=wording.review_label, reject_label=wording.reject_label)  # fmt: skip
     return env.get_template("report.html").generate(report_context(folder, window_mm, unacknowledged))
