@@ -311,7 +311,7 @@ def test_bad_lots_are_refused(renderer: Renderer) -> None:
 def test_fetcher_serves_only_data_uris_and_template_files(tmp_path: Path) -> None:
     fetcher = LocalFetcher(TEMPLATES)
     assert fetcher.fetch("data:text/plain,hello").read() == b"hello"
-    assert b"@page" in fetcher.fetch((TEMPLATES / "letters.css").as_uri()).read()
+    assert b"@page" in fetcher.fetch((TEMPLATES / "_page.css").as_uri()).read()
     outside = tmp_path / "secret.txt"
     outside.write_text("secret")
     for url in (outside.as_uri(), "file:///etc/passwd", (TEMPLATES / ".." / "pyproject.toml").as_uri(),

@@ -185,6 +185,6 @@ class FastPath:
         if found is None:
             if len(self._blank) >= _CACHE:
                 self._blank.clear()
-            html = self._blank_template.render(**(self._context() | {"lot": lot}))
+            html = self._blank_template.render(**(self._context() | {"lot": lot, "page_only": True}))
             found = self._blank[key] = variant.write(self._document(html), self.config, letter_date)
         return found

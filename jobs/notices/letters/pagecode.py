@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import zxingcpp
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from .slots import Drawing
 
@@ -74,4 +74,4 @@ def markup(lot: int, piece_id: str, number: int, total: int) -> tuple[Drawing, M
     text = payload(lot, piece_id, number, total)
     code = symbol(text)
     drawing = qr_drawing(code, MODULE_MM, 2 if code.micro else 4, "pagecode-qr")
-    return drawing, Markup('<span class="pagecode-text">{}</span>').format(text)
+    return drawing, Markup(f'<span class="pagecode-text">{escape(text)}</span>')

@@ -50,13 +50,12 @@ class Drawing:
         svg = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{self.width_mm:.4f}mm" height="{self.height_mm:.4f}mm" '
                f'viewBox="0 0 {self.width_mm:.4f} {self.height_mm:.4f}"><g fill="#000">{drawn}</g></svg>')  # fmt: skip
         data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
-        return Markup('<img class="{}" alt="" src="data:image/svg+xml;base64,{}">').format(self.cls, data)
+        return Markup(f'<img class="{escape(self.cls)}" alt="" src="data:image/svg+xml;base64,{data}">')
 
     def spacer(self) -> Markup:
         """An empty box of the image's class (whose rules make it a box) and size, standing in for it."""
-        return Markup('<span class="{}" style="width: {}mm; height: {}mm"></span>').format(
-            self.cls, round(self.width_mm, 3), round(self.height_mm, 3)
-        )
+        return Markup(f'<span class="{escape(self.cls)}" style="width: {round(self.width_mm, 3)}mm; '
+                      f'height: {round(self.height_mm, 3)}mm"></span>')
 
 
 @dataclass(frozen=True)
@@ -101,7 +100,7 @@ class Slots:
         While the split layer sizes a paragraph, the widest date of the format stands in for it."""
         fmt_args = (lang,) if lang else ()
         text = self._widest(fmt, lang) if self._sizing else self._formats[fmt](day, *fmt_args)
-        return Markup('<span class="{}">{}</span>').format(cls, text) if cls else Markup(escape(text))
+        return Markup(f'<span class="{escape(cls)}">{escape(text)}</span>') if cls else escape(text)
 
     def para(self, cls: str = "", caller: Callable[[], str] | None = None) -> Markup:
         """The caller's content (a paragraph's, a cell's) as a slot of its own: in the split layer an
@@ -114,15 +113,14 @@ class Slots:
             content = Markup(caller())
             # Spans (made blocks by letters.css): a <div> would end the <p> it is in.
             if self.layer == NATURAL:
-                return Markup('<span class="slot para {}">{}</span>').format(cls, content)
+                return Markup(f'<span class="slot para {escape(cls)}">{content}</span>')
             self._sizing = True
             sizer = Markup(caller())
         finally:
             self._in_para = self._sizing = False
         self.fields.append(Field(number, content, para=True))
-        return Markup('<span class="slot fixed para {}" id="slot-{}" {}><span class="sizer">{}{}</span></span>').format(
-            cls, number, Markup(height_mark(number)), sizer, Markup(_SIZER_END)
-        )
+        return Markup(f'<span class="slot fixed para {escape(cls)}" id="slot-{number}" {height_mark(number)}>'
+                      f'<span class="sizer">{sizer}{_SIZER_END}</span></span>')
 
     def block(self, cls: str = "", caller: Callable[[], str] | None = None) -> Markup:
         """A box of its own (the address window, a table cell, a code) with the caller's content."""
@@ -132,11 +130,10 @@ class Slots:
         number = self._next()
         self.blocks[number] = cls
         if self.layer == NATURAL:
-            return Markup('<div class="slot {}" id="box-{}-{}">{}<div class="slot-end" id="end-{}-{}"></div></div>').format(
-                cls, self.seq, number, content, self.seq, number
-            )
+            return Markup(f'<div class="slot {escape(cls)}" id="box-{self.seq}-{number}">{content}'
+                          f'<div class="slot-end" id="end-{self.seq}-{number}"></div></div>')
         self.fields.append(Field(number, content))
-        return Markup('<div class="slot fixed {}" id="slot-{}"></div>').format(cls, number)
+        return Markup(f'<div class="slot fixed {escape(cls)}" id="slot-{number}"></div>')
 
     def code(self, cls: str, drawing: Drawing, after: Markup | str = "") -> Markup:
         """A box holding a code (drawn at its top-left corner) and, after it, the markup AFTER."""
