@@ -1,14 +1,25 @@
-"""The customer barcode read from rasters (delivery/raster.py): its bars as drawn, and the same reading as the
-reference's, a row of pixels after another (tests/reference.py), on clean and damaged rasters."""
+"""Rasters of pages (delivery/raster.py): the pixels pypdfium2's own rendering gives, for any region and paper; the
+customer barcode read from them: its bars as drawn, and the same reading as the reference's, a row of pixels after
+another (tests/reference.py), on clean and damaged rasters."""
 
 from __future__ import annotations
 
+import functools
+from datetime import date
+from pathlib import Path
+
 import numpy as np
+import pypdfium2 as pdfium
+import pytest
+from conftest import make_piece
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from notices.config import load_config
 from notices.delivery import raster
 from notices.letters import barcode
+from notices.letters.render import Renderer
+from notices.models import Kind
 
 import reference
 
@@ -90,3 +101,35 @@ def test_a_chain_of_bars_ends_with_its_row() -> None:
     image = raster.Raster(steps, 300)
     assert len(raster.read_bars(image)) == 10
     assert raster.read_bars(image) == reference.read_bars(image)
+
+
+@functools.cache
+def _letter() -> pdfium.PdfDocument:
+    """A card renewal's pages (letter, form, blank), as the preflight reads them."""
+    root = Path(__file__).resolve().parents[1]
+    renderer = Renderer(load_config(root / "config" / "municipality.toml"), root / "templates")
+    return pdfium.PdfDocument(renderer.render_lot([make_piece(Kind.CARD_RENEWAL)], date(2026, 11, 26)).pdf)
+
+
+regions = st.tuples(st.floats(0, 200), st.floats(0, 287), st.floats(0.5, 120), st.floats(0.5, 120)).map(
+    lambda r: (r[0], r[1], min(210.0, r[0] + r[2]), min(297.0, r[1] + r[3])))  # fmt: skip
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.integers(0, 3), st.one_of(st.none(), regions), st.sampled_from([72, 100, 150.5, 300]), st.sampled_from([255, 0]))
+def test_a_raster_is_pypdfium2_s_rendering(number: int, region: raster.Region | None, dpi: float, paper: int) -> None:
+    page = _letter()[number]
+    width, height = page.get_size()
+    crop = (0.0, 0.0, 0.0, 0.0)
+    if region is not None:
+        left, top, right, bottom = region
+        crop = (left * raster.PT_MM, height - bottom * raster.PT_MM, width - right * raster.PT_MM, top * raster.PT_MM)
+    try:
+        expected = page.render(scale=dpi / 72, crop=crop, grayscale=True, fill_color=(paper, paper, paper, 255)).to_numpy()
+    except ValueError:  # a region thinner than a pixel at this resolution: refused alike
+        with pytest.raises(ValueError):
+            raster.render(page, dpi, region, paper)
+        return
+    found = raster.render(page, dpi, region, paper)
+    assert found.grey.shape == expected.shape and np.array_equal(found.grey, expected)
+    assert (found.left, found.top) == ((region[0], region[1]) if region else (0.0, 0.0))
