@@ -172,8 +172,8 @@ class FastPath:
                     continue
                 page = contents[first + box.page]
                 page.text.append(drawn.ops(texts, box, _A4_HEIGHT_PT, writer.show))
-                if f.rects:
-                    page.codes.append((box, f.rects, f.joined))
+                if f.drawing:
+                    page.codes.append((box, f.drawing))
             if not fits:
                 misfit.append(i)
         return contents, misfit

@@ -65,7 +65,7 @@ def qr_drawing(code: Symbol, module_mm: float, border: int, cls: str) -> Drawing
     ends = np.nonzero(edges == -1)[1]
     rects = [((start + border) * module_mm, (y + border) * module_mm, (end - start) * module_mm, module_mm)
              for y, start, end in zip(rows.tolist(), starts.tolist(), ends.tolist())]  # fmt: skip
-    return Drawing(cls, side, side, tuple(rects))
+    return Drawing(cls, side, side, tuple(rects), module_mm=module_mm)
 
 
 def markup(lot: int, piece_id: str, number: int, total: int) -> tuple[Drawing, Markup]:

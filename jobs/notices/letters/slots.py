@@ -40,6 +40,7 @@ class Drawing:
     height_mm: float
     rects: tuple[Rect, ...]  # the black parts
     joined: bool = True  # filled as one path (a QR code's touching modules), else a path each (a barcode's bars)
+    module_mm: float = 0.0  # a QR code's module, of which every rectangle is whole ones (0: not so)
 
     @property
     def image(self) -> Markup:
@@ -65,8 +66,7 @@ class Field:
     slot: int  # the slot's number within the piece: its box in the background is id="slot-N"
     html: Markup
     para: bool = False  # a paragraph holding a date (laid out whole) rather than a box of values
-    rects: tuple[Rect, ...] = ()  # a code to draw at the box's top-left corner
-    joined: bool = True  # its rectangles filled as one path (Drawing.joined)
+    drawing: Drawing | None = None  # a code to draw at the box's top-left corner
 
 
 def ems(text: str) -> float:
@@ -141,7 +141,7 @@ class Slots:
             return self.block(cls, caller=lambda: drawing.image + after)
         markup = self.block(cls, caller=lambda: drawing.spacer() + after)
         last = self.fields[-1]
-        self.fields[-1] = Field(last.slot, last.html, rects=drawing.rects, joined=drawing.joined)
+        self.fields[-1] = Field(last.slot, last.html, drawing=drawing)
         return markup
 
 
