@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from notices.errors import FontError
+from notices.letters import fonts
 from notices.letters.fonts import font_file, missing_glyphs, missing_in_stacks
 
 FAMILIES = ["BIZ UDMincho", "BIZ UDGothic"]
@@ -18,6 +21,15 @@ def test_font_file_finds_the_installed_fonts() -> None:
     for family in FAMILIES + FALLBACK:
         path = font_file(family)
         assert path.is_file() and path.suffix.lower() in (".ttf", ".otf", ".ttc")
+
+
+@pytest.mark.parametrize("family", [*FAMILIES, *FALLBACK, "IPAmjMincho", "BIZ UDPGothic", "Noto Sans", "Noto Serif",
+                                    "Noto Sans CJK JP", "serif", "sans-serif", "No Such Font Family"])
+def test_fonts_are_matched_in_the_process_as_fc_match_matches_them(family: str) -> None:
+    form = "%{file}|%{index}|%{weight}|%{family}"
+    for pattern in (family, family + ":bold"):
+        command = subprocess.run(["fc-match", f"--format={form}", pattern], capture_output=True, text=True, check=True)
+        assert fonts._fc_match(pattern, form) == command.stdout
 
 
 def test_a_missing_family_raises_font_error_with_the_debian_hint() -> None:

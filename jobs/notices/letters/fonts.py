@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import ctypes
 import functools
-import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -32,15 +32,9 @@ def font_file(family: str) -> Path:
 def face_file(family: str, bold: bool = False) -> tuple[Path, int]:
     """The file and index (in a collection) of the installed font FAMILY, its bold face if BOLD; FontError if
     fontconfig substitutes another family, or a regular face for a bold one (Pango would embolden it)."""
-    try:
-        result = subprocess.run(
-            ["fc-match", "--format=%{file}|%{index}|%{weight}|%{family}", family + (":bold" if bold else "")],
-            capture_output=True, text=True, check=False, timeout=30,
-        )
-    except (OSError, subprocess.SubprocessError):
-        raise FontError(f"fontconfig (fc-match) is not available to find font {family!r}") from None
-    file, index, weight, families = (result.stdout.split("|", 3) + ["", "", ""])[:4]
-    if result.returncode != 0 or not file or not index.isdigit():
+    found = _fc_match(family + (":bold" if bold else ""), "%{file}|%{index}|%{weight}|%{family}")
+    file, index, weight, families = ((found or "").split("|", 3) + ["", "", ""])[:4]
+    if not file or not index.isdigit():
         raise _not_installed(family)
     wanted = family.strip().casefold()
     names = {name.replace("\\", "").strip().casefold() for name in families.split(",")}
@@ -49,6 +43,52 @@ def face_file(family: str, bold: bool = False) -> tuple[Path, int]:
     if bold and float(weight.strip("[]").split()[0] or 0) < 180:  # fontconfig's bold is 200
         raise FontError(f"font {family!r} has no bold face")
     return Path(file), int(index)
+
+
+@functools.cache
+def _fontconfig() -> ctypes.CDLL:
+    """fontconfig's library, with the signatures of what fc-match calls."""
+    try:
+        lib = ctypes.CDLL("libfontconfig.so.1")
+    except OSError:
+        raise FontError(f"fontconfig (libfontconfig.so.1) is not available to find fonts ({_INSTALL_HINT})") from None
+    pointer = ctypes.c_void_p
+    for name, result, arguments in (("FcNameParse", pointer, [ctypes.c_char_p]),
+                                    ("FcConfigSubstitute", ctypes.c_int, [pointer, pointer, ctypes.c_int]),
+                                    ("FcDefaultSubstitute", None, [pointer]),
+                                    ("FcFontMatch", pointer, [pointer, pointer, ctypes.POINTER(ctypes.c_int)]),
+                                    ("FcPatternFormat", pointer, [pointer, ctypes.c_char_p]),
+                                    ("FcPatternDestroy", None, [pointer]), ("FcStrFree", None, [pointer])):  # fmt: skip
+        function = getattr(lib, name)
+        function.restype, function.argtypes = result, arguments
+    return lib
+
+
+def _fc_match(pattern: str, form: str) -> str | None:
+    """What `fc-match --format=FORM PATTERN` prints, by the same calls in this process (a worker asks some 16
+    times: 6 ms each as a command); None where fontconfig matches nothing."""
+    lib = _fontconfig()
+    parsed = lib.FcNameParse(pattern.encode("utf-8"))
+    if not parsed:
+        return None
+    try:
+        lib.FcConfigSubstitute(None, parsed, 0)  # FcMatchPattern, with the configuration in use
+        lib.FcDefaultSubstitute(parsed)
+        font = lib.FcFontMatch(None, parsed, ctypes.byref(ctypes.c_int()))
+    finally:
+        lib.FcPatternDestroy(parsed)
+    if not font:
+        return None
+    try:
+        text = lib.FcPatternFormat(font, form.encode("utf-8"))
+        if not text:
+            return None
+        try:
+            return ctypes.string_at(text).decode("utf-8", "replace")
+        finally:
+            lib.FcStrFree(text)
+    finally:
+        lib.FcPatternDestroy(font)
 
 
 _CODE_POINTS = 0x110000
