@@ -16,8 +16,9 @@ from .slots import Drawing
 
 MODULE_MM = 0.5  # 5.9 pixels at 300 dpi; an M4 Micro QR symbol with its quiet zone is 10.5 mm square
 # Where the code lies on the sheet, with room around it (mm from the top-left corner: left, top, right, bottom):
-# letters.css places it at 20 mm from the left edge and 278.5 mm from the top, in the bottom margin.
-REGION_MM = (15.0, 276.0, 115.0, 293.0)
+# letters.css places it at 20 mm from the left edge and 278.5 mm from the top, in the bottom margin, 10.5 mm
+# square; the preflight reads it there, 5 mm around it (not the small print after it: a quarter of the pixels).
+REGION_MM = (15.0, 276.0, 35.5, 293.0)
 
 
 def payload(lot: int, piece_id: str, number: int, total: int) -> str:
