@@ -39,8 +39,9 @@ Key = tuple[str, float, str, str, str]
 
 
 def key(box: Box, field: Field) -> Key:
-    """What a paragraph's layout depends on: its slot's style and width, and its content."""
-    return (box.css, round(box.width, 4), box.classes, box.lang, str(field.html))
+    """What a paragraph's layout depends on: its slot's style and width (to the 6 decimals slots.html lays it out
+    at), and its content."""
+    return (box.css, round(box.width, 6), box.classes, box.lang, str(field.html))
 
 
 def paragraphs(template: jinja2.Template, document: Callable[[str], Document],

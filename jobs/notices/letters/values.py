@@ -83,8 +83,9 @@ def learning_markup(markup: str) -> Markup:
 
 
 def shape_key(box: Box, field: Field) -> tuple[object, ...]:
-    """What a shape depends on: the slot's box (place aside) and the content's signature."""
-    return (box.css, round(box.width, 4), round(box.height, 4), box.classes, box.lang, tokens(field.html)[0])
+    """What a shape depends on: the slot's box (place aside; to the 6 decimals slots.html lays it out at) and the
+    content's signature."""
+    return (box.css, round(box.width, 6), round(box.height, 6), box.classes, box.lang, tokens(field.html)[0])
 
 
 def learn(laid: object, origin: tuple[float, float], markup: str) -> Shape | None:
