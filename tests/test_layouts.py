@@ -246,3 +246,43 @@ def test_templates_are_compiled_once_and_again_when_they_change(config: Config, 
     other.bytecode_cache = layouts.Compiled(folder, other)
     other.get_template("lot.html")
     assert compiled == ["lot.html"]
+
+
+def test_an_entry_another_could_have_written_is_not_used(tmp_path: Path) -> None:
+    """What is kept is drawn into letters and compiled templates are code: an entry, or a folder of it, that is not
+    this user's own or that others may write is passed over (and left where it is)."""
+    kept = Layouts(tmp_path / "layouts", "f")
+    kept.put("background", "k", b"data")
+    (entry,) = _entries(tmp_path / "layouts")
+    for place, mode in ((entry, 0o620), (entry.parent, 0o770), (tmp_path / "layouts", 0o707)):
+        before = stat.S_IMODE(place.stat().st_mode)
+        place.chmod(mode)
+        assert kept.get("background", "k") is None and entry.exists()
+        place.chmod(before)
+    assert kept.get("background", "k") == b"data"
+    if os.geteuid() == 0:  # another user's entry (root can give it away)
+        os.chown(entry, 65534, 65534)
+        assert kept.get("background", "k") is None
+
+
+def test_a_compiled_template_is_not_used_once_a_filter_is_passed_otherwise(tmp_path: Path, monkeypatch) -> None:
+    """Jinja compiles a call of a @pass_context filter otherwise: the code compiled for a plain one is not used."""
+    (tmp_path / "t.html").write_text("{{ 'x'|mark }}", encoding="utf-8")
+    compiled: list[str] = []
+    compile_ = jinja2.Environment.compile
+    monkeypatch.setattr(jinja2.Environment, "compile",
+                        lambda self, source, name=None, *args, **kwargs: (name and compiled.append(name)) or compile_(
+                            self, source, name, *args, **kwargs))  # fmt: skip
+
+    def environment(mark: object) -> jinja2.Environment:
+        env = jinja2.Environment(loader=jinja2.FileSystemLoader(tmp_path))
+        env.filters["mark"] = mark
+        env.bytecode_cache = layouts.Compiled(tmp_path / "layouts", env)
+        return env
+
+    assert environment(lambda value: f"[{value}]").get_template("t.html").render() == "[x]"
+    assert environment(lambda value: f"[{value}]").get_template("t.html").render() == "[x]"
+    assert compiled == ["t.html"]  # the second environment found it
+    context_mark = jinja2.pass_context(lambda context, value: f"<{value}>")
+    assert environment(context_mark).get_template("t.html").render() == "<x>"
+    assert compiled == ["t.html", "t.html"]

@@ -106,14 +106,17 @@ def test_every_region_the_preflight_reads_is_the_composed_pages(lot: tuple[Rende
     assert len(compared) > 8 * len(pieces) and compared.count(False) <= 2, compared
 
 
-# Ink put in a background (under every page that draws it) or in one page's own drawing, where the preflight looks.
-EDITS = {
-    "background in the margin": ("background", _rect(1, 100, 3, 102)),
-    "background over the page code": ("background", _rect(19, 278, 32, 290)),
-    "background around the window": ("background", _rect(10, 30, 12, 32)),
-    "background under the address, grey": ("background", _rect(20, 15, 110, 60, grey=0.6)),
-    "own drawing in the margin": ("own", _rect(200, 150, 209, 160)),
-    "own drawing over the barcode": ("own", _rect(20, 52, 110, 54, grey=1.0)),
+# Ink put in a background (under every page that draws it) or in page 1's own drawing, where the preflight looks.
+EDITS: dict[str, list[tuple[str, bytes]]] = {
+    "background in the margin": [("background", _rect(1, 100, 3, 102))],
+    "background over the page code": [("background", _rect(19, 278, 32, 290))],
+    "background around the window": [("background", _rect(10, 30, 12, 32))],
+    "background under the address, grey": [("background", _rect(20, 15, 110, 60, grey=0.6))],
+    "own drawing in the margin": [("own", _rect(200, 150, 209, 160))],
+    "own drawing over the barcode": [("own", _rect(20, 52, 110, 54, grey=1.0))],
+    # Painted white over the background's ink: left white on white paper, but drawn on (white on black paper).
+    "own drawing white over the background's": [("background", _rect(1, 100, 3, 102)),
+                                                ("own", _rect(0.5, 99.5, 3.5, 102.5, grey=1.0))],
 }
 
 
@@ -122,15 +125,15 @@ def test_the_preflight_finds_on_split_pages_what_it_finds_on_composed_ones(lot: 
                                                                         config: Config, edit: str,
                                                                         compared: list[bool]) -> None:  # fmt: skip
     rendered, pieces = lot
-    where, operators = EDITS[edit]
 
     def change(pdf: pikepdf.Pdf) -> None:
-        if where == "background":  # drawn first: the background's own operators leave its space flipped
-            stream = _background(pdf, 1)
-            stream.write(operators + stream.read_bytes())
-        else:
-            stream = pdf.pages[0].obj.Contents
-            stream.write(stream.read_bytes() + operators)
+        for where, operators in EDITS[edit]:
+            if where == "background":  # drawn first: the background's own operators leave its space flipped
+                stream = _background(pdf, 1)
+                stream.write(operators + stream.read_bytes())
+            else:
+                stream = pdf.pages[0].obj.Contents
+                stream.write(stream.read_bytes() + operators)
 
     broken = _edited(rendered, change)
     with sheets.Sheets(broken.pdf) as split:
@@ -138,8 +141,51 @@ def test_the_preflight_finds_on_split_pages_what_it_finds_on_composed_ones(lot: 
     problems = _problems(broken, pieces, config)
     assert problems and problems == _composed_only(broken, pieces, config)
     assert all(p.startswith("lot-0001.pdf page ") for p in problems)
-    if where == "own":  # on the one page
-        assert {p.split(" (")[0] for p in problems} == {"lot-0001.pdf page 1"}, problems
+    pages = {p.split(" (")[0] for p in problems}
+    if {where for where, _ in EDITS[edit]} == {"own"}:  # on the one page
+        assert pages == {"lot-0001.pdf page 1"}, problems
+    if "white over" in edit:  # the margin's ink on the other pages of its background, not on page 1
+        assert "lot-0001.pdf page 1" not in pages and len(pages) >= 2, problems
+
+
+def test_a_page_with_an_annotation_is_read_composed(lot: tuple[RenderedLot, list[Piece]], config: Config,
+                                                    compared: list[bool]) -> None:  # fmt: skip
+    """An annotation is drawn over its page: the page is read composed, and the page with its background alone
+    (a copy of the first page that draws it) does not carry it to the others."""
+    rendered, pieces = lot
+
+    def annotate(pdf: pikepdf.Pdf) -> None:
+        _background(pdf, 1).write(_rect(1, 100, 3, 102) + _background(pdf, 1).read_bytes())
+        appearance = pdf.make_stream(b"1 g 0 0 20 20 re f", BBox=[0, 0, 20, 20], Type=pikepdf.Name.XObject,
+                                     Subtype=pikepdf.Name.Form)  # fmt: skip
+        pdf.pages[0].obj.Annots = pdf.make_indirect(pikepdf.Array([pdf.make_indirect(pikepdf.Dictionary(
+            Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Square, Rect=[0, HEIGHT - 110 * MM, 20, HEIGHT - 90 * MM],
+            F=4, AP=pikepdf.Dictionary(N=appearance)))]))  # fmt: skip
+
+    broken = _edited(rendered, annotate)
+    with sheets.Sheets(broken.pdf) as split:
+        assert split.background[0] is None and None not in split.background[1:]
+    problems = _problems(broken, pieces, config)
+    assert problems == _composed_only(broken, pieces, config)
+    assert "lot-0001.pdf page 1" not in {p.split(" (")[0] for p in problems} and problems  # painted over there
+
+
+def test_pages_drawing_one_background_with_other_resources_have_a_background_page_each(
+        lot: tuple[RenderedLot, list[Piece]], config: Config, compared: list[bool]) -> None:  # fmt: skip
+    """A form without resources of its own draws with its page's: pages whose resources differ are not split onto
+    one background page."""
+    rendered, pieces = lot
+
+    def own_resources(pdf: pikepdf.Pdf) -> None:
+        page = pdf.pages[4]  # the second piece's first page: the same background as page 1
+        page.obj.Resources = pdf.make_indirect(pikepdf.Dictionary(page.obj.Resources))
+
+    broken = _edited(rendered, own_resources)
+    with sheets.Sheets(broken.pdf) as split:
+        assert None not in split.background and split.background[4] != split.background[0]
+    with sheets.Sheets(rendered.pdf) as split:
+        assert split.background[4] == split.background[0]
+    assert _problems(broken, pieces, config) == () == _composed_only(broken, pieces, config)
 
 
 def test_a_page_that_does_not_begin_with_its_background_is_read_composed(lot: tuple[RenderedLot, list[Piece]],
@@ -161,3 +207,22 @@ def test_a_page_of_another_size_has_its_background_drawn_at_that_size(lot: tuple
     problems = _problems(broken, pieces, config)
     assert problems == _composed_only(broken, pieces, config)
     assert any(p.startswith("lot-0001.pdf page 1 ") and "not A4" in p for p in problems), problems
+
+
+def test_a_page_pikepdf_cannot_read_leaves_the_lot_read_composed(lot: tuple[RenderedLot, list[Piece]],
+                                                                 config: Config) -> None:  # fmt: skip
+    """A content stream in a filter nobody knows (a hostile file given to `notices preflight`): not a crash, the
+    lot read as composed, the page's problem found there."""
+    rendered, pieces = lot
+
+    def bogus(pdf: pikepdf.Pdf) -> None:
+        stream = pikepdf.Stream(pdf, b"q /NoticesBackground1 Do Q\n")
+        stream.Filter = pikepdf.Name("/NoSuchFilter")
+        pdf.pages[0].obj.Contents = stream
+
+    broken = _edited(rendered, bogus)
+    with sheets.Sheets(broken.pdf) as split:
+        assert split.own is None and set(split.background) == {None}
+    problems = _problems(broken, pieces, config)
+    assert problems == _composed_only(broken, pieces, config)
+    assert any(p.startswith("lot-0001.pdf page 1 ") for p in problems), problems

@@ -44,8 +44,12 @@ class Sheets:
         self._backgrounds: dict[int, pdfium.PdfPage] = {}
         split = _split(data)
         if split is not None:
-            self.own = pdfium.PdfDocument(split[0])
-            self.background = split[1]
+            try:
+                self.own = pdfium.PdfDocument(split[0])
+            except pdfium.PdfiumError:  # read composed
+                self.own = None
+            else:
+                self.background = split[1]
 
     def __len__(self) -> int:
         return len(self.composed)
@@ -118,44 +122,67 @@ class Sheet:
 
 def _split(data: bytes) -> tuple[bytes, list[int | None]] | None:
     """DATA as a PDF of each page's own drawing (its background's Do left out), then each background alone on a
-    page, and which of those each page draws (None: not a page that begins with its background alone); None where
-    no page does."""
-    pdf = pikepdf.open(io.BytesIO(data))
+    page, and which of those each page draws (None: a page read composed); None where no page is split, or where
+    pikepdf reads the file otherwise than cleanly (a file it must repair may be repaired unlike pdfium does it)."""
+    try:
+        pdf = pikepdf.open(io.BytesIO(data), attempt_recovery=False)
+    except (pikepdf.PdfError, ValueError):
+        return None
     with pdf:
-        count = len(pdf.pages)
-        # Each background's page (after the lot's own pages), for each size of sheet it is drawn on.
-        backgrounds: dict[tuple[bytes, tuple[int, int], tuple[str, ...]], tuple[int, pikepdf.Page]] = {}
-        background: list[int | None] = [None] * count
-        for index, page in enumerate(pdf.pages):
-            contents, sheet = page.obj.get("/Contents"), _sheet(page)
-            if not isinstance(contents, pikepdf.Stream) or sheet is None:  # several streams: edited after composing
-                continue
-            content = contents.read_bytes()
-            found = _BACKGROUND.match(content)
-            if found is None:
-                continue
-            resources = page.obj.get("/Resources")
-            forms = resources.get("/XObject") if isinstance(resources, pikepdf.Dictionary) else None
-            form = forms.get(found.group(1).decode("ascii")) if isinstance(forms, pikepdf.Dictionary) else None
-            if not isinstance(form, pikepdf.Stream):
-                continue
-            key = (found.group(1), form.objgen, sheet)  # the same form (not only name), on the same size of sheet
-            background[index] = backgrounds.setdefault(key, (count + len(backgrounds), page))[0]
-            page.obj.Contents = pikepdf.Stream(pdf, content[found.end():])
-        if not backgrounds:
+        try:
+            split = _own_and_backgrounds(pdf)
+            if split is None:
+                return None
+            buffer = io.BytesIO()
+            # Its streams as they are (not decoded, not compressed again): a tenth of the time of writing a lot.
+            pdf.save(buffer, compress_streams=False, stream_decode_level=pikepdf.StreamDecodeLevel.none)
+        except Exception:  # noqa: BLE001 - whatever a hostile file does to the split, its pages are read composed
             return None
-        for (name, _, _), (_, page) in backgrounds.items():
-            pdf.pages.append(page)  # a copy of the page, then only its background
-            pdf.pages[-1].obj.Contents = pikepdf.Stream(pdf, b"q " + name + b" Do Q\n")
-        buffer = io.BytesIO()
-        # Its streams as they are (not decoded, not compressed again): a tenth of the time of writing a lot.
-        pdf.save(buffer, compress_streams=False, stream_decode_level=pikepdf.StreamDecodeLevel.none)
-    return buffer.getvalue(), background
+        return None if pdf.get_warnings() else (buffer.getvalue(), split)
+
+
+def _own_and_backgrounds(pdf: pikepdf.Pdf) -> list[int | None] | None:
+    """Rewrite PDF's pages that begin with their background alone to their own drawing, and add a page for each
+    background (drawn with the same resources, on the same size of sheet): which each page draws, None if none."""
+    count = len(pdf.pages)
+    backgrounds: dict[tuple[bytes, tuple[int, int], tuple[int, int], tuple[str, ...]], tuple[int, pikepdf.Page]] = {}
+    background: list[int | None] = [None] * count
+    for index, page in enumerate(pdf.pages):
+        contents, resources, sheet = page.obj.get("/Contents"), page.obj.get("/Resources"), _sheet(page)
+        if not isinstance(contents, pikepdf.Stream) or not isinstance(resources, pikepdf.Dictionary) \
+                or not resources.is_indirect or sheet is None:  # fmt: skip  (several streams: edited after composing)
+            continue
+        content = contents.read_bytes()
+        found = _BACKGROUND.match(content)
+        forms = resources.get("/XObject") if found else None
+        form = forms.get(found.group(1).decode("ascii")) if found and isinstance(forms, pikepdf.Dictionary) else None
+        if found is None or not isinstance(form, pikepdf.Stream):
+            continue
+        # The same form (not only name) with the same page resources (a form without its own draws from them), on
+        # the same size of sheet.
+        key = (found.group(1), form.objgen, resources.objgen, sheet)
+        background[index] = backgrounds.setdefault(key, (count + len(backgrounds), page))[0]
+        page.obj.Contents = pikepdf.Stream(pdf, content[found.end():])
+    if not backgrounds:
+        return None
+    for (name, _, _, _), (_, page) in backgrounds.items():
+        alone = pikepdf.Dictionary({key: page.obj[key] for key in page.obj.keys() if key not in ("/Parent", "/Contents")})
+        alone.Contents = pikepdf.Stream(pdf, b"q " + name + b" Do Q\n")
+        pdf.pages.append(pikepdf.Page(alone))
+    return background
+
+
+# What a page of ours holds (layers.compose): a page with anything else (annotations, a transparency group, actions)
+# is read composed, and a background's page copies these only.
+_PAGE_KEYS = frozenset(("/Type", "/Parent", "/Resources", "/Contents", "/MediaBox", "/CropBox", "/BleedBox", "/TrimBox",
+                        "/ArtBox", "/Rotate", "/UserUnit"))  # fmt: skip
 
 
 def _sheet(page: pikepdf.Page) -> tuple[str, ...] | None:
-    """What decides where PAGE's pixels fall (its boxes, rotation, unit), or None if any of it or the resources are
-    inherited from the page tree (not copied with the page: such a page is read composed; ours set all on the page)."""
+    """What decides where PAGE's pixels fall (its boxes, rotation, unit), or None if the page holds more than a page
+    of ours does, or if any of it or the resources are inherited from the page tree (not copied with the page)."""
+    if not set(page.obj.keys()) <= _PAGE_KEYS:
+        return None
     keys = ("/MediaBox", "/CropBox", "/Rotate", "/UserUnit")
     parent = page.obj.get("/Parent")
     inherited = (*keys, "/Resources")

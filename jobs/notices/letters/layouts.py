@@ -9,7 +9,9 @@ the code that reads a layout (this package's letters/), the versions of WeasyPri
 around it, Pango's, and the files of the shared libraries that shape text (HarfBuzz, FreeType, …). Change any
 of them and nothing kept before is found: a stale layout would be a wrong letter.
 Each entry carries the SHA-256 of its data, checked as it is read (a torn or damaged file is a miss, and
-removed); entries are written atomically, 0600 in a 0700 folder, and those not used for PRUNE_DAYS are removed.
+removed); entries are written atomically, 0600 in a 0700 folder, and those not used for PRUNE_DAYS are removed;
+an entry, or a folder of it, that is not the user's own or that others may write is not used (what is kept is
+drawn into letters, and Jinja's compiled templates, kept here too, are code).
 They hold no resident's value: a background has empty slots, a paragraph the dates of a letter, and a layout is
 written only once two residents' letters have needed it (a template that prints a name outside its slot makes a
 background a resident's: not written, unless two residents of that name are mailed the same shape; the README
@@ -26,6 +28,7 @@ import importlib.metadata
 import os
 import re
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -63,6 +66,8 @@ class Layouts:
         if self.folder is None:
             return None
         path = self._path(kind, key)
+        if not self._own(path):
+            return None
         try:
             raw = path.read_bytes()
         except OSError:
@@ -78,6 +83,19 @@ class Layouts:
         self.found += 1
         self._done.add((kind, key))
         return data
+
+    def _own(self, path: Path) -> bool:
+        """Whether the entry at PATH and its folders are this user's and writable by no one else: what is kept is
+        drawn into letters, and compiled templates are code (an entry another could have written is not used)."""
+        assert self.folder is not None
+        try:
+            for place in (path, path.parent, self.folder):
+                found = os.stat(place)
+                if found.st_uid != os.geteuid() or found.st_mode & 0o022:
+                    return False
+        except OSError:
+            return False
+        return True
 
     def offer(self, kind: str, key: str, resident: str, data: Callable[[], bytes]) -> None:
         """RESIDENT's letter needs the layout KEY of KIND (its DATA made when asked): kept once a second resident's
@@ -111,15 +129,21 @@ class Layouts:
 class Compiled(jinja2.BytecodeCache):
     """Jinja's compiled templates kept among the layouts of FOLDER (None: nothing kept), so that a worker or the run's
     report compiles each template once, not each night (0.1 to 0.2 s a process). Found by the template's name and
-    source and by ENV's settings that its code depends on (Jinja checks its own version and Python's as it loads
-    one); loaded as this package's own code is: the folder is the run's user's alone (0700, entries 0600)."""
+    source and by what else ENV's code depends on (below); loaded as code only from entries and folders of the
+    run's user alone (Layouts.get: 0700 folders, 0600 entries, no one else's)."""
 
     def __init__(self, folder: Path | None, env: jinja2.Environment) -> None:
         autoescape = getattr(env.autoescape, "__qualname__", env.autoescape)  # a function: by its name, not address
-        settings = (sorted(env.extensions), autoescape, env.trim_blocks, env.lstrip_blocks, env.keep_trailing_newline,
-                    env.newline_sequence, env.block_start_string, env.block_end_string, env.variable_start_string,
-                    env.variable_end_string, env.comment_start_string, env.comment_end_string,
-                    env.line_statement_prefix, env.line_comment_prefix, env.optimized, env.is_async)  # fmt: skip
+        # What compiled code depends on besides the source: Jinja's and Python's versions (Jinja's own check is only
+        # its bytecode format and Python's major.minor), the settings, and which filters and tests exist and what
+        # they are passed (a filter made @pass_context is called otherwise).
+        passed = [(kind, name, str(getattr(function, "jinja_pass_arg", ""))) for kind, functions in
+                  (("filter", env.filters), ("test", env.tests)) for name, function in sorted(functions.items())]  # fmt: skip
+        settings = (jinja2.__version__, sys.implementation.cache_tag, sorted(env.extensions), autoescape,
+                    env.trim_blocks, env.lstrip_blocks, env.keep_trailing_newline, env.newline_sequence,
+                    env.block_start_string, env.block_end_string, env.variable_start_string, env.variable_end_string,
+                    env.comment_start_string, env.comment_end_string, env.line_statement_prefix,
+                    env.line_comment_prefix, env.optimized, env.is_async, passed)  # fmt: skip
         self._kept = Layouts(folder, hashlib.sha256(f"compiled\0{settings!r}".encode("utf-8")).hexdigest())
 
     def load_bytecode(self, bucket: Bucket) -> None:
