@@ -260,6 +260,14 @@ def test_an_entry_another_could_have_written_is_not_used(tmp_path: Path) -> None
         assert kept.get("background", "k") is None and entry.exists()
         place.chmod(before)
     assert kept.get("background", "k") == b"data"
+    copy = entry.with_name("copy")
+    shutil.copy(entry, copy)
+    entry.unlink()
+    entry.symlink_to(copy)  # a link put in its place: not followed
+    assert kept.get("background", "k") is None
+    entry.unlink()
+    copy.rename(entry)
+    assert kept.get("background", "k") == b"data"
     if os.geteuid() == 0:  # another user's entry (root can give it away)
         os.chown(entry, 65534, 65534)
         assert kept.get("background", "k") is None
@@ -286,3 +294,22 @@ def test_a_compiled_template_is_not_used_once_a_filter_is_passed_otherwise(tmp_p
     context_mark = jinja2.pass_context(lambda context, value: f"<{value}>")
     assert environment(context_mark).get_template("t.html").render() == "<x>"
     assert compiled == ["t.html", "t.html"]
+
+
+def test_a_compiled_template_is_not_used_once_this_package_s_code_changed(tmp_path: Path, monkeypatch) -> None:
+    """Jinja's optimiser runs a filter on a constant as it compiles (`{{ "layout"|review_label }}` is compiled to
+    its label): compiled code is kept under a digest of this package's code, and not used once it changed."""
+    (tmp_path / "t.html").write_text("{{ 'x'|mark }}", encoding="utf-8")
+    label = {"x": "old"}
+
+    def render() -> str:
+        env = jinja2.Environment(loader=jinja2.FileSystemLoader(tmp_path))
+        env.filters["mark"] = lambda value: label[value]
+        env.bytecode_cache = layouts.Compiled(tmp_path / "layouts", env)
+        return env.get_template("t.html").render()
+
+    assert render() == "old"
+    label["x"] = "new"  # the filter's code changed: what was folded into the kept code is stale
+    assert render() == "old"  # (the same package code: kept as compiled)
+    monkeypatch.setattr(layouts, "_package_code", lambda: "a release later")
+    assert render() == "new"

@@ -226,3 +226,20 @@ def test_a_page_pikepdf_cannot_read_leaves_the_lot_read_composed(lot: tuple[Rend
     problems = _problems(broken, pieces, config)
     assert problems == _composed_only(broken, pieces, config)
     assert any(p.startswith("lot-0001.pdf page 1 ") for p in problems), problems
+
+
+def test_pages_that_take_their_size_from_the_page_tree_are_read_composed(lot: tuple[RenderedLot, list[Piece]],
+                                                                         config: Config) -> None:  # fmt: skip
+    """pikepdf would push a size the page tree holds down to its pages, pdfium looks it up each page's /Parent:
+    pages that do not hold their own are read composed, whatever either makes of the tree."""
+    rendered, pieces = lot
+
+    def inherit(pdf: pikepdf.Pdf) -> None:
+        pdf.Root.Pages.MediaBox = pdf.pages[0].obj.MediaBox
+        for page in pdf.pages:
+            del page.obj["/MediaBox"]
+
+    broken = _edited(rendered, inherit)
+    with sheets.Sheets(broken.pdf) as split:
+        assert split.own is None and set(split.background) == {None}
+    assert _problems(broken, pieces, config) == _composed_only(broken, pieces, config)

@@ -124,8 +124,8 @@ def _split(data: bytes) -> tuple[bytes, list[int | None]] | None:
     """DATA as a PDF of each page's own drawing (its background's Do left out), then each background alone on a
     page, and which of those each page draws (None: a page read composed); None where no page is split, or where
     pikepdf reads the file otherwise than cleanly (a file it must repair may be repaired unlike pdfium does it)."""
-    try:
-        pdf = pikepdf.open(io.BytesIO(data), attempt_recovery=False)
+    try:  # the pages as the file has them: pikepdf would push attributes down the page tree, pdfium looks up it
+        pdf = pikepdf.open(io.BytesIO(data), attempt_recovery=False, inherit_page_attributes=False)
     except (pikepdf.PdfError, ValueError):
         return None
     with pdf:
@@ -144,6 +144,8 @@ def _split(data: bytes) -> tuple[bytes, list[int | None]] | None:
 def _own_and_backgrounds(pdf: pikepdf.Pdf) -> list[int | None] | None:
     """Rewrite PDF's pages that begin with their background alone to their own drawing, and add a page for each
     background (drawn with the same resources, on the same size of sheet): which each page draws, None if none."""
+    if _inheriting(pdf.Root.get("/Pages")):
+        return None
     count = len(pdf.pages)
     backgrounds: dict[tuple[bytes, tuple[int, int], tuple[int, int], tuple[str, ...]], tuple[int, pikepdf.Page]] = {}
     background: list[int | None] = [None] * count
@@ -178,18 +180,43 @@ _PAGE_KEYS = frozenset(("/Type", "/Parent", "/Resources", "/Contents", "/MediaBo
                         "/ArtBox", "/Rotate", "/UserUnit"))  # fmt: skip
 
 
+_INHERITED = ("/MediaBox", "/CropBox", "/Rotate", "/Resources")  # what a page may take from the page tree
+
+
+def _inheriting(root: object) -> bool:
+    """Whether a node of the page tree from ROOT down (by /Kids) holds what pages inherit (ours hold it themselves);
+    a tree that is not one (a node met twice, not a dictionary, over 100,000 nodes) counts as holding it."""
+    seen: set[tuple[int, int]] = set()
+    pending = [root]
+    while pending:
+        node = pending.pop()
+        if not isinstance(node, pikepdf.Dictionary) or len(seen) > 100_000:
+            return True
+        if node.get("/Type") != pikepdf.Name.Pages:
+            continue
+        if node.is_indirect:
+            if node.objgen in seen:
+                return True
+            seen.add(node.objgen)
+        kids = node.get("/Kids")
+        if any(key in node for key in _INHERITED) or not isinstance(kids, pikepdf.Array):
+            return True
+        pending.extend(kids)
+    return False
+
+
 def _sheet(page: pikepdf.Page) -> tuple[str, ...] | None:
     """What decides where PAGE's pixels fall (its boxes, rotation, unit), or None if the page holds more than a page
-    of ours does, or if any of it or the resources are inherited from the page tree (not copied with the page)."""
-    if not set(page.obj.keys()) <= _PAGE_KEYS:
+    of ours does, lacks its own size or resources, or if the page tree above it holds what pages inherit (pdfium
+    looks up the page's /Parent links, which need not be the tree's /Kids)."""
+    if not set(page.obj.keys()) <= _PAGE_KEYS or "/MediaBox" not in page.obj or "/Resources" not in page.obj:
         return None
     keys = ("/MediaBox", "/CropBox", "/Rotate", "/UserUnit")
     parent = page.obj.get("/Parent")
-    inherited = (*keys, "/Resources")
     for _ in range(64):  # a page tree is a few levels deep; a cycle must not hold the preflight
         if not isinstance(parent, pikepdf.Dictionary):
             return tuple(repr(page.obj.get(key)) for key in keys)
-        if any(key in parent for key in inherited):
+        if any(key in parent for key in _INHERITED):
             return None
         parent = parent.get("/Parent")
     return None

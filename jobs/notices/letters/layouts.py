@@ -66,11 +66,8 @@ class Layouts:
         if self.folder is None:
             return None
         path = self._path(kind, key)
-        if not self._own(path):
-            return None
-        try:
-            raw = path.read_bytes()
-        except OSError:
+        raw = self._read_own(path)
+        if raw is None:
             return None
         head, _, data = raw[len(_MAGIC):].partition(b"\n")
         if not raw.startswith(_MAGIC) or head.decode("ascii", "replace") != hashlib.sha256(data).hexdigest():
@@ -84,18 +81,22 @@ class Layouts:
         self._done.add((kind, key))
         return data
 
-    def _own(self, path: Path) -> bool:
-        """Whether the entry at PATH and its folders are this user's and writable by no one else: what is kept is
-        drawn into letters, and compiled templates are code (an entry another could have written is not used)."""
+    def _read_own(self, path: Path) -> bytes | None:
+        """The entry at PATH if it and its folders are this user's and writable by no one else (what is kept is drawn
+        into letters, and compiled templates are code: an entry another could have written is not used); the file is
+        checked as opened (not followed if a link), so that nothing put in its place after the check is read."""
         assert self.folder is not None
         try:
-            for place in (path, path.parent, self.folder):
-                found = os.stat(place)
-                if found.st_uid != os.geteuid() or found.st_mode & 0o022:
-                    return False
+            if not all(_own(os.stat(place)) for place in (path.parent, self.folder)):
+                return None
+            handle = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
         except OSError:
-            return False
-        return True
+            return None
+        try:
+            with os.fdopen(handle, "rb") as entry:
+                return entry.read() if _own(os.fstat(entry.fileno())) else None
+        except OSError:
+            return None
 
     def offer(self, kind: str, key: str, resident: str, data: Callable[[], bytes]) -> None:
         """RESIDENT's letter needs the layout KEY of KIND (its DATA made when asked): kept once a second resident's
@@ -135,11 +136,12 @@ class Compiled(jinja2.BytecodeCache):
     def __init__(self, folder: Path | None, env: jinja2.Environment) -> None:
         autoescape = getattr(env.autoescape, "__qualname__", env.autoescape)  # a function: by its name, not address
         # What compiled code depends on besides the source: Jinja's and Python's versions (Jinja's own check is only
-        # its bytecode format and Python's major.minor), the settings, and which filters and tests exist and what
-        # they are passed (a filter made @pass_context is called otherwise).
+        # its bytecode format and Python's major.minor), the settings, which filters and tests exist and what they
+        # are passed (a filter made @pass_context is called otherwise), and this package's code (Jinja's optimiser
+        # runs filters on constants as it compiles: `{{ "layout"|review_label }}` is compiled to its label).
         passed = [(kind, name, str(getattr(function, "jinja_pass_arg", ""))) for kind, functions in
                   (("filter", env.filters), ("test", env.tests)) for name, function in sorted(functions.items())]  # fmt: skip
-        settings = (jinja2.__version__, sys.implementation.cache_tag, sorted(env.extensions), autoescape,
+        settings = (_package_code(), jinja2.__version__, sys.implementation.cache_tag, sorted(env.extensions), autoescape,
                     env.trim_blocks, env.lstrip_blocks, env.keep_trailing_newline, env.newline_sequence,
                     env.block_start_string, env.block_end_string, env.variable_start_string, env.variable_end_string,
                     env.comment_start_string, env.comment_end_string, env.line_statement_prefix,
@@ -155,6 +157,20 @@ class Compiled(jinja2.BytecodeCache):
     def dump_bytecode(self, bucket: Bucket) -> None:
         """Keep BUCKET's newly compiled code."""
         self._kept.put("template", f"{bucket.key}\0{bucket.checksum}", bucket.bytecode_to_string())
+
+
+@functools.cache
+def _package_code() -> str:
+    """A digest of this package's Python files (read once a process: some 100 files, a few ms)."""
+    digest = hashlib.sha256()
+    package = Path(__file__).resolve().parents[1]
+    for path in sorted(package.rglob("*.py")):
+        digest.update(f"{path.relative_to(package)}\0".encode("utf-8") + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _own(found: os.stat_result) -> bool:
+    return found.st_uid == os.geteuid() and not found.st_mode & 0o022
 
 
 def prune(folder: Path, days: int = PRUNE_DAYS, now: float | None = None) -> int:

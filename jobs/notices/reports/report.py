@@ -328,9 +328,9 @@ def report_parts(folder: Path, templates_dir: Path, window_mm: Sequence[float] |
     """
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(templates_dir), autoescape=True,
                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True)  # fmt: skip
-    env.bytecode_cache = Compiled(compiled_in, env)
     env.filters.update(num=lambda n: f"{int(n):,}", jdate=jdate, kind=kind_label, kind_colour=kind_colour,
                        review_label=wording.review_label, reject_label=wording.reject_label)  # fmt: skip
+    env.bytecode_cache = Compiled(compiled_in, env)  # once the filters are in: its key holds how each is called
     return env.get_template("report.html").generate(report_context(folder, window_mm, unacknowledged))
 
 
