@@ -37,8 +37,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("notices")
 
-# What the forkserver imports once for every worker: the slow part of starting one (~0.6 s; a worker
-# then starts in ~0.1 s). Not this package: the forkserver of Python 3.11 ignores the run's sys.path.
+# What the forkserver imports once for every worker: the slow part of starting one (~0.5 s; a worker
+# then starts in ~0.1 s). Not this package: it imports numpy, whose OpenBLAS threads would be in the forkserver
+# as it forks (and what the forkserver imports is waited for all the same, before the first worker starts).
 PRELOAD = ["weasyprint", "jinja2", "zxingcpp", "fontTools.ttLib", "pikepdf", "uharfbuzz"]
 LOTS_PER_WORKER = 100  # a worker grows little a lot (its caches are bounded); a fresh one finds the layouts kept (layouts.py)
 

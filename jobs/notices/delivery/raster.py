@@ -125,9 +125,10 @@ def found_codes(raster: Raster) -> list[tuple[str, bool, Region]]:
 
 def qr_codes(page: Callable[[float, Region | None], Raster], found_in: Raster, dpi: float,
              margin_mm: float = 5.0) -> list[tuple[str, Region, Region]]:  # fmt: skip
-    """The QR codes (not Micro QR) of a page read at DPI (PAGE(dpi, region) rasterises it, or a region of it), each with its box and the region it was read from: each
-    found in the coarser raster FOUND_IN, then read again from its region (with MARGIN_MM around it) at DPI; the
-    whole page at DPI if the coarse raster shows none ("" for a code found but not read)."""
+    """The QR codes (not Micro QR) of a page read at DPI (PAGE(dpi, region) rasterises it, or a region of it), each
+    with its box and the region it was read from: each found in the coarser raster FOUND_IN, then read again from
+    its region (with MARGIN_MM around it) at DPI; the whole page at DPI if the coarse raster shows none ("" for a
+    code found but not read)."""
 
     def around(where: Region) -> Region:
         left, top, right, bottom = where

@@ -31,8 +31,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 import jinja2
 from jinja2.bccache import Bucket
@@ -164,9 +165,14 @@ def _package_code() -> str:
     """A digest of this package's Python files (read once a process: some 100 files, a few ms)."""
     digest = hashlib.sha256()
     package = Path(__file__).resolve().parents[1]
-    for path in sorted(package.rglob("*.py")):
-        digest.update(f"{path.relative_to(package)}\0".encode("utf-8") + path.read_bytes() + b"\0")
+    _add_files(digest, package, package.rglob("*.py"))
     return digest.hexdigest()
+
+
+def _add_files(digest: Any, folder: Path, paths: Iterable[Path]) -> None:
+    """Add each file of PATHS (in FOLDER) to DIGEST, by its name in FOLDER, its size and its bytes, in name order."""
+    for path in sorted(p for p in paths if p.is_file()):
+        digest.update(f"{path.relative_to(folder)}\0{path.stat().st_size}\0".encode("utf-8") + path.read_bytes())
 
 
 def _own(found: os.stat_result) -> bool:
@@ -200,9 +206,8 @@ def fingerprint(templates_dir: Path) -> str:
     the libraries cannot be told (then nothing is kept)."""
     digest = hashlib.sha256(_MAGIC)
     code = Path(__file__).resolve().parent
-    for folder, paths in ((code, sorted(code.glob("*.py"))), (templates_dir, sorted(templates_dir.rglob("*")))):
-        for path in (p for p in paths if p.is_file()):
-            digest.update(f"{path.relative_to(folder)}\0{path.stat().st_size}\0".encode("utf-8") + path.read_bytes())
+    _add_files(digest, code, code.glob("*.py"))
+    _add_files(digest, templates_dir, templates_dir.rglob("*"))
     for package in _PACKAGES:
         try:
             digest.update(f"{package}={importlib.metadata.version(package)}\0".encode("utf-8"))
